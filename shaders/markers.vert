@@ -1,0 +1,25 @@
+#version 330
+// One point sprite per satellite, no vertex buffer: gl_VertexID is the satellite index and the
+// position/state come from the shared satellite textures. Size attenuates with distance and with
+// the constellation's size (u_base_px) so that 12 and 100,000 satellites both read well.
+#include "common.glsl"
+#include "satdata.glsl"
+uniform float u_base_px;       // marker diameter at the reference distance, pixels
+uniform float u_ref_dist_km;   // distance at which the marker is u_base_px wide
+out vec3 v_colour;
+out float v_halo;
+void main() {
+    int i = gl_VertexID;
+    vec4 st = sat_state(i);
+    if (st.w < 0.5) { gl_Position = vec4(2.0, 2.0, 2.0, 1.0); gl_PointSize = 1.0; return; }
+    vec3 p = sat_position(i);
+    gl_Position = u_view_proj * vec4(p, 1.0);
+    float util = clamp(st.z, 0.0, 1.0);
+    float zoom = clamp(pow(u_ref_dist_km / max(distance(p, u_eye), 1.0), 0.6), 0.6, 3.5);
+    float size = u_base_px * zoom * (1.0 + 0.5 * util);
+    gl_PointSize = max(size, 1.5);
+    // Eclipse: much dimmer and a little bluer; busy: brighter with a bigger halo.
+    float light = st.y > 0.5 ? 1.0 : 0.32;
+    v_colour = role_colour(st.x) * light * (0.65 + 0.75 * util) * min(size / 1.5, 1.0);
+    v_halo = 0.25 + 0.55 * util;
+}

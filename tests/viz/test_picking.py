@@ -1,0 +1,40 @@
+"""Picking: the satellite under a pixel, None for empty space and for satellites behind Earth."""
+import numpy as np
+
+from viz.camera import EARTH_RADIUS_KM, OrbitCamera
+from viz.picking import occluded_by_earth, pick
+
+
+def test_pick_projected_satellite(snapshot):
+    cam = OrbitCamera((640, 360))
+    pos = snapshot.positions_km
+    px, _, front = cam.project(pos)
+    visible = np.nonzero(front & ~occluded_by_earth(cam.eye(), pos))[0]
+    # Only satellites with no neighbour on screen within 10 px: the answer is unambiguous.
+    d = np.linalg.norm(px[:, None] - px[None], axis=2) + np.eye(len(px)) * 1e9
+    visible = [k for k in visible if d[k].min() > 10]
+    assert len(visible) > 5
+    for k in visible[:10]:
+        assert pick(cam, pos, px[k, 0] + 1.5, px[k, 1] - 1.0) == k
+
+
+def test_pick_empty_space_is_none(snapshot):
+    cam = OrbitCamera((640, 360))
+    assert pick(cam, snapshot.positions_km, 5.0, 5.0) is None
+    assert pick(cam, np.zeros((0, 3)), 100, 100) is None
+
+
+def test_pick_behind_earth_is_none():
+    cam = OrbitCamera((640, 360))
+    behind = -cam.offset_direction() * (EARTH_RADIUS_KM + 550.0)  # far side, centre of disc
+    front = cam.offset_direction() * (EARTH_RADIUS_KM + 550.0)
+    (x, y), = cam.project(behind[None])[0]
+    assert pick(cam, behind[None], x, y) is None
+    assert pick(cam, np.array([behind, front]), x, y) == 1
+
+
+def test_pick_skips_offline():
+    cam = OrbitCamera((640, 360))
+    p = cam.offset_direction() * (EARTH_RADIUS_KM + 550.0)
+    (x, y), = cam.project(p[None])[0]
+    assert pick(cam, p[None], x, y, online=np.array([False])) is None

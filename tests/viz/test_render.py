@@ -1,0 +1,93 @@
+"""Offscreen renders (EGL, llvmpipe): pixel placement, day/night, golden images."""
+import pathlib
+
+import numpy as np
+import pytest
+
+from viz.camera import EARTH_RADIUS_KM, OrbitCamera
+from viz.offscreen import OffscreenTarget, save_png
+from viz.presets import apply_preset
+from viz.synthetic import single_satellite
+
+GOLDEN = pathlib.Path(__file__).parent / "golden"
+SIZE = (320, 180)
+
+
+def render(renderer, ctx, snap, cam, samples=0):
+    target = OffscreenTarget(ctx, cam.size, samples=samples)
+    try:
+        renderer.draw(snap, cam, target.fbo, time_s=1.25)
+        return target.read()
+    finally:
+        target.release()
+
+
+def test_satellite_lands_on_predicted_pixel(ctx, renderer):
+    cam = OrbitCamera(SIZE)
+    cam.azimuth_deg, cam.elevation_deg, cam.distance_km = 0.0, 0.0, 30000.0
+    # In space beside the Earth (off the disc), sun behind the camera's back.
+    pos = np.array([0.0, 9500.0, 2500.0])
+    snap = single_satellite(pos, sun_dir=(-1.0, 0.0, 0.0))
+    img = render(renderer, ctx, snap, cam).astype(float).sum(axis=2)
+    (px, py), = cam.project(pos[None])[0]
+    win = img[int(py) - 12:int(py) + 13, int(px) - 12:int(px) + 13]
+    ys, xs = np.nonzero(win >= win.max() * 0.9)
+    cy, cx = ys.mean() + int(py) - 12 + 0.5, xs.mean() + int(px) - 12 + 0.5
+    assert win.max() > 300, "no marker drawn near the predicted pixel"
+    assert abs(cx - px) <= 1.0 and abs(cy - py) <= 1.0
+
+
+@pytest.mark.parametrize("sun", [(1.0, 0.0, 0.0), (-1.0, 0.0, 0.0), (0.0, 0.0, 1.0)])
+def test_sunlit_side_brighter(ctx, renderer, sun):
+    cam = OrbitCamera(SIZE)
+    cam.azimuth_deg, cam.elevation_deg, cam.distance_km = 90.0, 0.0, 26000.0   # eye on +y
+    sun = np.array(sun) / np.linalg.norm(sun)
+    snap = single_satellite((0.0, 0.0, 60000.0), sun_dir=sun)  # satellite far outside view
+    img = render(renderer, ctx, snap, cam).astype(float).mean(axis=2)
+    toward_cam = np.array([0.0, 1.0, 0.0])
+
+    def patch(direction):
+        p = EARTH_RADIUS_KM * (direction + toward_cam) / np.linalg.norm(direction + toward_cam)
+        (x, y), = cam.project(p[None])[0]
+        return img[int(y) - 3:int(y) + 4, int(x) - 3:int(x) + 4].mean()
+
+    day, night = patch(sun), patch(-sun)
+    assert day > 40 and day > 3 * night, (day, night)
+
+
+def golden_compare(name, img, update):
+    path = GOLDEN / f"{name}.png"
+    if update or not path.exists():
+        save_png(img, path)
+        if not update:
+            pytest.skip(f"golden {path.name} created; rerun to compare")
+        return
+    from PIL import Image
+
+    ref = np.asarray(Image.open(path).convert("RGB")).astype(int)
+    assert ref.shape == img.shape
+    diff = np.abs(ref - img.astype(int))
+    # Tolerant of small rasterisation/driver differences, not of a changed picture.
+    assert diff.mean() < 2.0 and np.percentile(diff.max(axis=2), 99) < 60, (
+        f"{name}: mean diff {diff.mean():.2f}; regenerate with VIZ_UPDATE_GOLDEN=1 if intended")
+
+
+@pytest.mark.parametrize("preset", ["default", "close", "polar"])
+def test_golden(ctx, renderer, snapshot, preset, update_golden):
+    cam = apply_preset(OrbitCamera(SIZE), preset, snapshot)
+    renderer.hovered = 5
+    try:
+        img = render(renderer, ctx, snapshot, cam)
+    finally:
+        renderer.hovered = -1
+    golden_compare(preset, img, update_golden)
+
+
+def test_many_satellites_and_empty_scene(ctx, renderer):
+    from viz.synthetic import make_snapshot, shell_for
+
+    cam = OrbitCamera(SIZE)
+    big = make_snapshot(*shell_for(5000), n_flows=50)
+    assert render(renderer, ctx, big, cam).mean() > 5
+    empty = single_satellite((0.0, 0.0, 7000.0), online=np.array([False]))
+    assert render(renderer, ctx, empty, cam).mean() > 1   # still draws the Earth

@@ -1,0 +1,40 @@
+"""Draw layers. Each has `__init__(ctx, shaders, ...)`, `update(snapshot)`, `draw(camera)` and
+`release()`; `update` uploads only what the snapshot's versions say changed, `draw` sets
+uniforms and issues draw calls (no numpy over all satellites)."""
+from __future__ import annotations
+
+
+
+def additive(ctx) -> None:
+    """Premultiplied additive blending: lights add up, black adds nothing."""
+    ctx.blend_func = ctx.ONE, ctx.ONE
+
+
+def alpha_blend(ctx) -> None:
+    ctx.blend_func = ctx.SRC_ALPHA, ctx.ONE_MINUS_SRC_ALPHA
+
+
+class Layer:
+    """Base: keeps the GL objects to release and the per-frame uniforms."""
+
+    def __init__(self, ctx, shaders):
+        self.ctx = ctx
+        self.shaders = shaders
+        self._owned: list = []
+        self.frame: dict = {}   #: uniforms of common.glsl for the current frame (set by Renderer)
+        self.visible = True
+
+    def own(self, obj):
+        self._owned.append(obj)
+        return obj
+
+    def update(self, snapshot) -> None:
+        pass
+
+    def draw(self, camera) -> None:
+        pass
+
+    def release(self) -> None:
+        for obj in reversed(self._owned):
+            obj.release()
+        self._owned.clear()

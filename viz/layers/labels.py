@@ -1,0 +1,70 @@
+"""Screen-space text: satellite and station name labels anchored to scene points, plus free
+captions. Labels are few (selected, hovered, stations), so they are laid out in numpy each
+frame: project the anchor with the camera, hide it when behind the camera or the Earth.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from viz.font import TEXT_VERTEX, FontAtlas
+from viz.glutil import DynamicMesh, set_uniforms
+from viz.layers import Layer, alpha_blend
+from viz.picking import occluded_by_earth
+
+
+@dataclasses.dataclass
+class Label:
+    text: str
+    anchor_km: tuple | None = None   #: GCRS km point the label belongs to (None: screen text)
+    offset_px: tuple = (12.0, -22.0)  #: from the anchor's pixel (or from the top-left corner)
+    size_px: float = 18.0
+    colour: tuple = (1.0, 1.0, 1.0, 1.0)
+
+
+class LabelLayer(Layer):
+    def __init__(self, ctx, shaders, atlas: FontAtlas | None = None):
+        super().__init__(ctx, shaders)
+        self.atlas = atlas or FontAtlas()
+        self.prog = shaders.program("text")
+        tex = self.atlas.image
+        self.texture = self.own(ctx.texture(self.atlas.tex_size, 2, np.ascontiguousarray(tex).tobytes()))
+        self.texture.build_mipmaps()
+        self.mesh = DynamicMesh(ctx, self.prog, "2f 2f 4f", "in_px", "in_uv", "in_colour")
+        self.labels: list[Label] = []
+
+    def build(self, camera) -> np.ndarray:
+        """All text vertices for this frame (pixel coordinates)."""
+        parts = []
+        anchored = [lb for lb in self.labels if lb.anchor_km is not None]
+        if anchored:
+            pts = np.array([lb.anchor_km for lb in anchored], float)
+            px, _, front = camera.project(pts)
+            hidden = occluded_by_earth(camera.eye(), pts)
+            for lb, p, ok, hid in zip(anchored, px, front, hidden):
+                if ok and not hid:
+                    parts.append(self.atlas.layout(lb.text, p[0] + lb.offset_px[0],
+                                                   p[1] + lb.offset_px[1], lb.size_px, lb.colour))
+        for lb in self.labels:
+            if lb.anchor_km is None:
+                parts.append(self.atlas.layout(lb.text, lb.offset_px[0], lb.offset_px[1],
+                                               lb.size_px, lb.colour))
+        return np.concatenate(parts) if parts else np.zeros(0, TEXT_VERTEX)
+
+    def draw(self, camera) -> None:
+        verts = self.build(camera)
+        self.mesh.write(verts)
+        if not len(verts):
+            return
+        ctx = self.ctx
+        ctx.enable(ctx.BLEND)
+        ctx.disable(ctx.DEPTH_TEST)
+        alpha_blend(ctx)
+        self.texture.use(5)
+        set_uniforms(self.prog, **self.frame, u_atlas=5)
+        self.mesh.render(ctx.TRIANGLES)
+
+    def release(self) -> None:
+        self.mesh.release()
+        super().release()

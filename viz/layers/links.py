@@ -1,0 +1,82 @@
+"""Laser links: GL lines whose end positions are read from the shared satellite texture, so
+the vertex buffers change only with the topology (`links` version) or the load (`load`).
+
+Per vertex: the link's satellite indices (this end first), the end flag, and load / capacity.
+The shader colours by load and moves light pulses along loaded links from `u_time`.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from viz.glutil import Versions, set_uniforms
+from viz.layers import Layer, additive
+
+
+def link_alpha(n_links: int) -> float:
+    """Overall line strength: thousands of crossing lines must not wash the Earth out."""
+    return float(np.clip(2.2 * max(n_links, 1) ** -0.12, 0.35, 1.0))
+
+
+class LinkLayer(Layer):
+    def __init__(self, ctx, shaders, satdata):
+        super().__init__(ctx, shaders)
+        self.satdata = satdata
+        self.prog = shaders.program("links")
+        self.n_links = 0
+        self._cap = 0
+        self._pair_buf = self._load_buf = self.vao = None
+        self._versions = Versions()
+        self.pulse_spacing_km = 700.0
+        self.strength = 1.0
+
+    def _ensure(self, m: int) -> None:
+        if m <= self._cap:
+            return
+        for obj in (self.vao, self._pair_buf, self._load_buf):
+            if obj is not None:
+                obj.release()
+        self._cap = max(m, 2 * self._cap, 1024)
+        self._pair_buf = self.ctx.buffer(reserve=self._cap * 2 * 12)  # 2 vertices: 2i + 1f
+        self._load_buf = self.ctx.buffer(reserve=self._cap * 2 * 4)
+        self.vao = self.ctx.vertex_array(self.prog, [
+            (self._pair_buf, "2i 1f", "in_pair", "in_end"), (self._load_buf, "1f", "in_load")])
+
+    def update(self, snapshot) -> None:
+        m = snapshot.n_links
+        topo = self._versions.changed(snapshot, "links", m, snapshot.n_sats)
+        load = self._versions.changed(snapshot, "load", m)
+        if topo:
+            self._ensure(m)
+            pairs = np.asarray(snapshot.isl_pairs, np.int32).reshape(-1, 2)
+            rec = np.zeros((m, 2), dtype=[("pair", "<i4", 2), ("end", "<f4")])
+            rec["pair"][:, 0] = pairs
+            rec["pair"][:, 1] = pairs[:, ::-1]
+            rec["end"][:, 1] = 1.0
+            if m:
+                self._pair_buf.write(rec.tobytes())
+            self.n_links = m
+        if (topo or load) and m:
+            cap = np.maximum(np.asarray(snapshot.isl_capacity_gbps, np.float32), 1e-6)
+            ratio = np.asarray(snapshot.isl_load_gbps, np.float32) / cap
+            self._load_buf.write(np.repeat(ratio, 2).astype(np.float32).tobytes())
+
+    def draw(self, camera) -> None:
+        if not self.n_links:
+            return
+        ctx = self.ctx
+        self.satdata.bind()
+        ctx.enable(ctx.BLEND | ctx.DEPTH_TEST)
+        ctx.depth_mask = False
+        additive(ctx)
+        set_uniforms(self.prog, **self.frame, **self.satdata.uniforms(),
+                     u_alpha=link_alpha(self.n_links) * self.strength,
+                     u_pulse_spacing_km=self.pulse_spacing_km)
+        self.vao.render(ctx.LINES, vertices=2 * self.n_links)
+
+    def release(self) -> None:
+        for obj in (self.vao, self._pair_buf, self._load_buf):
+            if obj is not None:
+                obj.release()
+        self.vao = self._pair_buf = self._load_buf = None
+        self._cap = 0
+        super().release()

@@ -1,0 +1,63 @@
+"""Satellite markers (one point sprite per satellite, positions from the shared satellite
+textures) and the highlight rings of the selected and hovered satellites.
+
+Marker size: `base_marker_px(n)` shrinks with the constellation size (a 12-satellite cluster
+gets big bright markers, 100,000 get fine dust) and the shader grows it as the camera comes
+closer. Colour: role; eclipse dimmer; utilisation brighter.
+"""
+from __future__ import annotations
+
+from viz.glutil import set_uniforms
+from viz.layers import Layer, additive
+
+REF_DISTANCE_KM = 22000.0  #: camera distance at which markers are base_marker_px wide
+
+
+def base_marker_px(n_sats: int, height_px: int = 1080) -> float:
+    """Marker diameter (px) at the reference distance for a constellation of n_sats."""
+    size = 24.0 * max(n_sats, 1) ** -0.2
+    return min(max(size, 1.6), 10.0) * max(height_px / 1080.0, 0.5)
+
+
+class SatelliteLayer(Layer):
+    def __init__(self, ctx, shaders, satdata):
+        super().__init__(ctx, shaders)
+        self.satdata = satdata
+        self.prog = shaders.program("markers")
+        self.ring_prog = shaders.program("rings")
+        self.vao = self.own(ctx.vertex_array(self.prog, []))
+        self.ring_vao = self.own(ctx.vertex_array(self.ring_prog, []))
+        self.selected = -1
+        self.hovered = -1  #: set by the app from picking
+        self.size_scale = 1.0
+
+    def update(self, snapshot) -> None:
+        self.selected = int(snapshot.selected)
+
+    def draw(self, camera) -> None:
+        n = self.satdata.n
+        if n == 0:
+            return
+        ctx = self.ctx
+        self.satdata.bind()
+        ctx.enable(ctx.BLEND | ctx.DEPTH_TEST | ctx.PROGRAM_POINT_SIZE)
+        ctx.depth_mask = False
+        additive(ctx)
+        set_uniforms(self.prog, **self.frame, **self.satdata.uniforms(),
+                     u_base_px=base_marker_px(n, camera.size[1]) * self.size_scale,
+                     u_ref_dist_km=REF_DISTANCE_KM)
+        self.vao.render(ctx.POINTS, vertices=n)
+
+    def draw_rings(self, camera) -> None:
+        sel = self.selected if self.selected < self.satdata.n else -1
+        hov = self.hovered if self.hovered < self.satdata.n and self.hovered != sel else -1
+        if sel < 0 and hov < 0:
+            return
+        ctx = self.ctx
+        self.satdata.bind()
+        ctx.enable(ctx.BLEND | ctx.DEPTH_TEST | ctx.PROGRAM_POINT_SIZE)
+        ctx.depth_mask = False
+        additive(ctx)
+        set_uniforms(self.ring_prog, **self.frame, **self.satdata.uniforms(), u_selected=sel,
+                     u_hovered=hov, u_size_px=max(26.0 * camera.size[1] / 1080.0, 14.0))
+        self.ring_vao.render(ctx.POINTS, vertices=2)

@@ -1,0 +1,135 @@
+"""Traffic: data flows (routes with a comet-trail packet, packet heads as glowing sprites),
+ground stations (ring markers on the surface) and their beams to the satellites they link.
+
+Flows are few (tens to thousands) but change every step, so their vertices are rebuilt from
+`flow_paths_km` when the `flows` version changes: vectorised numpy, O(F*P). Beams use the
+station and satellite positions (GCRS km); stations move with the Earth, so they are refreshed
+with the `positions` / `earth` versions.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from viz.glutil import DynamicMesh, Versions, set_uniforms
+from viz.layers import Layer, additive
+
+UPLINK = (0.45, 0.95, 1.0)
+DOWNLINK = (1.0, 0.78, 0.30)
+STATION = (0.55, 1.0, 0.6)
+SPRITE = np.dtype([("pos", "<f4", 3), ("colour", "<f4", 4), ("size", "<f4"), ("shape", "<f4")])
+LINE = np.dtype([("pos", "<f4", 3), ("colour", "<f4", 4), ("t", "<f4")])
+FLOW = np.dtype([("pos", "<f4", 3), ("s", "<f4"), ("progress", "<f4"), ("dir", "<f4")])
+
+
+def flow_geometry(paths: np.ndarray, lengths: np.ndarray):
+    """Per-segment vertices of each route plus the arc-length fraction at every point.
+
+    Returns (seg_a, seg_b, s_a, s_b, arc) with segments only where both ends are valid points;
+    arc is (F,P) float, 0..1 along each route (km-based)."""
+    f, p = paths.shape[:2]
+    seg = np.linalg.norm(np.diff(paths, axis=1), axis=2) if p > 1 else np.zeros((f, 0))
+    valid = np.arange(1, p)[None, :] < lengths[:, None]
+    seg = np.where(valid, seg, 0.0)
+    cum = np.concatenate([np.zeros((f, 1)), np.cumsum(seg, axis=1)], 1)
+    total = np.maximum(cum[:, -1:], 1e-9)
+    arc = cum / total
+    fi, si = np.nonzero(valid)
+    return fi, si, arc
+
+
+def packet_heads(paths: np.ndarray, arc: np.ndarray, progress: np.ndarray) -> np.ndarray:
+    """(F,3) position of each packet at `progress` (arc-length fraction) along its route."""
+    f, p = arc.shape
+    if p < 2:
+        return paths[:, 0].astype(np.float64)
+    k = np.clip((arc <= progress[:, None]).sum(1) - 1, 0, p - 2)
+    rows = np.arange(f)
+    a0, a1 = arc[rows, k], arc[rows, k + 1]
+    w = np.clip((progress - a0) / np.maximum(a1 - a0, 1e-9), 0, 1)[:, None]
+    return paths[rows, k] * (1 - w) + paths[rows, k + 1] * w
+
+
+class TrafficLayer(Layer):
+    def __init__(self, ctx, shaders):
+        super().__init__(ctx, shaders)
+        self.flow_prog = shaders.program("flows")
+        self.line_prog = shaders.program("lines")
+        self.sprite_prog = shaders.program("sprites")
+        self.routes = DynamicMesh(ctx, self.flow_prog, "3f 1f 1f 1f", "in_pos", "in_s",
+                                  "in_progress", "in_dir")
+        self.beams = DynamicMesh(ctx, self.line_prog, "3f 4f 1f", "in_pos", "in_colour", "in_t")
+        self.sprites = DynamicMesh(ctx, self.sprite_prog, "3f 4f 1f 1f", "in_pos", "in_colour",
+                                   "in_size", "in_shape")
+        self._versions = Versions()
+        self._heads = np.zeros(0, SPRITE)
+        self._stations = np.zeros(0, SPRITE)
+        self.px_scale = 1.0
+
+    def update(self, snapshot) -> None:
+        v = self._versions
+        flows = v.changed(snapshot, "flows", len(snapshot.flow_path_len))
+        moved = v.changed(snapshot, "positions", snapshot.n_sats)
+        ground = v.changed(snapshot, "ground_links", len(snapshot.ground_pairs))
+        earth = v.changed(snapshot, "earth")
+        if flows:
+            self._update_flows(snapshot)
+        if flows or moved or ground or earth:
+            self._update_ground(snapshot)
+            self.sprites.write(np.concatenate([self._stations, self._heads]))
+
+    def _update_flows(self, snap) -> None:
+        lengths = np.asarray(snap.flow_path_len, int)
+        if not len(lengths) or lengths.max() < 1:
+            self.routes.write(np.zeros(0, FLOW))
+            self._heads = np.zeros(0, SPRITE)
+            return
+        paths = np.asarray(snap.flow_paths_km, np.float64).reshape(len(lengths), -1, 3)
+        progress = np.asarray(snap.flow_progress, np.float64)
+        direction = np.asarray(snap.flow_direction, np.float32)
+        fi, si, arc = flow_geometry(paths, lengths)
+        verts = np.zeros((len(fi), 2), FLOW)
+        verts["pos"][:, 0], verts["pos"][:, 1] = paths[fi, si], paths[fi, si + 1]
+        verts["s"][:, 0], verts["s"][:, 1] = arc[fi, si], arc[fi, si + 1]
+        verts["progress"] = progress[fi, None]
+        verts["dir"] = direction[fi, None]
+        self.routes.write(verts.reshape(-1))
+        heads = np.zeros(len(lengths), SPRITE)
+        heads["pos"] = packet_heads(paths, arc, progress)
+        heads["colour"] = np.where(direction[:, None] > 0, (*UPLINK, 1.0), (*DOWNLINK, 1.0))
+        heads["size"] = 11.0 * self.px_scale
+        self._heads = heads
+
+    def _update_ground(self, snap) -> None:
+        st = np.asarray(snap.station_positions_km, np.float64).reshape(-1, 3)
+        stations = np.zeros(len(st), SPRITE)
+        stations["pos"] = st
+        stations["colour"] = (*STATION, 0.9)
+        stations["size"] = 13.0 * self.px_scale
+        stations["shape"] = 1.0
+        self._stations = stations
+        pairs = np.asarray(snap.ground_pairs, int).reshape(-1, 2)
+        beams = np.zeros((len(pairs), 2), LINE)
+        if len(pairs):
+            beams["pos"][:, 0] = st[pairs[:, 0]]
+            beams["pos"][:, 1] = np.asarray(snap.positions_km)[pairs[:, 1]]
+            beams["colour"][:, 0] = (*STATION, 0.9)
+            beams["colour"][:, 1] = (*STATION, 0.35)
+            beams["t"][:, 1] = 1.0
+        self.beams.write(beams.reshape(-1))
+
+    def draw(self, camera) -> None:
+        ctx = self.ctx
+        ctx.enable(ctx.BLEND | ctx.DEPTH_TEST | ctx.PROGRAM_POINT_SIZE)
+        ctx.depth_mask = False
+        additive(ctx)
+        set_uniforms(self.line_prog, **self.frame, u_model=np.eye(3), u_pulse_rate=0.8)
+        self.beams.render(ctx.LINES)
+        set_uniforms(self.flow_prog, **self.frame, u_trail=0.12)
+        self.routes.render(ctx.LINES)
+        set_uniforms(self.sprite_prog, **self.frame)
+        self.sprites.render(ctx.POINTS)
+
+    def release(self) -> None:
+        for mesh in (self.routes, self.beams, self.sprites):
+            mesh.release()
+        super().release()

@@ -1,0 +1,125 @@
+"""The Renderer: composes the draw layers into one frame of a Snapshot.
+
+    renderer = Renderer(ctx, (1280, 720))
+    renderer.draw(snapshot, camera, target_framebuffer)
+
+Order: sky (stars, Sun) -> Earth (opaque, writes depth) -> atmosphere -> orbit -> laser links
+-> traffic (beams, routes, packets, stations) -> satellites -> highlight rings -> labels.
+Everything after the Earth is additive light and reads depth without writing it, so the Earth
+hides what is behind it and overlapping lights add up.
+
+The renderer owns no window and no context: the window (viz/app.py) or `viz.offscreen` makes
+the context and passes it in.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from viz.glutil import frame_uniforms
+from viz.layers.earth import EarthLayer
+from viz.layers.labels import Label, LabelLayer
+from viz.layers.links import LinkLayer
+from viz.layers.orbit import OrbitLayer
+from viz.layers.satellites import SatelliteLayer
+from viz.layers.sky import SkyLayer
+from viz.layers.traffic import TrafficLayer
+from viz.satdata import SatelliteData
+from viz.shaders import ShaderLibrary
+
+SPACE = (0.0, 0.004, 0.014)  #: clear colour: near-black with a hint of blue
+ROLE_LABEL_COLOURS = ((0.55, 0.9, 1.0, 1.0), (1.0, 0.78, 0.45, 1.0), (0.85, 0.88, 0.95, 1.0))
+
+
+class Renderer:
+    """Draws Snapshots. `quality` "high" loads the 4096-px Earth texture, "fast" the 2048 one."""
+
+    def __init__(self, ctx, size: tuple[int, int], quality: str = "high"):
+        self.ctx = ctx
+        self.size = (int(size[0]), int(size[1]))
+        self.shaders = ShaderLibrary(ctx)
+        self.satdata = SatelliteData(ctx)
+        self.sky = SkyLayer(ctx, self.shaders)
+        self.earth = EarthLayer(ctx, self.shaders, texture_width=4096 if quality == "high" else 2048)
+        self.orbit = OrbitLayer(ctx, self.shaders)
+        self.links = LinkLayer(ctx, self.shaders, self.satdata)
+        self.traffic = TrafficLayer(ctx, self.shaders)
+        self.satellites = SatelliteLayer(ctx, self.shaders, self.satdata)
+        self.labels = LabelLayer(ctx, self.shaders)
+        self.layers = [self.sky, self.earth, self.orbit, self.links, self.traffic,
+                       self.satellites, self.labels]
+        self.hovered = -1          #: satellite under the mouse (set by the app), -1 for none
+        self.show_station_names = True
+        self.caption: list[str] = []  #: lines drawn bottom-left (e.g. scenario and time)
+        self.extra_labels: list[Label] = []
+        self._t0 = time.perf_counter()
+
+    def resize(self, size: tuple[int, int]) -> None:
+        self.size = (int(size[0]), int(size[1]))
+
+    def update(self, snapshot) -> None:
+        """Upload what changed in `snapshot` (cheap when nothing did)."""
+        self.satdata.update(snapshot)
+        for layer in self.layers:
+            layer.update(snapshot)
+
+    def draw(self, snapshot, camera, target, time_s: float | None = None) -> None:
+        """Draw one frame of `snapshot` seen by `camera` into framebuffer `target`.
+
+        time_s drives shader animation (pulses, packet trails); default: wall seconds since the
+        renderer was made. Pass a fixed value for reproducible images."""
+        if time_s is None:
+            time_s = time.perf_counter() - self._t0
+        camera.set_frame(snapshot.itrs_to_gcrs)
+        self.update(snapshot)
+        self.satellites.hovered = self.hovered
+        self.labels.labels = self._labels(snapshot, camera)
+        frame = frame_uniforms(camera, time_s)
+        for layer in self.layers:
+            layer.frame = frame
+        target.use()
+        ctx = self.ctx
+        ctx.viewport = (0, 0, *camera.size)
+        target.clear(*SPACE, 1.0, depth=1.0)
+        self.sky.draw(camera)
+        self.earth.draw(camera)
+        self.earth.draw_atmosphere(camera)
+        self.orbit.draw(camera)
+        self.links.draw(camera)
+        self.traffic.draw(camera)
+        self.satellites.draw(camera)
+        self.satellites.draw_rings(camera)
+        self.labels.draw(camera)
+        ctx.depth_mask = True
+
+    def _labels(self, snap, camera) -> list[Label]:
+        """Name labels for the selected and hovered satellites, the stations, the caption."""
+        scale = max(camera.size[1] / 1080.0, 0.6)
+        out = []
+        n = snap.n_sats
+        for idx, big in ((int(snap.selected), True), (self.hovered, False)):
+            if 0 <= idx < n and not (not big and idx == snap.selected):
+                role = int(snap.roles[idx])
+                text = snap.sat_names[idx]
+                if big:
+                    text += f"  {100 * float(snap.utilisation[idx]):.0f}% busy"
+                out.append(Label(text, tuple(snap.positions_km[idx]),
+                                 (16 * scale, -30 * scale), (22 if big else 18) * scale,
+                                 ROLE_LABEL_COLOURS[min(role, 2)]))
+        if self.show_station_names and len(snap.station_names) <= 16:
+            for name, pos in zip(snap.station_names, snap.station_positions_km):
+                out.append(Label(name, tuple(pos), (10 * scale, 2 * scale), 15 * scale,
+                                 (0.7, 1.0, 0.75, 0.9)))
+        line_h = 26 * scale
+        y0 = camera.size[1] - 24 * scale - line_h * len(self.caption)
+        for i, line in enumerate(self.caption):
+            out.append(Label(line, None, (24 * scale, y0 + i * line_h), (22 if i == 0 else 17) * scale,
+                             (1.0, 1.0, 1.0, 0.95 if i == 0 else 0.7)))
+        return out + list(self.extra_labels)
+
+    def release(self) -> None:
+        for layer in self.layers:
+            layer.release()
+        self.satdata.release()
+        self.shaders.release()

@@ -1,0 +1,162 @@
+"""Plausible synthetic Snapshots built in numpy alone (Walker shells, +Grid links, a few ground
+stations and flows): for the renderer's tests and benchmark without the simulation's heavy
+libraries. Circular orbits, a spherical Earth turning at the sidereal rate, a cylindrical
+shadow. Frames and units as in `sim.snapshot`: GCRS/ITRS, km, s.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import numpy as np
+
+from sim.snapshot import Snapshot
+
+EARTH_RADIUS_KM = 6371.0
+MU_KM3_S2 = 398600.4418
+EARTH_RATE_RAD_S = 7.2921159e-5
+EPOCH = dt.datetime(2035, 3, 20, 6, 0, tzinfo=dt.timezone.utc)
+#: (name, latitude deg, longitude deg)
+STATIONS = (("Kashi", 39.47, 75.99), ("Jiamusi", 46.80, 130.32), ("Xi'an", 34.34, 108.94),
+            ("Svalbard", 78.23, 15.39), ("Santiago", -33.45, -70.67), ("Hartebeesthoek", -25.89, 27.69))
+
+
+def rot_z(angle: float) -> np.ndarray:
+    c, s = np.cos(angle), np.sin(angle)
+    return np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+
+
+def latlon_to_unit(lat_deg, lon_deg) -> np.ndarray:
+    lat, lon = np.radians(lat_deg), np.radians(lon_deg)
+    return np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], -1)
+
+
+def walker(planes: int, per_plane: int, alt_km: float, inc_deg: float, t_s: float,
+           phasing: int = 1, raan0_deg: float = 0.0):
+    """Positions and velocities (GCRS km, km/s) of a Walker-delta shell at time t_s."""
+    r = EARTH_RADIUS_KM + alt_km
+    n = np.sqrt(MU_KM3_S2 / r**3)
+    p = np.repeat(np.arange(planes), per_plane)
+    k = np.tile(np.arange(per_plane), planes)
+    raan = np.radians(raan0_deg) + 2 * np.pi * p / planes
+    u = 2 * np.pi * (k / per_plane + phasing * p / (planes * per_plane)) + n * t_s
+    inc = np.radians(inc_deg)
+    cu, su, ci, si, co, so = np.cos(u), np.sin(u), np.cos(inc), np.sin(inc), np.cos(raan), np.sin(raan)
+    pos = r * np.stack([co * cu - so * ci * su, so * cu + co * ci * su, si * su], -1)
+    vel = r * n * np.stack([-co * su - so * ci * cu, -so * su + co * ci * cu, si * cu], -1)
+    return pos, vel, p, k
+
+
+def grid_links(planes: int, per_plane: int, offset: int = 0) -> np.ndarray:
+    """+Grid: fore/aft in-plane and one link to the next plane (no seam link)."""
+    idx = np.arange(planes * per_plane).reshape(planes, per_plane) + offset
+    intra = np.stack([idx.ravel(), np.roll(idx, -1, axis=1).ravel()], -1)
+    inter = np.stack([idx[:-1].ravel(), idx[1:].ravel()], -1)
+    pairs = np.concatenate([intra, inter]) if per_plane > 1 else inter
+    return np.sort(pairs, axis=1).astype(np.int32)
+
+
+def make_snapshot(planes: int = 12, per_plane: int = 20, alt_km: float = 550.0,
+                  inc_deg: float = 53.0, t_s: float = 0.0, n_flows: int = 24,
+                  selected: int = -1, seed: int = 1, sun_dir=None) -> Snapshot:
+    """A Walker shell with +Grid links, load, stations, ground links and flows at time t_s."""
+    rng = np.random.default_rng(seed)
+    pos, vel, plane, _ = walker(planes, per_plane, alt_km, inc_deg, t_s)
+    n = len(pos)
+    theta = 1.7 + EARTH_RATE_RAD_S * t_s  # Earth rotation angle (GMST-like), rad
+    itrs_to_gcrs = rot_z(theta)
+    sun = np.array([1.0, 0.35, 0.15]) if sun_dir is None else np.asarray(sun_dir, float)
+    sun = sun / np.linalg.norm(sun)
+    along = pos @ sun
+    perp = np.linalg.norm(pos - along[:, None] * sun, axis=1)
+    sunlit = (along > 0) | (perp > EARTH_RADIUS_KM)
+    roles = np.where(rng.random(n) < 0.15, 1, 0).astype(np.int8)
+    util = np.clip(rng.beta(2, 3, n), 0, 1)
+
+    pairs = grid_links(planes, per_plane)
+    length = np.linalg.norm(pos[pairs[:, 0]] - pos[pairs[:, 1]], axis=1)
+    capacity = np.full(len(pairs), 100.0)
+    load = capacity * np.clip(rng.beta(1.2, 2.5, len(pairs)) - 0.1, 0, 1)
+
+    names = tuple(s[0] for s in STATIONS)
+    latlon = np.array([[s[1], s[2]] for s in STATIONS])
+    st_itrs = latlon_to_unit(latlon[:, 0], latlon[:, 1]) * EARTH_RADIUS_KM
+    st_gcrs = st_itrs @ itrs_to_gcrs.T
+    ground = []
+    for s, p in enumerate(st_gcrs):
+        up = p / EARTH_RADIUS_KM
+        rel = pos - p
+        dist = np.linalg.norm(rel, axis=1)
+        elev = np.degrees(np.arcsin(np.clip((rel @ up) / dist, -1, 1)))
+        for j in np.argsort(-elev)[:2]:
+            if elev[j] > 25.0:
+                ground.append((s, j))
+    ground = np.array(ground, np.int32).reshape(-1, 2)
+    glen = (np.linalg.norm(st_gcrs[ground[:, 0]] - pos[ground[:, 1]], axis=1)
+            if len(ground) else np.zeros(0))
+
+    # Flows: from a station's visible satellite hop along the grid to a random satellite.
+    paths = []
+    for f in range(n_flows if len(ground) else 0):
+        s, j = ground[f % len(ground)]
+        route = [st_gcrs[s], pos[j]]
+        cur = j
+        for _ in range(rng.integers(1, 6)):
+            nbr = pairs[(pairs[:, 0] == cur) | (pairs[:, 1] == cur)]
+            nxt = nbr[rng.integers(len(nbr))]
+            cur = nxt[1] if nxt[0] == cur else nxt[0]
+            route.append(pos[cur])
+        paths.append(np.array(route))
+    plen = max((len(p) for p in paths), default=1)
+    flow_paths = np.zeros((len(paths), plen, 3), np.float32)
+    for f, p in enumerate(paths):
+        flow_paths[f, :len(p)] = p
+        flow_paths[f, len(p):] = p[-1]
+    flow_len = np.array([len(p) for p in paths], np.int32)
+    progress = ((rng.random(len(paths)) + t_s / 20.0) % 1.0).astype(np.float32)
+    direction = np.where(rng.random(len(paths)) < 0.5, 1, -1).astype(np.int8)
+
+    orbit = np.zeros((0, 3), np.float32)
+    if selected >= 0:
+        period = 2 * np.pi * np.sqrt((EARTH_RADIUS_KM + alt_km) ** 3 / MU_KM3_S2)
+        ts = t_s + np.linspace(0, period, 181)
+        track = [walker(planes, per_plane, alt_km, inc_deg, t)[0][selected] for t in ts]
+        orbit = np.array(track, np.float32)
+
+    step = int(round(t_s))
+    return Snapshot(
+        time_utc=EPOCH + dt.timedelta(seconds=t_s), sim_time_s=t_s, warp=1.0, paused=False,
+        step_index=step, sat_names=tuple(f"SAT-{p:02d}-{i:03d}" for i, p in enumerate(plane)),
+        roles=roles, shell_index=np.zeros(n, np.int16), shell_names=("synthetic",),
+        plane_index=plane.astype(np.int32), positions_km=pos, velocities_km_s=vel,
+        positions_itrs_km=pos @ itrs_to_gcrs, sunlit=sunlit, online=np.ones(n, bool),
+        capacity_pflops=np.full(n, 40.0), utilisation=util, itrs_to_gcrs=itrs_to_gcrs,
+        sun_dir_gcrs=sun, isl_pairs=pairs, isl_length_km=length, isl_capacity_gbps=capacity,
+        isl_load_gbps=load, station_names=names, station_lat_lon_deg=latlon,
+        station_positions_itrs_km=st_itrs, station_positions_km=st_gcrs, ground_pairs=ground,
+        ground_length_km=glen, flow_paths_km=flow_paths, flow_path_len=flow_len,
+        flow_progress=progress, flow_direction=direction, selected=selected,
+        selected_orbit_km=orbit, totals={"sats_online": float(n), "links_up": float(len(pairs))},
+        versions={g: step for g in ("positions", "earth", "load", "flows", "ground_links")}
+        | {"satellites": 0, "links": 0, "stations": 0, "selection": selected + 1},
+    )
+
+
+def shell_for(n_sats: int) -> tuple[int, int]:
+    """(planes, per_plane) of a roughly square Walker shell with about n_sats satellites."""
+    planes = max(int(round(np.sqrt(n_sats / 1.5))), 1)
+    return planes, max(int(round(n_sats / planes)), 1)
+
+
+def single_satellite(position_km, sun_dir=(0.0, 0.0, -1.0), **changes):
+    """A snapshot with exactly one satellite at `position_km` (GCRS) and nothing else moving."""
+    base = make_snapshot(planes=1, per_plane=1, n_flows=0, sun_dir=sun_dir)
+    fields = dict(positions_km=np.array([position_km], float), isl_pairs=np.zeros((0, 2), np.int32),
+                  isl_length_km=np.zeros(0), isl_capacity_gbps=np.zeros(0),
+                  isl_load_gbps=np.zeros(0), ground_pairs=np.zeros((0, 2), np.int32),
+                  ground_length_km=np.zeros(0), sunlit=np.array([True]),
+                  utilisation=np.array([1.0]), station_names=(),
+                  station_lat_lon_deg=np.zeros((0, 2)), station_positions_itrs_km=np.zeros((0, 3)),
+                  station_positions_km=np.zeros((0, 3)))
+    fields.update(changes)
+    return dataclasses.replace(base, **fields)

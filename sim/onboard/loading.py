@@ -1,0 +1,167 @@
+"""Load a model folder: config.json, *.safetensors (memory-mapped), tokenizer.json.
+
+The shipped byte-level model lives in ``assets/model``; a real Qwen3 checkpoint folder (as
+written by Hugging Face's ``save_pretrained``) loads the same way with ``--model-dir PATH``.
+Nothing is ever downloaded. Every problem is a ``UserError`` naming the file or key at fault.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+
+from sim.errors import UserError
+from sim.onboard.qwen3 import Qwen3Config, Qwen3ForCausalLM
+from sim.onboard.tokenizer import Tokenizer
+
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "assets" / "model"
+
+# config.json keys that do not change inference (bookkeeping, training-only, or defaults
+# we check below); any key not listed here or in Qwen3Config is refused by name.
+IGNORED_KEYS = {
+    "architectures", "model_type", "torch_dtype", "dtype", "transformers_version",
+    "bos_token_id", "eos_token_id", "pad_token_id", "use_cache", "initializer_range",
+    "attention_dropout", "max_window_layers", "sliding_window", "_name_or_path",
+    "hidden_act", "rope_scaling", "rope_parameters", "use_sliding_window", "layer_types",
+    "output_attentions", "output_hidden_states", "return_dict", "tie_encoder_decoder",
+}
+REQUIRED_KEYS = ("vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers",
+                 "num_attention_heads")
+
+
+def _unsupported(path: Path, key: str, value, why: str) -> UserError:
+    return UserError(f"{path}: unsupported config key {key!r} = {value!r} ({why})")
+
+
+def parse_config(raw: dict, path: Path) -> Qwen3Config:
+    """Check a config.json dict and turn it into a Qwen3Config."""
+    mt = raw.get("model_type", "qwen3")
+    if mt != "qwen3":
+        raise _unsupported(path, "model_type", mt, "only the Qwen3 architecture is supported")
+    for key in raw:
+        if key not in IGNORED_KEYS and key not in Qwen3Config.field_names():
+            raise _unsupported(path, key, raw[key], "not part of the Qwen3 architecture served here")
+    missing = [k for k in REQUIRED_KEYS if k not in raw]
+    if missing:
+        raise UserError(f"{path}: missing config key {missing[0]!r}")
+    if raw.get("hidden_act", "silu") != "silu":
+        raise _unsupported(path, "hidden_act", raw["hidden_act"], "Qwen3 uses silu")
+    if raw.get("rope_scaling") not in (None, {}):
+        raise _unsupported(path, "rope_scaling", raw["rope_scaling"], "only plain RoPE")
+    rope = raw.get("rope_parameters") or {}  # transformers >= 5 moves rope_theta in here
+    if rope.get("rope_type", "default") != "default":
+        raise _unsupported(path, "rope_parameters", rope, "only plain RoPE (rope_type default)")
+    if raw.get("use_sliding_window"):
+        raise _unsupported(path, "use_sliding_window", True, "sliding-window attention")
+    kinds = set(raw.get("layer_types") or ["full_attention"])
+    if kinds != {"full_attention"}:
+        raise _unsupported(path, "layer_types", sorted(kinds), "only full attention")
+    heads = raw["num_attention_heads"]
+    values = {
+        "num_key_value_heads": heads,
+        "head_dim": raw["hidden_size"] // heads,
+        "max_position_embeddings": 32768,
+        "rms_norm_eps": 1e-6,
+        "rope_theta": rope.get("rope_theta", 10000.0),
+        "tie_word_embeddings": False,  # Hugging Face's Qwen3Config default
+        "attention_bias": False,
+    }
+    values.update({k: raw[k] for k in Qwen3Config.field_names() if k in raw})
+    cfg = Qwen3Config(**values)
+    for key in ("vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers",
+                "num_attention_heads", "num_key_value_heads", "head_dim"):
+        value = getattr(cfg, key)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise _unsupported(path, key, value, "must be a positive integer")
+    if cfg.num_attention_heads % cfg.num_key_value_heads:
+        raise _unsupported(path, "num_key_value_heads", cfg.num_key_value_heads,
+                           "must divide num_attention_heads")
+    return cfg
+
+
+def load_config(folder: Path) -> Qwen3Config:
+    path = folder / "config.json"
+    if not path.is_file():
+        raise UserError(f"{folder}: missing config.json (a model folder needs config.json, "
+                        "*.safetensors and tokenizer.json)")
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UserError(f"{path}: not valid JSON ({exc})") from exc
+    if not isinstance(raw, dict):
+        raise UserError(f"{path}: expected a JSON object")
+    return parse_config(raw, path)
+
+
+def load_weights(folder: Path) -> dict[str, torch.Tensor]:
+    """All tensors of every *.safetensors file in the folder (a sharded checkpoint has several).
+    safetensors memory-maps each file, so only the tensors read are paged in."""
+    try:
+        from safetensors import safe_open
+    except ImportError as exc:
+        raise UserError("the 'safetensors' package is needed to load model weights") from exc
+    files = sorted(folder.glob("*.safetensors"))
+    if not files:
+        raise UserError(f"{folder}: missing weights (no *.safetensors file)")
+    state: dict[str, torch.Tensor] = {}
+    for f in files:
+        try:
+            with safe_open(str(f), framework="pt") as sf:
+                for key in sf.keys():
+                    state[key] = sf.get_tensor(key)
+        except Exception as exc:  # the library raises its own error types, or OSError
+            raise UserError(f"{f}: corrupt or unreadable safetensors file ({exc})") from exc
+    return state
+
+
+def build_model(cfg: Qwen3Config, state: dict[str, torch.Tensor], folder: Path,
+                dtype: torch.dtype) -> Qwen3ForCausalLM:
+    """Check names and shapes against the architecture, then fill the model."""
+    with torch.device("meta"):  # no throw-away random init: the checkpoint fills every tensor
+        model = Qwen3ForCausalLM(cfg)
+    expected = {k: v.shape for k, v in model.state_dict().items()}
+    if cfg.tie_word_embeddings:
+        expected.pop("lm_head.weight")
+        state.pop("lm_head.weight", None)  # some tied checkpoints store it anyway
+    for key, shape in expected.items():
+        if key not in state:
+            raise UserError(f"{folder}: weights lack tensor {key!r}")
+        if tuple(state[key].shape) != tuple(shape):
+            raise UserError(f"{folder}: tensor {key!r} has shape {tuple(state[key].shape)}, "
+                            f"config.json implies {tuple(shape)}")
+    extra = sorted(set(state) - set(expected))
+    if extra:
+        raise UserError(f"{folder}: unexpected tensor {extra[0]!r} (not a Qwen3 checkpoint "
+                        "matching config.json?)")
+    model.load_state_dict({k: v.to(dtype) for k, v in state.items()}, strict=False, assign=True)
+    if cfg.tie_word_embeddings:
+        model.lm_head.weight = model.model.embed_tokens.weight
+    return model.eval()
+
+
+def load_model(model_dir: Path | str | None = None, dtype: torch.dtype | None = None):
+    """Load a model folder (the shipped default when ``model_dir`` is None) -> ``OnboardModel``.
+
+    ``dtype``: None computes in float32 for small models (bf16 matmuls are slow on most CPUs)
+    and keeps a large checkpoint's bf16 so it is not doubled in memory."""
+    from sim.onboard.engine import OnboardModel
+
+    folder = Path(model_dir) if model_dir is not None else DEFAULT_MODEL_DIR
+    if not folder.is_dir():
+        raise UserError(f"{folder}: model folder not found")
+    cfg = load_config(folder)
+    tok_path = folder / "tokenizer.json"
+    if not tok_path.is_file():
+        raise UserError(f"{folder}: missing tokenizer.json")
+    tokenizer = Tokenizer(tok_path)
+    if tokenizer.vocab_size > cfg.vocab_size:
+        raise UserError(f"{tok_path}: {tokenizer.vocab_size} tokens but config.json "
+                        f"vocab_size is {cfg.vocab_size}")
+    state = load_weights(folder)
+    if dtype is None:
+        n = sum(t.numel() for t in state.values())
+        dtype = torch.float32 if n < 200_000_000 else next(iter(state.values())).dtype
+    model = build_model(cfg, state, folder, dtype)
+    return OnboardModel(model, tokenizer, folder)

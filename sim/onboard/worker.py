@@ -1,0 +1,209 @@
+"""The onboard inference worker: generation runs on its own thread, never on the frame.
+
+Requests queue per satellite (FIFO); a satellite serves one request at a time, so load shows as
+queueing. One compute thread serves all satellites, taking them round-robin: this machine has
+2 cores, and torch releases the GIL while it computes, so the sim and the window keep running.
+
+Each request streams events into a ``queue.Queue`` (its own, or a shared ``sink``):
+``TokenEvent`` for each new piece of text, then exactly one ``DoneEvent`` (reply + figures) or
+``ErrorEvent``. Every event carries the request and satellite ids.
+"""
+
+from __future__ import annotations
+
+import itertools
+import queue
+import threading
+import time
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
+
+from sim.errors import UserError
+from sim.onboard.engine import OnboardModel, Reply
+from sim.onboard.sampling import SamplingParams
+
+_ids = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class InferenceRequest:
+    """A prompt for one satellite. ``hardware_tops``: the satellite's stated capacity (from the
+    scenario), used to report what that hardware would need for the same FLOPs."""
+
+    satellite_id: int | str
+    prompt: str
+    station_name: str = ""
+    satellite_name: str = ""
+    params: SamplingParams = SamplingParams()
+    hardware_tops: float | None = None
+    request_id: int = field(default_factory=lambda: next(_ids))
+
+
+@dataclass(frozen=True)
+class InferenceFigures:
+    """What one request cost. Wall-clock seconds on this machine; ``measured_s`` is what the
+    timeline uses for the inference phase, ``hardware_s`` is shown beside it for comparison."""
+
+    prompt_tokens: int
+    generated_tokens: int
+    queued_s: float  # submitted -> generation started (waiting behind this satellite's queue)
+    time_to_first_token_s: float
+    measured_s: float  # inference time measured here (prefill + all tokens)
+    tokens_per_s: float
+    flops: float  # ~2 x parameters per token, prompt and generated tokens
+    hardware_tops: float | None
+    hardware_s: float | None  # flops / (TOPS x 1e12): ideal time at the stated rate, 1 op = 1 FLOP
+    stop_reason: str
+    truncated_tokens: int
+    notice: str
+
+    @staticmethod
+    def from_reply(reply: Reply, queued_s: float, tops: float | None) -> "InferenceFigures":
+        hw = reply.flops / (tops * 1e12) if tops else None
+        return InferenceFigures(reply.prompt_tokens, reply.generated_tokens, queued_s,
+                                reply.time_to_first_token_s, reply.inference_s,
+                                reply.tokens_per_s, reply.flops, tops, hw, reply.stop_reason,
+                                reply.truncated_tokens, reply.notice)
+
+
+@dataclass(frozen=True)
+class TokenEvent:
+    request_id: int
+    satellite_id: int | str
+    text: str  # the new piece of the reply
+    time_s: float  # seconds since the request started generating
+
+
+@dataclass(frozen=True)
+class DoneEvent:
+    request_id: int
+    satellite_id: int | str
+    reply: str
+    figures: InferenceFigures
+
+
+@dataclass(frozen=True)
+class ErrorEvent:
+    request_id: int
+    satellite_id: int | str
+    message: str  # a UserError's message (bad prompt), or what went wrong
+
+
+class RequestHandle:
+    """What ``submit`` returns: the request's event queue, cancellation and a blocking wait."""
+
+    def __init__(self, request: InferenceRequest, events: queue.Queue):
+        self.request = request
+        self.events = events
+        self.submitted = time.perf_counter()
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        """Stop generating after the current token (or skip the request if still queued)."""
+        self._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def wait(self, timeout: float | None = None) -> DoneEvent | ErrorEvent:
+        """Block until the request finishes (drains its TokenEvents); only for a handle with
+        its own queue, and for scripts and tests: the frame loop polls ``events`` instead."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            event = self.events.get(timeout=left)
+            if isinstance(event, (DoneEvent, ErrorEvent)):
+                return event
+
+
+class OnboardWorker:
+    """One background thread serving per-satellite request queues with one ``OnboardModel``."""
+
+    def __init__(self, model: OnboardModel, use_cache: bool = True):
+        self.model = model
+        self.use_cache = use_cache
+        self._queues: OrderedDict[int | str, deque[RequestHandle]] = OrderedDict()
+        self._busy: int | str | None = None
+        self._cv = threading.Condition()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="onboard-model", daemon=True)
+        self._thread.start()
+
+    def submit(self, request: InferenceRequest, sink: queue.Queue | None = None) -> RequestHandle:
+        """Queue a request behind that satellite's earlier ones; returns at once."""
+        handle = RequestHandle(request, sink if sink is not None else queue.Queue())
+        with self._cv:
+            if self._stopping:
+                raise RuntimeError("the onboard worker is stopped")
+            self._queues.setdefault(request.satellite_id, deque()).append(handle)
+            self._cv.notify()
+        return handle
+
+    def queue_length(self, satellite_id: int | str) -> int:
+        """Requests waiting for this satellite, plus one if it is generating now."""
+        with self._cv:
+            waiting = len(self._queues.get(satellite_id, ()))
+            return waiting + (1 if self._busy == satellite_id else 0)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Cancel everything and stop the thread."""
+        with self._cv:
+            self._stopping = True
+            for q in self._queues.values():
+                for h in q:
+                    h.cancel()
+            self._cv.notify()
+        self._thread.join(timeout)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _next(self) -> RequestHandle | None:
+        """Round-robin: the head request of the satellite that has waited longest for a turn."""
+        with self._cv:
+            while not self._stopping and not self._queues:
+                self._cv.wait()
+            if self._stopping:
+                return None
+            sat, q = next(iter(self._queues.items()))
+            handle = q.popleft()
+            del self._queues[sat]
+            if q:  # its remaining requests go to the back of the line
+                self._queues[sat] = q
+            self._busy = sat
+            return handle
+
+    def _run(self) -> None:
+        while (handle := self._next()) is not None:
+            try:
+                self._serve(handle)
+            finally:
+                with self._cv:
+                    self._busy = None
+
+    def _serve(self, handle: RequestHandle) -> None:
+        req = handle.request
+        put = handle.events.put
+        if handle.cancelled:
+            put(ErrorEvent(req.request_id, req.satellite_id, "cancelled before it started"))
+            return
+        start = time.perf_counter()
+        queued = start - handle.submitted
+        try:
+            reply = self.model.generate(
+                req.prompt, req.station_name, req.satellite_name, req.params,
+                use_cache=self.use_cache, cancelled=lambda: handle.cancelled or self._stopping,
+                on_text=lambda piece: put(TokenEvent(req.request_id, req.satellite_id, piece,
+                                                     time.perf_counter() - start)))
+        except UserError as exc:
+            put(ErrorEvent(req.request_id, req.satellite_id, str(exc)))
+            return
+        except Exception as exc:  # keep the app up: report it on the request, not as a crash
+            put(ErrorEvent(req.request_id, req.satellite_id, f"inference failed: {exc!r}"))
+            return
+        figures = InferenceFigures.from_reply(reply, queued, req.hardware_tops)
+        put(DoneEvent(req.request_id, req.satellite_id, reply.text, figures))

@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Command-line entry of the orbital computing visualizer.
+
+    python run.py                      launch the desktop app on the default scenario
+    python run.py scenarios            list the built-in scenarios
+    python run.py info|route|export    inspect a scenario headless
+    python run.py bench                measure the sim step (and --render / --model)
+
+Thin on purpose: the commands live in `sim/cli.py` (simulation only) and `viz/cli.py` (drawing).
+This file is the one place that joins the two layers: it hands viz a factory that builds a
+`sim.World`, so viz never imports the simulation's heavy libraries itself.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from sim import cli as sim_cli
+from sim.errors import UserError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="run.py",
+        description="AI computing in orbit: a 3D visualizer driven by an embedded simulation.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sim_cli.add_commands(commands)
+    try:
+        from viz import cli as viz_cli
+    except ImportError:  # viz not built yet: the sim commands still work
+        viz_cli = None
+    if viz_cli is not None:
+        viz_cli.add_commands(commands, world_factory=sim_cli.world_from_args)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if getattr(args, "bench", False):
+        handler = run_bench
+    elif handler is None:
+        handler = launch_app
+    try:
+        return int(handler(args) or 0)
+    except UserError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def run_bench(args: argparse.Namespace) -> int:
+    """`run.py bench`: the sim step, and with --render / --model the renderer and the model."""
+    import json
+
+    report: dict = {}
+    if not args.no_sim:
+        from sim import bench as sim_bench
+
+        try:
+            sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+        except ValueError:
+            raise UserError(f"--sizes {args.sizes!r}: expected comma-separated integers") from None
+        if not sizes or min(sizes) < 1 or args.repeats < 1:
+            raise UserError("--sizes and --repeats must be positive")
+        report["sim"] = sim_bench.run_sim_bench(sizes, args.repeats)
+        if not args.json:
+            sim_bench.print_sim_bench(report["sim"])
+    if args.render:
+        from sim.bench import synthetic_world
+        from viz import bench as viz_bench
+
+        report["render"] = viz_bench.run_render_bench(synthetic_world, as_json=args.json)
+    if args.model:
+        from sim.onboard import bench as model_bench
+
+        report["model"] = model_bench.run_model_bench(as_json=args.json)
+    if args.json:
+        print(json.dumps(report, indent=2))
+    return 0
+
+
+def launch_app(args: argparse.Namespace) -> int:
+    """Open the desktop window (viz/app.py) on the default scenario."""
+    try:
+        from viz import app
+    except ImportError:
+        print(
+            "The desktop app is not built yet (issue: 'The desktop app'). Meanwhile try "
+            "`python run.py scenarios`, `info`, `route`, `export` or `bench`.",
+            file=sys.stderr,
+        )
+        return 1
+    return app.main(args, world_factory=sim_cli.world_from_args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""`run.py bench`: how long one sim step takes as the constellation grows.
+
+Sizes other than 2,800 scale the network-2035 shells (more planes, more satellites per plane,
+traffic in proportion), so every size has the same mix of shells, links, stations and jobs.
+The baseline propagates satellites one at a time with skyfield's EarthSatellite (timed on a
+sample and scaled to N, since doing 100,000 of them takes minutes).
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import platform
+import statistics
+import time
+
+import numpy as np
+from skyfield.api import EarthSatellite
+
+from . import ephemeris
+from . import scenario as scenario_mod
+from .world import World
+
+#: Sim seconds per benchmark step: one frame of the live loop at 60 fps and 100x warp.
+BENCH_STEP_S = 100.0 / 60.0
+#: Satellites propagated one by one with skyfield for the baseline.
+BASELINE_SAMPLE = 200
+
+
+def synthetic_scenario(n_sats: int) -> scenario_mod.Scenario:
+    """network-2035 scaled to about `n_sats` satellites (exactly 2,800 gives the original)."""
+    base = scenario_mod.resolve("network-2035")
+    total = sum(s.size for s in base.shells)
+    if n_sats == total:
+        return base
+    factor = math.sqrt(n_sats / total)
+    shells = tuple(
+        dataclasses.replace(s, planes=max(1, round(s.planes * factor)),
+                            sats_per_plane=max(2, round(s.sats_per_plane * factor)))
+        for s in base.shells
+    )
+    traffic = dataclasses.replace(base.traffic,
+                                  requests_per_s=base.traffic.requests_per_s * n_sats / total)
+    return dataclasses.replace(base, name=f"synthetic-{n_sats}", shells=shells, traffic=traffic)
+
+
+def synthetic_world(n_sats: int, seed: int = 0) -> World:
+    """A World of about `n_sats` satellites with links, stations and traffic running."""
+    world = World(synthetic_scenario(n_sats), seed=seed)
+    for _ in range(3):  # fill the network with running jobs first
+        world.step(BENCH_STEP_S * 6)
+    return world
+
+
+def measure_size(n_sats: int, repeats: int) -> dict:
+    world = synthetic_world(n_sats)
+    world.step(BENCH_STEP_S)
+    totals, stages = [], {}
+    for _ in range(repeats):
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        snap = world.step(BENCH_STEP_S, timings)
+        totals.append(time.perf_counter() - started)
+        for stage, seconds in timings.items():
+            stages.setdefault(stage, []).append(seconds)
+    baseline_s = skyfield_baseline_s(world)
+    step_ms = statistics.median(totals) * 1e3
+    propagate_ms = statistics.median(stages["propagate"]) * 1e3
+    return {
+        "satellites": world.constellation.size,
+        "links_up": snap.n_links,
+        "ground_links_up": int(snap.totals["ground_links_up"]),
+        "jobs_running": int(snap.totals["requests_active"]),
+        "step_ms_median": round(step_ms, 3),
+        "step_ms_max": round(max(totals) * 1e3, 3),
+        "stages_ms_median": {k: round(statistics.median(v) * 1e3, 3) for k, v in stages.items()},
+        "skyfield_one_by_one_ms": round(baseline_s * 1e3, 1),
+        "propagation_speedup_vs_skyfield": round(baseline_s * 1e3 / propagate_ms, 1),
+    }
+
+
+def skyfield_baseline_s(world: World) -> float:
+    """Seconds to propagate every satellite one at a time with skyfield (GCRS), from a sample."""
+    ts = ephemeris.timescale()
+    t = ephemeris.skyfield_time(world.now)
+    sample = np.linspace(0, world.constellation.size - 1, BASELINE_SAMPLE).astype(int)
+    satellites = [EarthSatellite.from_satrec(world.constellation.satrecs[i], ts) for i in sample]
+    started = time.perf_counter()
+    for satellite in satellites:
+        satellite.at(t).position.km
+    per_satellite = (time.perf_counter() - started) / len(satellites)
+    return per_satellite * world.constellation.size
+
+
+def run_sim_bench(sizes: list[int], repeats: int) -> dict:
+    results = [measure_size(n, repeats) for n in sizes]
+    return {"machine": machine_line(), "step_sim_s": round(BENCH_STEP_S, 4), "repeats": repeats,
+            "sizes": results}
+
+
+def machine_line() -> str:
+    import os
+
+    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, " \
+           f"Python {platform.python_version()}, numpy {np.__version__}"
+
+
+def print_sim_bench(report: dict) -> None:
+    print(f"sim step benchmark ({report['machine']}); median of {report['repeats']} steps "
+          f"of {report['step_sim_s']} s sim time")
+    print(f"{'satellites':>10} {'links':>7} {'jobs':>5} {'step ms':>8} {'max ms':>8}  stages (ms)"
+          f"{'':<62} skyfield 1-by-1")
+    for row in report["sizes"]:
+        stages = "  ".join(f"{k} {v:.2f}" for k, v in row["stages_ms_median"].items())
+        print(f"{row['satellites']:>10,} {row['links_up']:>7,} {row['jobs_running']:>5} "
+              f"{row['step_ms_median']:>8.2f} {row['step_ms_max']:>8.2f}  {stages:<72} "
+              f"{row['skyfield_one_by_one_ms']:>9.1f} ms "
+              f"({row['propagation_speedup_vs_skyfield']:.0f}x slower than our propagation)")

@@ -1,0 +1,211 @@
+"""The simulation's command-line commands: scenarios, info, route, export, bench.
+
+Each `cmd_*` function takes the parsed arguments, prints for people (or JSON with --json) and
+returns the exit code. Bad input raises UserError, which run.py prints as one line (exit 2).
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import dataclasses
+import json
+import pathlib
+import sys
+
+import numpy as np
+
+from . import scenario as scenario_mod
+from .errors import UserError
+from .export import write_satellite_csv
+from .ground import GroundSites
+from .pathfinder import next_route
+from .snapshot import ROLE_NAMES
+from .stations import cities, parse_ground_point
+from .world import World
+
+
+def add_scenario_args(parser: argparse.ArgumentParser, at: bool = True) -> None:
+    parser.add_argument("--scenario", default=scenario_mod.DEFAULT_SCENARIO,
+                        help="built-in name, scenario .toml, or TLE / OMM (.json, .csv) file "
+                             f"(default {scenario_mod.DEFAULT_SCENARIO})")
+    if at:
+        parser.add_argument("--at", metavar="ISO_UTC",
+                            help="instant, e.g. 2026-01-15T04:30:00Z (default: scenario epoch)")
+    parser.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
+
+
+def world_from_args(args: argparse.Namespace) -> World:
+    """The World the command-line arguments describe (--scenario, --at, --seed)."""
+    at = scenario_mod.parse_utc(args.at) if getattr(args, "at", None) else None
+    return World.from_scenario(args.scenario, at=at, seed=getattr(args, "seed", None))
+
+
+def add_commands(commands) -> None:
+    p = commands.add_parser("scenarios", help="list the built-in scenarios")
+    p.set_defaults(handler=cmd_scenarios)
+
+    p = commands.add_parser("info", help="what a scenario contains")
+    add_scenario_args(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=cmd_info)
+
+    p = commands.add_parser("route", help="shortest light-time route between two ground points")
+    add_scenario_args(p)
+    p.add_argument("--from", dest="source", required=True, metavar="A",
+                   help="station or city name, or lat,lon in degrees")
+    p.add_argument("--to", dest="target", required=True, metavar="B",
+                   help="station or city name, or lat,lon in degrees")
+    p.add_argument("--horizon-hours", type=float, default=24.0,
+                   help="how far ahead to look for the next path when none exists now")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=cmd_route)
+
+    p = commands.add_parser("export", help="write every satellite's state at an instant to CSV")
+    add_scenario_args(p)
+    p.add_argument("--out", required=True, type=pathlib.Path, help="output .csv file")
+    p.set_defaults(handler=cmd_export)
+
+    p = commands.add_parser("bench", help="measure the sim step (and --render, --model)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--sizes", default="2800,30000,100000",
+                   help="satellite counts to measure (comma-separated)")
+    p.add_argument("--repeats", type=int, default=15, help="steps timed per size")
+    p.add_argument("--render", action="store_true", help="also measure the renderer")
+    p.add_argument("--model", action="store_true", help="also measure the onboard model")
+    p.add_argument("--no-sim", action="store_true", help="skip the sim step measurement")
+    p.set_defaults(handler=None, bench=True)
+
+
+# --- scenarios / info -------------------------------------------------------------------------
+
+def cmd_scenarios(args) -> int:
+    for name in scenario_mod.builtin_names():
+        scen = scenario_mod.resolve(name)
+        count = sum(s.size for s in scen.shells)
+        default = "  (default)" if name == scenario_mod.DEFAULT_SCENARIO else ""
+        print(f"{name:<16} {count:>5} sats  {scen.title}{default}")
+    return 0
+
+
+def scenario_info(world: World) -> dict:
+    con, snap, scen = world.constellation, world.snapshot(), world.scenario
+    shells = []
+    for index, name in enumerate(con.shell_names):
+        members = con.shell_index == index
+        shell = con.shells[index]
+        role = ROLE_NAMES[con.roles[members][0]] if members.any() else "other"
+        entry = {"name": name, "role": role, "satellites": int(members.sum()),
+                 "pflops": float(con.capacity_pflops[members].sum())}
+        if shell is not None:
+            alt = float(np.mean(np.linalg.norm(snap.positions_km[members], axis=1)) - 6378.137)
+            entry.update(planes=shell.planes, sats_per_plane=shell.sats_per_plane,
+                         altitude_km=shell.altitude_km, mean_altitude_now_km=round(alt, 1),
+                         inclination_deg=shell.inclination_deg, sun_synchronous=shell.sun_synchronous,
+                         ltan_hours=shell.ltan_hours)
+        shells.append(entry)
+    by_role = collections.Counter(ROLE_NAMES[r] for r in con.roles)
+    pflops = {role: float(con.capacity_pflops[con.roles == k].sum())
+              for k, role in enumerate(ROLE_NAMES)}
+    return {
+        "name": scen.name, "title": scen.title, "epoch": scen.epoch.isoformat(),
+        "satellites": con.size, "satellites_by_role": dict(by_role), "shells": shells,
+        "pflops_by_role": pflops, "links_up": snap.n_links,
+        "link_policy": dataclasses.asdict(scen.links),
+        "ground_stations": list(snap.station_names), "min_elevation_deg": scen.min_elevation_deg,
+        "ground_links_up": len(snap.ground_pairs), "sources": list(scen.sources),
+        "assumptions": list(scen.assumptions),
+    }
+
+
+def cmd_info(args) -> int:
+    info = scenario_info(world_from_args(args))
+    if args.json:
+        print(json.dumps(info, indent=2))
+        return 0
+    print(f"{info['name']}: {info['title']}")
+    print(f"epoch {info['epoch']}   {info['satellites']} satellites "
+          + ", ".join(f"{n} {r}" for r, n in info["satellites_by_role"].items()))
+    for shell in info["shells"]:
+        geometry = ""
+        if "planes" in shell:
+            incl = "SSO" if shell["sun_synchronous"] else f"{shell['inclination_deg']:g} deg"
+            geometry = (f"{shell['planes']} x {shell['sats_per_plane']} at "
+                        f"{shell['altitude_km']:g} km, {incl}")
+        print(f"  shell {shell['name']:<12} {shell['role']:<9} {shell['satellites']:>6} sats  "
+              f"{geometry}  {shell['pflops']:,.1f} PFLOPS")
+    print("compute: " + ", ".join(f"{r} {p:,.1f} PFLOPS" for r, p in
+                                  info["pflops_by_role"].items() if p))
+    print(f"laser links up now: {info['links_up']}   ground links up now: "
+          f"{info['ground_links_up']} (min elevation {info['min_elevation_deg']:g} deg)")
+    stations = info["ground_stations"]
+    print(f"ground stations ({len(stations)}): " + "; ".join(stations[:8])
+          + (f"; ... {len(stations) - 8} more" if len(stations) > 8 else ""))
+    return 0
+
+
+# --- route --------------------------------------------------------------------------------------
+
+def cmd_route(args) -> int:
+    world = world_from_args(args)
+    known = world.scenario.stations + cities()
+    source = parse_ground_point(args.source, known)
+    target = parse_ground_point(args.target, known)
+    if (source.lat_deg, source.lon_deg) == (target.lat_deg, target.lon_deg):
+        raise UserError("--from and --to are the same place")
+    if args.horizon_hours <= 0:
+        raise UserError("--horizon-hours must be positive")
+    sites = GroundSites.of([source, target])
+    result = next_route(world.model, sites, world.now, horizon_s=args.horizon_hours * 3600)
+    report = route_report(world, sites, result)
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print_route(report)
+    return 0
+
+
+def route_report(world: World, sites: GroundSites, result) -> dict:
+    n = world.constellation.size
+    names = list(world.constellation.names) + [p.name for p in sites.points]
+    report = {"from": sites.points[0].name, "to": sites.points[1].name,
+              "query_utc": world.now.isoformat(), "path_now": result.waited_s == 0,
+              "valid_utc": result.when.isoformat(), "wait_s": result.waited_s, "hops": []}
+    if result.route is None:
+        report["path_found"] = False
+        return report
+    route = result.route
+    for a, b, km in zip(route.nodes, route.nodes[1:], route.hop_km):
+        kind = "laser" if a < n and b < n else ("uplink" if a >= n else "downlink")
+        report["hops"].append({"from": names[a], "to": names[b], "kind": kind,
+                               "length_km": round(km, 3), "light_ms": round(km / 299.792458, 4)})
+    report.update(path_found=True, length_km=round(route.length_km, 3),
+                  one_way_ms=round(route.one_way_s * 1e3, 4),
+                  round_trip_ms=round(2 * route.one_way_s * 1e3, 4))
+    return report
+
+
+def print_route(report: dict) -> None:
+    print(f"{report['from']} -> {report['to']} at {report['query_utc']}")
+    if not report["path_found"]:
+        print(f"no path now, and none opens within {report['wait_s'] / 3600:.1f} h")
+        return
+    if not report["path_now"]:
+        wait = report["wait_s"]
+        print(f"no path now; the next one opens at {report['valid_utc']} "
+              f"(in {wait / 60:.1f} min = {wait:.0f} s)")
+    for i, hop in enumerate(report["hops"], start=1):
+        print(f"  {i:>2}. {hop['kind']:<8} {hop['from']} -> {hop['to']}: "
+              f"{hop['length_km']:,.1f} km, {hop['light_ms']:.3f} ms")
+    print(f"one-way light-time {report['one_way_ms']:.3f} ms over {report['length_km']:,.1f} km; "
+          f"round trip {report['round_trip_ms']:.3f} ms")
+
+
+# --- export -------------------------------------------------------------------------------------
+
+def cmd_export(args) -> int:
+    if args.out.suffix.lower() != ".csv":
+        raise UserError(f"--out {args.out}: expected a .csv file name")
+    world = world_from_args(args)
+    rows = write_satellite_csv(world.snapshot(), args.out)
+    print(f"wrote {rows} satellites at {world.now.isoformat()} to {args.out}", file=sys.stderr)
+    return 0

@@ -1,0 +1,78 @@
+"""Commands: the only way the UI, the keyboard, scenario scripts and tests change the world.
+
+Each command is a frozen dataclass that round-trips through JSON (`to_json` / `from_json`), so
+a recording or a test can be written down as a list of commands and replayed exactly.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import ClassVar
+
+from .errors import UserError
+
+
+@dataclasses.dataclass(frozen=True)
+class Command:
+    kind: ClassVar[str] = ""
+
+    def to_json(self) -> str:
+        return json.dumps({"command": self.kind, **dataclasses.asdict(self)})
+
+
+@dataclasses.dataclass(frozen=True)
+class SetPaused(Command):
+    kind: ClassVar[str] = "set_paused"
+    paused: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class SetWarp(Command):
+    """Sim seconds per wall second for the live loop (1 = real time)."""
+
+    kind: ClassVar[str] = "set_warp"
+    warp: float
+
+
+@dataclasses.dataclass(frozen=True)
+class SetTime(Command):
+    """Jump the sim clock to an ISO 8601 UTC instant."""
+
+    kind: ClassVar[str] = "set_time"
+    utc: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Select(Command):
+    """Select a satellite by index (-1 clears the selection)."""
+
+    kind: ClassVar[str] = "select"
+    sat: int
+
+
+@dataclasses.dataclass(frozen=True)
+class SetTrafficRate(Command):
+    """New inference requests per second of sim time, whole network."""
+
+    kind: ClassVar[str] = "set_traffic_rate"
+    requests_per_s: float
+
+
+COMMANDS: dict[str, type[Command]] = {
+    cls.kind: cls for cls in (SetPaused, SetWarp, SetTime, Select, SetTrafficRate)
+}
+
+
+def from_json(text: str) -> Command:
+    """Parse one command; bad JSON, an unknown command or wrong fields raise UserError."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UserError(f"command: invalid JSON: {error.msg}") from None
+    if not isinstance(data, dict) or data.get("command") not in COMMANDS:
+        raise UserError(f"command: expected one of {', '.join(COMMANDS)} in field 'command'")
+    cls = COMMANDS[data.pop("command")]
+    try:
+        return cls(**data)
+    except TypeError as error:
+        raise UserError(f"command {cls.kind}: {error}") from None

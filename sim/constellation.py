@@ -1,0 +1,167 @@
+"""The satellites of a scenario, as flat arrays plus one `SatrecArray` for propagation.
+
+Built once per scenario: synthetic Walker shells through `Satrec.sgp4init`, real objects from
+their element files. Propagation (`propagate`) then runs SGP4 over all satellites at once and
+rotates TEME into GCRS and ITRS with the same rotations skyfield uses, so positions agree with
+skyfield's `EarthSatellite` to well under a metre.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import numpy as np
+from sgp4.api import SatrecArray
+
+from . import ephemeris, orbits
+from .elements import read_element_file
+from .scenario import Scenario, Shell
+from .snapshot import ROLE_NAMES
+
+#: Earth's rotation rate, rad/s (IERS), for the Earth-fixed velocity.
+EARTH_ROTATION_RAD_S = 7.292115e-5
+
+
+@dataclasses.dataclass(frozen=True)
+class Constellation:
+    """Static description of every satellite (index i is the same everywhere in the sim)."""
+
+    names: tuple[str, ...]
+    roles: np.ndarray  #: (N,) int8 role codes (snapshot.ROLE_NAMES)
+    shell_index: np.ndarray  #: (N,) int16
+    shell_names: tuple[str, ...]
+    plane: np.ndarray  #: (N,) int32 plane within the shell, -1 for imported objects
+    slot: np.ndarray  #: (N,) int32 position within the plane, -1 for imported objects
+    shells: tuple[Shell | None, ...]  #: per shell index; None for imported element sets
+    capacity_pflops: np.ndarray  #: (N,) float64
+    satrecs: list  #: sgp4 Satrec objects, index-aligned
+    sat_array: SatrecArray
+
+    @property
+    def size(self) -> int:
+        return len(self.names)
+
+
+def build(scenario: Scenario) -> Constellation:
+    names: list[str] = []
+    roles, shell_index, planes, slots, satrecs = [], [], [], [], []
+    shell_names: list[str] = []
+    shells: list[Shell | None] = []
+    t0 = ephemeris.skyfield_time(scenario.epoch)
+    sun = ephemeris.sun_direction_gcrs(t0)
+    sun_ra_deg = float(np.degrees(np.arctan2(sun[1], sun[0])))
+    for shell in scenario.shells:
+        records, layout = _shell_satrecs(shell, scenario.epoch, len(satrecs), sun_ra_deg)
+        index = len(shell_names)
+        shell_names.append(shell.name)
+        shells.append(shell)
+        names += [f"{shell.name}-P{p + 1:02d}-S{s + 1:02d}" for p, s in
+                  zip(layout.plane, layout.slot)] if shell.planes > 1 else \
+                 [f"{shell.name}-{s + 1:02d}" for s in layout.slot]
+        satrecs += records
+        roles += [ROLE_NAMES.index(shell.role)] * shell.size
+        shell_index += [index] * shell.size
+        planes += list(layout.plane)
+        slots += list(layout.slot)
+    for source in scenario.element_sources:
+        records = read_element_file(source.path)
+        index = len(shell_names)
+        shell_names.append(source.name)
+        shells.append(None)
+        names += [r.name for r in records]
+        satrecs += [r.satrec for r in records]
+        roles += [ROLE_NAMES.index(source.role)] * len(records)
+        shell_index += [index] * len(records)
+        planes += [-1] * len(records)
+        slots += [-1] * len(records)
+    roles_arr = np.array(roles, dtype=np.int8)
+    capacity = np.array([scenario.compute_pflops[ROLE_NAMES[r]] for r in roles_arr], float)
+    return Constellation(
+        names=tuple(names), roles=roles_arr, shell_index=np.array(shell_index, np.int16),
+        shell_names=tuple(shell_names), plane=np.array(planes, np.int32),
+        slot=np.array(slots, np.int32), shells=tuple(shells), capacity_pflops=capacity,
+        satrecs=satrecs, sat_array=SatrecArray(satrecs),
+    )
+
+
+def _shell_satrecs(shell: Shell, epoch: dt.datetime, first_number: int, sun_ra_deg: float):
+    inclination = shell.inclination_deg
+    if shell.sun_synchronous:
+        inclination = orbits.sun_synchronous_inclination_deg(shell.altitude_km)
+    raan0 = shell.raan_deg
+    if shell.ltan_hours is not None:
+        raan0 = orbits.raan_for_local_time_deg(sun_ra_deg, shell.ltan_hours) + shell.raan_deg
+    layout = orbits.walker_layout(shell.planes, shell.sats_per_plane, shell.phasing, raan0,
+                                  shell.raan_spread_deg)
+    records = [
+        orbits.satrec_from_elements(first_number + k + 1, epoch, shell.altitude_km, inclination,
+                                    float(layout.raan_deg[k]), float(layout.mean_anomaly_deg[k]))
+        for k in range(shell.size)
+    ]
+    return records, layout
+
+
+@dataclasses.dataclass(frozen=True)
+class State:
+    """Where every satellite is at one instant (km, km/s)."""
+
+    positions_km: np.ndarray  #: (N,3) GCRS
+    velocities_km_s: np.ndarray  #: (N,3) GCRS
+    positions_itrs_km: np.ndarray  #: (N,3) ITRS
+    velocities_itrs_km_s: np.ndarray  #: (N,3) ITRS (Earth-fixed, includes Earth's rotation)
+    online: np.ndarray  #: (N,) bool, False where SGP4 reported an error (e.g. decayed)
+    itrs_to_gcrs: np.ndarray  #: (3,3)
+    sun_dir_gcrs: np.ndarray  #: (3,) unit
+
+
+def propagate(constellation: Constellation, when: dt.datetime,
+              frames: ephemeris.EarthFrames | None = None) -> State:
+    """SGP4 for all satellites at UTC `when`, in GCRS and ITRS. Pass the same `frames` for
+    successive instants to reuse the slow part of the frame rotations."""
+    frames = frames or ephemeris.EarthFrames()
+    teme_to_gcrs, gcrs_to_itrs, sun_dir = frames.at(when)
+    jd, fr = utc_julian_date(when)
+    errors, r_teme, v_teme = constellation.sat_array.sgp4(np.array([jd]), np.array([fr]))
+    r_teme, v_teme = r_teme[:, 0, :], v_teme[:, 0, :]
+    online = errors[:, 0] == 0
+    positions = r_teme @ teme_to_gcrs.T
+    velocities = v_teme @ teme_to_gcrs.T
+    positions_itrs = positions @ gcrs_to_itrs.T
+    # d/dt of the rotation adds -omega x r (polar motion and precession rates are negligible).
+    velocities_itrs = velocities @ gcrs_to_itrs.T
+    velocities_itrs[:, 0] += EARTH_ROTATION_RAD_S * positions_itrs[:, 1]
+    velocities_itrs[:, 1] -= EARTH_ROTATION_RAD_S * positions_itrs[:, 0]
+    return State(
+        positions_km=_zero_bad(positions, online), velocities_km_s=_zero_bad(velocities, online),
+        positions_itrs_km=_zero_bad(positions_itrs, online),
+        velocities_itrs_km_s=_zero_bad(velocities_itrs, online), online=online,
+        itrs_to_gcrs=gcrs_to_itrs.T.copy(), sun_dir_gcrs=sun_dir,
+    )
+
+
+def utc_julian_date(when: dt.datetime) -> tuple[float, float]:
+    """UTC Julian date split as SGP4 wants it (whole day at midnight, fraction), the same
+    split skyfield uses for EarthSatellite."""
+    midnight = when.replace(hour=0, minute=0, second=0, microsecond=0)
+    whole = midnight.date().toordinal() + 1721424.5  # JD of 00:00 UTC that day
+    # Seconds of the day kept apart from the large whole part: no float precision is lost.
+    return whole, (when - midnight).total_seconds() / 86400.0
+
+
+def _zero_bad(values: np.ndarray, online: np.ndarray) -> np.ndarray:
+    """SGP4 returns NaN for failed satellites; keep arrays finite so GPUs and maths stay sane."""
+    if not online.all():
+        values = values.copy()
+        values[~online] = 0.0
+    return values
+
+
+def sunlit(positions_km: np.ndarray, sun_dir: np.ndarray) -> np.ndarray:
+    """True where a satellite sees the Sun: outside the cylinder of Earth's shadow.
+
+    The cylindrical model ignores the umbra's taper and the penumbra (a few seconds at each
+    shadow edge for LEO), which is below what a visualizer shows.
+    """
+    along = positions_km @ sun_dir
+    across_sq = np.einsum("ij,ij->i", positions_km, positions_km) - along**2
+    return (along > 0) | (across_sq > ephemeris.EARTH_RADIUS_KM**2)

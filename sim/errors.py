@@ -1,0 +1,16 @@
+"""User-facing errors: raised for bad input, printed as one line by run.py (exit code 2)."""
+
+
+class UserError(Exception):
+    """Bad input from the user (a file, a flag, a name): the message says where and what was
+    expected. run.py prints it as one line without a traceback and exits with code 2."""
+
+
+def where(path: object, line: int | None = None, field: str | None = None) -> str:
+    """Format a location prefix such as ``scen.toml:12: [links].max_range_km``."""
+    text = str(path)
+    if line is not None:
+        text += f":{line}"
+    if field:
+        text += f": {field}"
+    return text

@@ -1,0 +1,82 @@
+"""Everything that depends only on where things are at one instant: positions, sunlight,
+laser links, ground links and the routing graph. Stateless, so that route queries and
+"when does the next path open" searches can evaluate any instant without touching the World.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import time
+
+import numpy as np
+
+from . import constellation as constellation_mod
+from . import ground, links
+from .constellation import Constellation, State
+from .ephemeris import EarthFrames
+from .routing import Network
+from .scenario import LinkPolicy
+
+
+@dataclasses.dataclass(frozen=True)
+class Geometry:
+    when: dt.datetime
+    state: State
+    sunlit: np.ndarray  #: (N,) bool
+    isl: links.LinkSet
+    ground: ground.GroundLinks  #: over the `sites` given to `compute`
+    n_sites: int
+
+    @functools.cached_property
+    def network(self) -> Network:
+        return Network(len(self.sunlit), self.isl.pairs, self.isl.length_km, self.ground.pairs,
+                       self.ground.slant_km, self.n_sites)
+
+
+@dataclasses.dataclass(frozen=True)
+class GeometryModel:
+    """The fixed inputs of a geometry computation for one scenario."""
+
+    constellation: Constellation
+    candidates: links.GridCandidates
+    free_mask: np.ndarray  #: satellites without a plane structure (nearest-neighbour links)
+    policy: LinkPolicy
+    min_elevation_deg: float
+    frames: EarthFrames = dataclasses.field(default_factory=EarthFrames, compare=False)
+
+    @classmethod
+    def of(cls, constellation: Constellation, policy: LinkPolicy, min_elevation_deg: float):
+        return cls(constellation, links.grid_candidates(constellation, policy),
+                   constellation.plane < 0, policy, min_elevation_deg)
+
+    def compute(self, when: dt.datetime, sites: ground.GroundSites,
+                timings: dict[str, float] | None = None) -> Geometry:
+        """Geometry at UTC `when`; adds seconds spent per stage to `timings` if given."""
+        clock = _StageClock(timings)
+        state = constellation_mod.propagate(self.constellation, when, self.frames)
+        clock.lap("propagate")
+        lit = constellation_mod.sunlit(state.positions_km, state.sun_dir_gcrs)
+        clock.lap("sun_eclipse")
+        isl = links.active_links(self.candidates, state.positions_km, state.velocities_km_s,
+                                 state.online, self.policy, self.free_mask)
+        clock.lap("laser_links")
+        seen = ground.visible(sites, state.positions_itrs_km, state.online,
+                              self.min_elevation_deg)
+        clock.lap("ground_links")
+        return Geometry(when, state, lit, isl, seen, len(sites))
+
+
+class _StageClock:
+    """Accumulates wall time per named stage into a dict (no-op without one)."""
+
+    def __init__(self, timings: dict[str, float] | None):
+        self.timings = timings
+        self.last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        if self.timings is None:
+            return
+        now = time.perf_counter()
+        self.timings[stage] = self.timings.get(stage, 0.0) + now - self.last
+        self.last = now

@@ -1,0 +1,129 @@
+"""Laser inter-satellite links (ISLs).
+
+Walker shells use the "+Grid" convention of published LEO-network simulators: four terminals
+per satellite, fore and aft in the same plane and one towards each adjacent plane. The
+candidate pairs are fixed by the grid (built once); each step keeps those whose geometry allows
+a link now:
+  * both satellites online;
+  * length within the terminal's range;
+  * the line of sight stays above the grazing altitude (80 km: below it the atmosphere
+    scatters the beam), i.e. the segment misses a sphere of radius R_earth + 80 km;
+  * cross-plane links only between co-rotating planes (no link across the seam of a polar
+    "star" pattern, where neighbouring planes fly in opposite directions).
+Imported objects (no plane structure) link to their mutual nearest neighbours, at most the
+terminal count each, found with a k-d tree (so the cost stays near-linear).
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from .constellation import Constellation
+from .ephemeris import EARTH_RADIUS_KM
+from .scenario import LinkPolicy
+
+
+@dataclasses.dataclass(frozen=True)
+class GridCandidates:
+    """Fixed +Grid candidate pairs: (M,2) satellite indices with i < j and a cross-plane flag."""
+
+    pairs: np.ndarray  #: (M,2) int32
+    cross_plane: np.ndarray  #: (M,) bool
+
+
+def grid_candidates(constellation: Constellation, policy: LinkPolicy) -> GridCandidates:
+    """All +Grid pairs of the Walker shells (independent of time)."""
+    pairs, cross = [], []
+    for shell_id, shell in enumerate(constellation.shells):
+        if shell is None or policy.terminals < 2:
+            continue
+        members = np.flatnonzero(constellation.shell_index == shell_id)
+        # members are stored plane-major: index = first + plane * S + slot
+        first, planes, per_plane = members[0], shell.planes, shell.sats_per_plane
+        plane, slot = np.divmod(np.arange(shell.size), per_plane)
+        if per_plane > 1:
+            ahead = plane * per_plane + (slot + 1) % per_plane
+            pairs.append(np.stack([first + plane * per_plane + slot, first + ahead], axis=1))
+            cross.append(np.zeros(shell.size, bool))
+        if policy.terminals >= 4 and planes > 1:
+            wraps = shell.raan_spread_deg >= 360.0 and planes > 2
+            src = np.flatnonzero(plane < planes - 1) if not wraps else np.arange(shell.size)
+            next_plane = (plane[src] + 1) % planes
+            # Plane P-1 meets plane 0 shifted by the Walker phasing F (plane P == plane 0 + F).
+            next_slot = np.where(plane[src] == planes - 1, (slot[src] + shell.phasing) % per_plane,
+                                 slot[src])
+            pairs.append(np.stack([first + src, first + next_plane * per_plane + next_slot], 1))
+            cross.append(np.ones(len(src), bool))
+    if not pairs:
+        return GridCandidates(np.zeros((0, 2), np.int32), np.zeros(0, bool))
+    all_pairs = np.sort(np.concatenate(pairs), axis=1)
+    all_cross = np.concatenate(cross)
+    all_pairs, keep = np.unique(all_pairs, axis=0, return_index=True)  # 2-sat planes repeat
+    keep_mask = all_pairs[:, 0] != all_pairs[:, 1]
+    return GridCandidates(all_pairs[keep_mask].astype(np.int32), all_cross[keep][keep_mask])
+
+
+def line_clears_earth(a_km: np.ndarray, b_km: np.ndarray, min_radius_km: float) -> np.ndarray:
+    """True where the segment a->b stays farther than `min_radius_km` from Earth's centre."""
+    d = b_km - a_km
+    dd = np.einsum("ij,ij->i", d, d)
+    t = np.clip(-np.einsum("ij,ij->i", a_km, d) / np.maximum(dd, 1e-12), 0.0, 1.0)
+    closest = a_km + t[:, None] * d
+    return np.einsum("ij,ij->i", closest, closest) > min_radius_km**2
+
+
+@dataclasses.dataclass(frozen=True)
+class LinkSet:
+    pairs: np.ndarray  #: (M,2) int32, i < j, sorted
+    length_km: np.ndarray  #: (M,)
+
+
+def active_links(candidates: GridCandidates, positions_km: np.ndarray, velocities_km_s: np.ndarray,
+                 online: np.ndarray, policy: LinkPolicy, free_mask: np.ndarray) -> LinkSet:
+    """Links up now: feasible +Grid candidates plus nearest-neighbour links of free objects
+    (`free_mask` marks satellites without a plane structure)."""
+    pairs = candidates.pairs
+    a, b = positions_km[pairs[:, 0]], positions_km[pairs[:, 1]]
+    length = np.linalg.norm(b - a, axis=1)
+    ok = online[pairs[:, 0]] & online[pairs[:, 1]] & (length <= policy.max_range_km)
+    ok &= line_clears_earth(a, b, EARTH_RADIUS_KM + policy.grazing_altitude_km)
+    if candidates.cross_plane.any():
+        normal_a = np.cross(a, velocities_km_s[pairs[:, 0]])
+        normal_b = np.cross(b, velocities_km_s[pairs[:, 1]])
+        co_rotating = np.einsum("ij,ij->i", normal_a, normal_b) > 0
+        ok &= ~candidates.cross_plane | co_rotating
+    grid = LinkSet(pairs[ok], length[ok])
+    if not free_mask.any() or policy.terminals < 1:
+        return grid
+    free = nearest_neighbour_links(positions_km, np.flatnonzero(free_mask & online), policy)
+    merged = np.concatenate([grid.pairs, free.pairs])
+    order = np.lexsort((merged[:, 1], merged[:, 0]))
+    return LinkSet(merged[order], np.concatenate([grid.length_km, free.length_km])[order])
+
+
+def nearest_neighbour_links(positions_km: np.ndarray, members: np.ndarray,
+                            policy: LinkPolicy) -> LinkSet:
+    """Mutual k-nearest-neighbour links among `members` (k = terminals), within range and
+    clear of the grazing layer. Mutual pairs keep every satellite at or under k links."""
+    k = policy.terminals
+    if len(members) < 2:
+        return LinkSet(np.zeros((0, 2), np.int32), np.zeros(0))
+    points = positions_km[members]
+    tree = cKDTree(points)
+    dist, idx = tree.query(points, k=min(k + 1, len(members)),
+                           distance_upper_bound=policy.max_range_km)
+    rows = np.repeat(np.arange(len(members)), idx.shape[1])
+    cols, dists = idx.ravel(), dist.ravel()
+    valid = (cols < len(members)) & (cols != rows)
+    rows, cols, dists = rows[valid], cols[valid], dists[valid]
+    # Mutual: keep (i, j) only if j lists i too, i.e. the pair appears twice.
+    lo, hi = np.minimum(rows, cols), np.maximum(rows, cols)
+    keys, counts = np.unique(lo.astype(np.int64) * len(members) + hi, return_counts=True)
+    mutual = keys[counts == 2]
+    i, j = np.divmod(mutual, len(members))
+    a, b = points[i], points[j]
+    clear = line_clears_earth(a, b, EARTH_RADIUS_KM + policy.grazing_altitude_km)
+    pairs = np.stack([members[i[clear]], members[j[clear]]], axis=1).astype(np.int32)
+    return LinkSet(np.sort(pairs, axis=1), np.linalg.norm(b[clear] - a[clear], axis=1))

@@ -1,0 +1,56 @@
+"""Routes between ground points at a given instant, and the next instant a route exists.
+
+A 12-satellite cluster is out of sight of every station most of the day, so "no path now" is
+the usual answer there: `next_route` scans forward in coarse steps (shorter than any useful
+pass) and then bisects to the second when the first path opens.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from .geometry import GeometryModel
+from .ground import GroundSites
+from .routing import Route
+
+
+@dataclasses.dataclass(frozen=True)
+class RouteResult:
+    when: dt.datetime  #: instant the route is valid (the query time, or when one opens)
+    route: Route | None  #: None when none opens within the horizon
+    waited_s: float  #: seconds from the query time to `when`
+
+
+def route_between(model: GeometryModel, sites: GroundSites, when: dt.datetime,
+                  source: int = 0, target: int = 1) -> Route | None:
+    """Shortest light-time route from ground point `source` to `target` at `when`, or None."""
+    return model.compute(when, sites).network.route_ground_to_ground(source, target)
+
+
+def next_route(model: GeometryModel, sites: GroundSites, start: dt.datetime,
+               horizon_s: float = 86400.0, scan_step_s: float = 20.0,
+               source: int = 0, target: int = 1) -> RouteResult:
+    """The first route from `start` on (within `horizon_s`), to one-second precision."""
+    route = route_between(model, sites, start, source, target)
+    if route is not None:
+        return RouteResult(start, route, 0.0)
+    previous = 0.0
+    offset = scan_step_s
+    while offset <= horizon_s:
+        route = route_between(model, sites, start + dt.timedelta(seconds=offset), source, target)
+        if route is not None:
+            return _bisect(model, sites, start, previous, offset, route, source, target)
+        previous, offset = offset, offset + scan_step_s
+    return RouteResult(start + dt.timedelta(seconds=horizon_s), None, horizon_s)
+
+
+def _bisect(model, sites, start, closed_s, open_s, route, source, target) -> RouteResult:
+    """Narrow (closed_s, open_s] to one second; the route found at the end is returned."""
+    while open_s - closed_s > 1.0:
+        middle = (closed_s + open_s) / 2
+        found = route_between(model, sites, start + dt.timedelta(seconds=middle), source, target)
+        if found is None:
+            closed_s = middle
+        else:
+            open_s, route = middle, found
+    return RouteResult(start + dt.timedelta(seconds=open_s), route, open_s)

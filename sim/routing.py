@@ -1,0 +1,120 @@
+"""Shortest light-time routing over laser and ground links (scipy.sparse.csgraph).
+
+Route nodes: satellites are 0..N-1 and ground point g is N+g. Edge weights are one-way
+light-times in seconds (length / c). A ground point is only ever the end of a path, never a
+relay (ground-to-ground hand-offs would be a terrestrial network, which we do not model).
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+
+from .ephemeris import SPEED_OF_LIGHT_KM_S
+
+
+@dataclasses.dataclass(frozen=True)
+class Route:
+    """A path through the network at one instant."""
+
+    nodes: tuple[int, ...]  #: route nodes from source to destination (ground g = N+g)
+    hop_km: tuple[float, ...]  #: length of each hop, km (len(nodes) - 1)
+
+    @property
+    def one_way_s(self) -> float:
+        return self.length_km / SPEED_OF_LIGHT_KM_S
+
+    @property
+    def length_km(self) -> float:
+        return float(sum(self.hop_km))
+
+
+class Network:
+    """The link graph at one instant.
+
+    Stored directed: laser links both ways, ground links only from ground to satellite. So a
+    tree grown from ground points never passes through another ground point; a ground
+    destination gets its incoming edges added per query.
+    """
+
+    def __init__(self, n_sats: int, isl_pairs: np.ndarray, isl_km: np.ndarray,
+                 ground_pairs: np.ndarray, ground_km: np.ndarray, n_ground: int):
+        self.n_sats = n_sats
+        self.n_ground = n_ground
+        order = np.lexsort((isl_pairs[:, 1], isl_pairs[:, 0])) if len(isl_pairs) else []
+        self._isl_pairs = np.asarray(isl_pairs, np.int64)[order].reshape(-1, 2)
+        self._isl_km = np.asarray(isl_km, float)[order]
+        self._isl_keys = self._isl_pairs[:, 0] * n_sats + self._isl_pairs[:, 1]
+        order = np.argsort(ground_pairs[:, 0], kind="stable")
+        self._ground_point = np.asarray(ground_pairs[order, 0], np.int64)
+        self._ground_sat = np.asarray(ground_pairs[order, 1], np.int64)
+        self._ground_km = np.asarray(ground_km, float)[order]
+        self._uplink_graph: csr_matrix | None = None
+
+    def sats_seen_by(self, ground: int) -> tuple[np.ndarray, np.ndarray]:
+        """Satellites ground point `ground` links to now, and their slant ranges (km)."""
+        lo, hi = np.searchsorted(self._ground_point, [ground, ground + 1])
+        return self._ground_sat[lo:hi], self._ground_km[lo:hi]
+
+    def _graph(self, extra_rows=(), extra_cols=(), extra_km=()) -> csr_matrix:
+        """Directed graph in km: lasers both ways, ground -> satellite, plus extra edges."""
+        a, b = self._isl_pairs[:, 0], self._isl_pairs[:, 1]
+        rows = np.concatenate([a, b, self.n_sats + self._ground_point, *extra_rows])
+        cols = np.concatenate([b, a, self._ground_sat, *extra_cols])
+        km = np.concatenate([self._isl_km, self._isl_km, self._ground_km, *extra_km])
+        size = self.n_sats + self.n_ground
+        return csr_matrix((km, (rows, cols)), shape=(size, size))
+
+    def trees_from_ground(self, grounds: np.ndarray, limit_s: float = np.inf):
+        """One-way light-time (s) from each ground point in `grounds` to every satellite
+        (K,N), and predecessors in route-node numbering (K,N; -9999 where unreachable)."""
+        if self._uplink_graph is None:
+            self._uplink_graph = self._graph()
+        dist, pred = dijkstra(self._uplink_graph, directed=True,
+                              indices=self.n_sats + np.asarray(grounds, np.int64),
+                              return_predecessors=True, limit=limit_s * SPEED_OF_LIGHT_KM_S)
+        dist = np.atleast_2d(dist)[:, : self.n_sats] / SPEED_OF_LIGHT_KM_S
+        return dist, np.atleast_2d(pred)[:, : self.n_sats]
+
+    def route_ground_to_sat(self, ground: int, sat: int) -> Route | None:
+        dist, pred = self.trees_from_ground(np.array([ground]))
+        if not np.isfinite(dist[0, sat]):
+            return None
+        return self.path_from_tree(pred[0], self.n_sats + ground, sat)
+
+    def route_ground_to_ground(self, source: int, target: int) -> Route | None:
+        if source == target:
+            raise ValueError("source and target are the same ground point")
+        sats, slant = self.sats_seen_by(target)
+        graph = self._graph([sats], [np.full(len(sats), self.n_sats + target)], [slant])
+        dist, pred = dijkstra(graph, directed=True, indices=self.n_sats + source,
+                              return_predecessors=True)
+        end = self.n_sats + target
+        if not np.isfinite(dist[end]):
+            return None
+        return self.path_from_tree(pred, self.n_sats + source, end)
+
+    def path_from_tree(self, pred: np.ndarray, source: int, target: int) -> Route:
+        """Walk a predecessor array (route-node numbering) back from `target` to `source`."""
+        nodes = [target]
+        while nodes[-1] != source:
+            nodes.append(int(pred[nodes[-1]]))
+        nodes.reverse()
+        return Route(tuple(nodes), tuple(self.edge_km(a, b) for a, b in zip(nodes, nodes[1:])))
+
+    def edge_km(self, a: int, b: int) -> float:
+        """Length of the link between route nodes a and b (km); KeyError when there is none."""
+        if a >= self.n_sats or b >= self.n_sats:
+            ground, sat = (a, b) if a >= self.n_sats else (b, a)
+            sats, slant = self.sats_seen_by(ground - self.n_sats)
+            hit = np.flatnonzero(sats == sat)
+            if len(hit):
+                return float(slant[hit[0]])
+        else:
+            key = min(a, b) * self.n_sats + max(a, b)
+            at = np.searchsorted(self._isl_keys, key)
+            if at < len(self._isl_keys) and self._isl_keys[at] == key:
+                return float(self._isl_km[at])
+        raise KeyError(f"no link between route nodes {a} and {b}")

@@ -1,0 +1,322 @@
+"""Scenarios: what a constellation is made of, read from TOML (built-ins live in
+assets/scenarios/) or straight from a TLE / OMM file.
+
+A scenario file has these tables (every key is checked; see assets/scenarios/*.toml):
+
+    [scenario]  name, title, description, epoch (UTC), seed, sources[], assumptions[]
+    [[shells]]  Walker shells: name, role, altitude_km, inclination_deg, planes, sats_per_plane,
+                phasing, raan_deg, raan_spread_deg, sun_synchronous, dawn_dusk, ltan_hours
+    [[elements]] real element sets: file (TLE / OMM JSON / OMM CSV), role, name
+    [links]     terminals, max_range_km, grazing_altitude_km, capacity_gbps
+    [ground]    min_elevation_deg, sets[], only[], and [[ground.stations]] name, lat_deg, lon_deg
+    [compute]   inference_pflops, training_pflops, other_pflops (per satellite)
+    [traffic]   requests_per_s, job_pflops, job_seconds, job_gbps, origins[]
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import difflib
+import pathlib
+
+from . import stations as stations_mod
+from .elements import ELEMENT_SUFFIXES
+from .errors import UserError
+from .snapshot import ROLE_NAMES
+from .tomlcheck import Field, TomlSource, at_least, between, one_of, read_table
+
+SCENARIO_DIR = stations_mod.ASSETS / "scenarios"
+DEFAULT_SCENARIO = "network-2035"
+#: DE421 (skyfield-data) covers these years; times outside cannot place the Sun.
+EPHEMERIS_YEARS = (1900, 2052)
+
+
+@dataclasses.dataclass(frozen=True)
+class Shell:
+    """A Walker shell of circular orbits (angles in degrees, altitude in km)."""
+
+    name: str
+    role: str
+    altitude_km: float
+    inclination_deg: float | None  # None: derived (sun-synchronous)
+    planes: int
+    sats_per_plane: int
+    phasing: int = 0
+    raan_deg: float = 0.0
+    raan_spread_deg: float = 360.0
+    sun_synchronous: bool = False
+    ltan_hours: float | None = None  # local time of the ascending node, sets RAAN from the Sun
+
+    @property
+    def size(self) -> int:
+        return self.planes * self.sats_per_plane
+
+
+@dataclasses.dataclass(frozen=True)
+class ElementSource:
+    """Real satellites from a TLE or OMM file."""
+
+    path: pathlib.Path
+    role: str = "other"
+    name: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class LinkPolicy:
+    terminals: int = 4  #: laser terminals per satellite (+Grid uses 4)
+    max_range_km: float = 5000.0
+    grazing_altitude_km: float = 80.0  #: a link's line of sight must stay above this
+    capacity_gbps: float = 100.0
+
+
+@dataclasses.dataclass(frozen=True)
+class Traffic:
+    requests_per_s: float = 20.0  #: new inference jobs per second of sim time, whole network
+    job_pflops: float = 0.05  #: compute a job reserves on its satellite, PFLOPS
+    job_seconds: float = 20.0  #: how long a job holds it, s
+    job_gbps: float = 0.05  #: bandwidth a job's session uses on each link of its route
+    origins: tuple[str, ...] = ("stations", "cities")
+
+
+@dataclasses.dataclass(frozen=True)
+class Scenario:
+    name: str
+    title: str
+    description: str
+    epoch: dt.datetime
+    seed: int
+    sources: tuple[str, ...]
+    assumptions: tuple[str, ...]
+    shells: tuple[Shell, ...]
+    element_sources: tuple[ElementSource, ...]
+    links: LinkPolicy
+    min_elevation_deg: float
+    stations: tuple[stations_mod.GroundPoint, ...]
+    compute_pflops: dict  #: role name -> PFLOPS per satellite
+    traffic: Traffic
+    path: pathlib.Path | None = None
+
+    def with_epoch(self, epoch: dt.datetime) -> "Scenario":
+        return dataclasses.replace(self, epoch=epoch)
+
+
+# --- schema ---------------------------------------------------------------------------------
+
+_ROLE = Field(str, "inference", check=one_of(*ROLE_NAMES))
+_SCHEMA_SCENARIO = {
+    "name": Field(str, required=True), "title": Field(str, ""), "description": Field(str, ""),
+    "epoch": Field((str, dt.datetime), required=True), "seed": Field(int, 0),
+    "sources": Field(list, []), "assumptions": Field(list, []),
+}
+_SCHEMA_SHELL = {
+    "name": Field(str, ""), "role": _ROLE,
+    "altitude_km": Field(float, required=True, check=between(150, 50000, " km")),
+    "inclination_deg": Field(float, None, check=between(0, 180, " deg")),
+    "planes": Field(int, required=True, check=at_least(1)),
+    "sats_per_plane": Field(int, required=True, check=at_least(1)),
+    "phasing": Field(int, 0, check=at_least(0)),
+    "raan_deg": Field(float, 0.0, check=between(-360, 360, " deg")),
+    "raan_spread_deg": Field(float, None, check=between(0, 360, " deg")),
+    "sun_synchronous": Field(bool, False), "dawn_dusk": Field(bool, False),
+    "ltan_hours": Field(float, None, check=between(0, 24, " h")),
+}
+_SCHEMA_ELEMENTS = {"file": Field(str, required=True), "role": Field(str, "other",
+                    check=one_of(*ROLE_NAMES)), "name": Field(str, "")}
+_SCHEMA_LINKS = {
+    "terminals": Field(int, 4, check=between(0, 8)),
+    "max_range_km": Field(float, 5000.0, check=at_least(1, " km")),
+    "grazing_altitude_km": Field(float, 80.0, check=between(0, 1000, " km")),
+    "capacity_gbps": Field(float, 100.0, check=at_least(0.0, " Gbps")),
+}
+_SCHEMA_GROUND = {
+    "min_elevation_deg": Field(float, 25.0, check=between(0, 89, " deg")),
+    "sets": Field(list, ["china"]), "only": Field(list, []), "stations": Field(list, []),
+}
+_SCHEMA_STATION = {"name": Field(str, required=True),
+                   "lat_deg": Field(float, required=True, check=between(-90, 90, " deg")),
+                   "lon_deg": Field(float, required=True, check=between(-180, 360, " deg")),
+                   "alt_km": Field(float, 0.0, check=between(-1, 10, " km"))}
+_SCHEMA_COMPUTE = {f"{role}_pflops": Field(float, 0.0, check=at_least(0.0)) for role in ROLE_NAMES}
+_SCHEMA_TRAFFIC = {
+    "requests_per_s": Field(float, 20.0, check=at_least(0.0)),
+    "job_pflops": Field(float, 0.05, check=at_least(0.0)),
+    "job_seconds": Field(float, 20.0, check=at_least(0.001, " s")),
+    "job_gbps": Field(float, 0.05, check=at_least(0.0)),
+    "origins": Field(list, ["stations", "cities"]),
+}
+_TOP = {"scenario": _SCHEMA_SCENARIO, "shells": None, "elements": None, "links": _SCHEMA_LINKS,
+        "ground": _SCHEMA_GROUND, "compute": _SCHEMA_COMPUTE, "traffic": _SCHEMA_TRAFFIC}
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+def builtin_names() -> list[str]:
+    return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
+
+
+def resolve(name_or_path: str | None) -> Scenario:
+    """A built-in scenario by name, a scenario TOML file, or a TLE/OMM file."""
+    text = name_or_path or DEFAULT_SCENARIO
+    path = pathlib.Path(text).expanduser()
+    if path.is_file():
+        if path.suffix.lower() in ELEMENT_SUFFIXES:
+            return from_element_file(path)
+        return load_toml(path)
+    if text in builtin_names():
+        return load_toml(SCENARIO_DIR / f"{text}.toml")
+    if path.suffix or "/" in text:
+        raise UserError(f"scenario file '{text}' does not exist")
+    close = difflib.get_close_matches(text, builtin_names(), n=2)
+    hint = f"; did you mean {' or '.join(close)}?" if close else ""
+    raise UserError(f"unknown scenario '{text}'{hint} (built-ins: {', '.join(builtin_names())}; "
+                    "or give a .toml, TLE or OMM file)")
+
+
+def from_element_file(path: pathlib.Path) -> Scenario:
+    """Every object of a TLE/OMM file as role 'other'; epoch = the newest element epoch."""
+    from .elements import read_element_file
+
+    records = read_element_file(path)
+    epoch = max(r.epoch for r in records).replace(microsecond=0)
+    return Scenario(
+        name=path.stem, title=f"{len(records)} objects from {path.name}",
+        description=f"Real element sets read from {path}.", epoch=epoch, seed=0,
+        sources=(str(path),), assumptions=("Role 'other' for every object; no compute.",),
+        shells=(), element_sources=(ElementSource(path, "other", path.stem),),
+        links=LinkPolicy(), min_elevation_deg=25.0, stations=stations_mod.station_set("china"),
+        compute_pflops={r: 0.0 for r in ROLE_NAMES}, traffic=Traffic(requests_per_s=0.0),
+        path=path,
+    )
+
+
+def load_toml(path: pathlib.Path) -> Scenario:
+    src = TomlSource.read(path)
+    for key in src.data:
+        if key not in _TOP:
+            close = difflib.get_close_matches(key, list(_TOP), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise src.error((key,), None, f"unknown table{hint}; allowed: {', '.join(_TOP)}")
+    head = read_table(src, ("scenario",), src.data.get("scenario"), _SCHEMA_SCENARIO)
+    epoch = _parse_epoch(src, head["epoch"])
+    shells = tuple(_read_shell(src, i, raw) for i, raw in enumerate(_array(src, "shells")))
+    elements = tuple(_read_elements(src, i, raw) for i, raw in enumerate(_array(src, "elements")))
+    if not shells and not elements:
+        raise src.error((), None, "no satellites: add at least one [[shells]] or [[elements]]")
+    links = LinkPolicy(**read_table(src, ("links",), src.data.get("links"), _SCHEMA_LINKS))
+    ground = read_table(src, ("ground",), src.data.get("ground"), _SCHEMA_GROUND)
+    compute = read_table(src, ("compute",), src.data.get("compute"), _SCHEMA_COMPUTE)
+    traffic = read_table(src, ("traffic",), src.data.get("traffic"), _SCHEMA_TRAFFIC)
+    _check_origins(src, traffic["origins"])
+    return Scenario(
+        name=head["name"], title=head["title"], description=head["description"], epoch=epoch,
+        seed=head["seed"], sources=_strings(src, "sources", head["sources"]),
+        assumptions=_strings(src, "assumptions", head["assumptions"]), shells=shells,
+        element_sources=elements, links=links, min_elevation_deg=ground["min_elevation_deg"],
+        stations=_read_stations(src, ground),
+        compute_pflops={role: compute[f"{role}_pflops"] for role in ROLE_NAMES},
+        traffic=Traffic(**{**traffic, "origins": tuple(traffic["origins"])}), path=path,
+    )
+
+
+def _array(src: TomlSource, key: str) -> list:
+    value = src.data.get(key, [])
+    if not isinstance(value, list):
+        raise src.error((key,), None, f"expected [[{key}]] entries (an array of tables)")
+    return value
+
+
+def _strings(src: TomlSource, key: str, values: list) -> tuple[str, ...]:
+    if not all(isinstance(v, str) for v in values):
+        raise src.error(("scenario",), key, "expected a list of strings")
+    return tuple(values)
+
+
+def parse_utc(text: str) -> dt.datetime:
+    """ISO 8601 UTC time ('2026-01-15T12:00:00Z', '2026-01-15 12:00', '2026-01-15')."""
+    try:
+        value = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise UserError(f"time '{text}': expected ISO 8601 UTC such as 2026-01-15T12:00:00Z") \
+            from None
+    return check_time_range(as_utc(value), f"time '{text}'")
+
+
+def as_utc(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(dt.timezone.utc)
+
+
+def check_time_range(value: dt.datetime, what: str) -> dt.datetime:
+    low, high = EPHEMERIS_YEARS
+    if not low <= value.year <= high:
+        raise UserError(f"{what}: out of range: the ephemeris (DE421) covers {low}-{high}")
+    return value
+
+
+def _parse_epoch(src: TomlSource, value) -> dt.datetime:
+    try:
+        if isinstance(value, dt.datetime):
+            return check_time_range(as_utc(value), "epoch")
+        return parse_utc(value)
+    except UserError as error:
+        raise src.error(("scenario",), "epoch", str(error)) from None
+
+
+def _read_shell(src: TomlSource, index: int, raw) -> Shell:
+    table = ("shells", index)
+    v = read_table(src, table, raw, _SCHEMA_SHELL)
+    sso = v["sun_synchronous"] or v["dawn_dusk"]
+    if sso and v["inclination_deg"] is not None:
+        raise src.error(table, "inclination_deg", "remove it: a sun-synchronous shell derives "
+                        "its inclination from its altitude")
+    if not sso and v["inclination_deg"] is None:
+        raise src.error(table, None, "missing required key 'inclination_deg' (or set "
+                        "sun_synchronous = true)")
+    if v["dawn_dusk"] and v["ltan_hours"] not in (None, 6.0, 18.0):
+        raise src.error(table, "ltan_hours", "a dawn-dusk shell has its node at 6 or 18 h")
+    spread = v["raan_spread_deg"]
+    if spread is None:  # polar / sun-synchronous planes span 180 deg, others a full circle
+        spread = 180.0 if sso else 360.0
+    ltan = 6.0 if v["dawn_dusk"] and v["ltan_hours"] is None else v["ltan_hours"]
+    return Shell(
+        name=v["name"] or f"shell{index + 1}", role=v["role"], altitude_km=v["altitude_km"],
+        inclination_deg=v["inclination_deg"], planes=v["planes"],
+        sats_per_plane=v["sats_per_plane"], phasing=v["phasing"], raan_deg=v["raan_deg"],
+        raan_spread_deg=spread, sun_synchronous=sso, ltan_hours=ltan,
+    )
+
+
+def _read_elements(src: TomlSource, index: int, raw) -> ElementSource:
+    v = read_table(src, ("elements", index), raw, _SCHEMA_ELEMENTS)
+    path = pathlib.Path(v["file"])
+    if not path.is_absolute():
+        path = src.path.parent / path
+    if not path.is_file():
+        raise src.error(("elements", index), "file", f"no such file: {path}")
+    return ElementSource(path, v["role"], v["name"] or path.stem)
+
+
+def _read_stations(src: TomlSource, ground: dict) -> tuple[stations_mod.GroundPoint, ...]:
+    points: list[stations_mod.GroundPoint] = []
+    for name in ground["sets"]:
+        if name not in stations_mod.STATION_SETS:
+            raise src.error(("ground",), "sets", f"unknown station set {name!r}; built-in sets: "
+                            f"{', '.join(stations_mod.STATION_SETS)}")
+        points.extend(stations_mod.station_set(name))
+    if ground["only"]:
+        try:
+            points = [stations_mod.find_by_name(str(q), points) for q in ground["only"]]
+        except UserError as error:
+            raise src.error(("ground",), "only", str(error)) from None
+    for index, raw in enumerate(ground["stations"]):
+        v = read_table(src, ("ground", "stations", index), raw, _SCHEMA_STATION)
+        points.append(stations_mod.GroundPoint(v["name"], v["lat_deg"], v["lon_deg"], v["alt_km"]))
+    return tuple(points)
+
+
+def _check_origins(src: TomlSource, origins: list) -> None:
+    for origin in origins:
+        if origin not in ("stations", "cities"):
+            raise src.error(("traffic",), "origins", f"unknown origin {origin!r}; expected "
+                            "'stations' and/or 'cities'")

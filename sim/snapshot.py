@@ -1,0 +1,109 @@
+"""The read-only picture of the world that everything outside `sim/` reads.
+
+A `Snapshot` is produced by `World.step()` / `World.snapshot()`. It holds plain numpy arrays
+(and a few scalars) whose names carry their unit and frame, plus a `versions` dict: one counter
+per array group that increases only when that group's content changes, so that a renderer layer
+re-uploads only what changed (positions change every step; station positions never do; laser
+links change when topology changes).
+
+Frames: GCRS is the inertial scene frame (x towards the vernal equinox, z to the celestial
+pole); ITRS is Earth-fixed. `itrs_to_gcrs` rotates an Earth-fixed vector into the scene frame at
+the snapshot time (it is what the renderer uses to turn the Earth texture). Units: km, s, UTC.
+
+Arrays are never modified after a Snapshot is made: the next step makes new arrays.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Mapping
+
+import numpy as np
+
+#: Role codes used in `Snapshot.roles`; names indexed by code.
+ROLE_NAMES: tuple[str, ...] = ("inference", "training", "other")
+ROLE_INFERENCE, ROLE_TRAINING, ROLE_OTHER = 0, 1, 2
+
+
+@dataclasses.dataclass(frozen=True)
+class Snapshot:
+    """State of the simulated constellation at one instant.
+
+    Per-satellite arrays have length N (``n_sats``); per-link arrays length M; per-station S.
+    """
+
+    # --- time -------------------------------------------------------------------------------
+    time_utc: dt.datetime  #: instant of this snapshot, timezone-aware UTC
+    sim_time_s: float  #: seconds of sim time since the scenario epoch
+    warp: float  #: sim seconds per wall second (0 when paused)
+    paused: bool
+    step_index: int  #: number of steps taken since the world was made
+
+    # --- satellites (N) ---------------------------------------------------------------------
+    sat_names: tuple[str, ...]
+    roles: np.ndarray  #: (N,) int8, codes into ROLE_NAMES
+    shell_index: np.ndarray  #: (N,) int16, index into shell_names
+    shell_names: tuple[str, ...]
+    plane_index: np.ndarray  #: (N,) int32 orbital plane within its shell (-1 when unknown)
+    positions_km: np.ndarray  #: (N,3) float64 GCRS position, km
+    velocities_km_s: np.ndarray  #: (N,3) float64 GCRS velocity, km/s
+    positions_itrs_km: np.ndarray  #: (N,3) float64 Earth-fixed position, km
+    sunlit: np.ndarray  #: (N,) bool, True when the satellite is outside Earth's shadow
+    online: np.ndarray  #: (N,) bool, False when SGP4 failed (decayed) for this satellite
+    capacity_pflops: np.ndarray  #: (N,) float64 compute capacity, PFLOPS
+    utilisation: np.ndarray  #: (N,) float64 compute in use / capacity, 0..1
+
+    # --- Earth and Sun ------------------------------------------------------------------------
+    itrs_to_gcrs: np.ndarray  #: (3,3) rotation taking Earth-fixed vectors to the scene frame
+    sun_dir_gcrs: np.ndarray  #: (3,) unit vector from Earth's centre towards the Sun, GCRS
+
+    # --- laser links (M) -------------------------------------------------------------------
+    isl_pairs: np.ndarray  #: (M,2) int32 satellite indices, i < j, links up now
+    isl_length_km: np.ndarray  #: (M,) float64
+    isl_capacity_gbps: np.ndarray  #: (M,) float64
+    isl_load_gbps: np.ndarray  #: (M,) float64 traffic on the link (both directions summed)
+
+    # --- ground stations (S) and ground links (K) --------------------------------------------
+    station_names: tuple[str, ...]
+    station_lat_lon_deg: np.ndarray  #: (S,2) float64 geodetic latitude, longitude
+    station_positions_itrs_km: np.ndarray  #: (S,3) float64 Earth-fixed, km
+    station_positions_km: np.ndarray  #: (S,3) float64 GCRS, km
+    ground_pairs: np.ndarray  #: (K,2) int32 [station index, satellite index], links up now
+    ground_length_km: np.ndarray  #: (K,) float64 slant range
+
+    # --- traffic flows (F): jobs travelling to/from their inference satellite -----------------
+    #: (F,P,3) float32 GCRS polyline of each active flow's route (ground point, sats..., padded
+    #: by repeating the last point), km. P is the longest route in this snapshot.
+    flow_paths_km: np.ndarray
+    flow_path_len: np.ndarray  #: (F,) int32 number of valid points in each flow's polyline
+    flow_progress: np.ndarray  #: (F,) float32 0..1 along the path (packet position)
+    flow_direction: np.ndarray  #: (F,) int8 +1 uplink towards the satellite, -1 answer going back
+
+    # --- selection and totals ------------------------------------------------------------------
+    selected: int  #: selected satellite index, -1 for none
+    selected_orbit_km: np.ndarray  #: (K,3) float32 GCRS track of one orbit of the selection
+    totals: Mapping[str, float]  #: panel figures: sats_online, links_up, pflops_*, requests_*
+    versions: Mapping[str, int]  #: per-group change counters (see module docstring)
+
+    @property
+    def n_sats(self) -> int:
+        return len(self.sat_names)
+
+    @property
+    def n_links(self) -> int:
+        return len(self.isl_pairs)
+
+
+#: Array groups and the fields they cover; `versions[group]` changes when any field changes.
+VERSION_GROUPS: dict[str, tuple[str, ...]] = {
+    "satellites": ("sat_names", "roles", "shell_index", "plane_index", "capacity_pflops"),
+    "positions": ("positions_km", "velocities_km_s", "positions_itrs_km", "sunlit", "online",
+                  "isl_length_km", "ground_length_km", "station_positions_km"),
+    "earth": ("itrs_to_gcrs", "sun_dir_gcrs"),
+    "links": ("isl_pairs", "isl_capacity_gbps"),  # topology: changes when links make or break
+    "load": ("isl_load_gbps", "utilisation"),
+    "stations": ("station_names", "station_lat_lon_deg", "station_positions_itrs_km"),
+    "ground_links": ("ground_pairs",),
+    "flows": ("flow_paths_km", "flow_path_len", "flow_progress", "flow_direction"),
+    "selection": ("selected", "selected_orbit_km"),
+}

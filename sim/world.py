@@ -1,0 +1,152 @@
+"""The World: a scenario brought to life. `step(dt)` advances sim time and returns a Snapshot;
+`apply(command)` changes it. Deterministic from the scenario's seed (or the one given).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import time
+
+import numpy as np
+
+from . import commands as cmd
+from . import constellation as constellation_mod
+from . import scenario as scenario_mod
+from . import stations as stations_mod
+from .errors import UserError
+from .geometry import Geometry, GeometryModel
+from .ground import GroundSites
+from .satellites import find_satellite
+from .scenario import Scenario
+from .snapshot import Snapshot
+from .snapshot_build import build_snapshot
+from .traffic import TrafficModel
+from .versions import VersionTracker
+
+
+class World:
+    """The simulated constellation. Not thread-safe: one owner calls step/apply."""
+
+    def __init__(self, scenario: Scenario, seed: int | None = None, warp: float = 1.0):
+        self.scenario = scenario
+        self.constellation = constellation_mod.build(scenario)
+        self.model = GeometryModel.of(self.constellation, scenario.links,
+                                      scenario.min_elevation_deg)
+        origins = scenario.traffic.origins
+        city_points = stations_mod.cities() if "cities" in origins else ()
+        self.n_stations = len(scenario.stations)
+        #: Stations first (indices < n_stations), then traffic-generating cities.
+        self.sites = GroundSites.of(scenario.stations + tuple(city_points))
+        weights = np.array([p.weight for p in self.sites.points], float)
+        if "stations" not in origins:
+            weights[: self.n_stations] = 0.0
+        self.seed = scenario.seed if seed is None else seed
+        self.traffic = TrafficModel(scenario.traffic, self.constellation.roles,
+                                    self.constellation.capacity_pflops, weights,
+                                    np.random.default_rng(self.seed))
+        self.sim_time_s = 0.0
+        self.warp = warp
+        self.paused = False
+        self.selected = -1
+        self.step_index = 0
+        self._versions = VersionTracker()
+        self._geometry = self.model.compute(self.now, self.sites)
+        self._snapshot = self._make_snapshot()
+
+    @classmethod
+    def from_scenario(cls, name_or_path: str | Scenario | None = None,
+                      at: dt.datetime | None = None, seed: int | None = None) -> "World":
+        """Build from a built-in name, a scenario/TLE/OMM path or a Scenario; `at` moves the
+        epoch (UTC)."""
+        scenario = name_or_path if isinstance(name_or_path, Scenario) else \
+            scenario_mod.resolve(name_or_path)
+        if at is not None:
+            scenario = scenario.with_epoch(at)
+        return cls(scenario, seed=seed)
+
+    # --- time -----------------------------------------------------------------------------
+
+    @property
+    def now(self) -> dt.datetime:
+        return self.scenario.epoch + dt.timedelta(seconds=self.sim_time_s)
+
+    def advance(self, dt_wall_s: float) -> Snapshot:
+        """Live loop: advance by wall time x warp (nothing moves while paused)."""
+        return self.step(0.0 if self.paused else dt_wall_s * self.warp)
+
+    def step(self, dt_sim_s: float, timings: dict[str, float] | None = None) -> Snapshot:
+        """Advance sim time by exactly `dt_sim_s` seconds and return the new Snapshot.
+        `timings`, if given, collects seconds per stage (for the benchmark)."""
+        if dt_sim_s < 0:
+            raise ValueError("sim time only moves forward; use SetTime to jump back")
+        self.sim_time_s += dt_sim_s
+        self.step_index += 1
+        self._geometry = self.model.compute(self.now, self.sites, timings)
+        started = time.perf_counter()
+        self.traffic.step(self.sim_time_s, dt_sim_s, self._geometry.network)
+        routed = time.perf_counter()
+        self._snapshot = self._make_snapshot()
+        if timings is not None:
+            timings["routing_traffic"] = timings.get("routing_traffic", 0.0) + routed - started
+            timings["snapshot"] = timings.get("snapshot", 0.0) + time.perf_counter() - routed
+        return self._snapshot
+
+    def snapshot(self) -> Snapshot:
+        return self._snapshot
+
+    @property
+    def geometry(self) -> Geometry:
+        return self._geometry
+
+    # --- commands -------------------------------------------------------------------------
+
+    def apply(self, command: cmd.Command) -> Snapshot:
+        handler = self._handlers().get(type(command))
+        if handler is None:
+            raise UserError(f"unsupported command {command!r}")
+        handler(self, command)
+        self._geometry = self.model.compute(self.now, self.sites)
+        self._snapshot = self._make_snapshot()
+        return self._snapshot
+
+    @staticmethod
+    @functools.cache
+    def _handlers():
+        return {
+            cmd.SetPaused: lambda w, c: setattr(w, "paused", bool(c.paused)),
+            cmd.SetWarp: World._set_warp,
+            cmd.SetTime: World._set_time,
+            cmd.Select: World._select,
+            cmd.SetTrafficRate: World._set_rate,
+        }
+
+    def _set_warp(self, command: cmd.SetWarp) -> None:
+        if not 0 <= command.warp <= 1e6:
+            raise UserError(f"warp must be 0..1,000,000, got {command.warp}")
+        self.warp = float(command.warp)
+
+    def _set_time(self, command: cmd.SetTime) -> None:
+        when = scenario_mod.parse_utc(command.utc)
+        self.sim_time_s = (when - self.scenario.epoch).total_seconds()
+
+    def _select(self, command: cmd.Select) -> None:
+        if not -1 <= command.sat < self.constellation.size:
+            raise UserError(f"no satellite with index {command.sat} "
+                            f"(0..{self.constellation.size - 1})")
+        self.selected = int(command.sat)
+
+    def _set_rate(self, command: cmd.SetTrafficRate) -> None:
+        if command.requests_per_s < 0:
+            raise UserError("traffic rate must be >= 0 requests/s")
+        self.traffic.rate_per_s = float(command.requests_per_s)
+
+    # --- lookups ----------------------------------------------------------------------------
+
+    def find_satellite(self, query: str) -> int:
+        """Satellite index from an index, an exact name or a unique name fragment."""
+        return find_satellite(self.constellation.names, query)
+
+    # --- snapshot -----------------------------------------------------------------------------
+
+    def _make_snapshot(self) -> Snapshot:
+        return build_snapshot(self)

@@ -54,6 +54,17 @@ def direction_to_azel(v: np.ndarray) -> tuple[float, float]:
     return math.degrees(math.atan2(v[1], v[0])), math.degrees(math.asin(np.clip(v[2], -1, 1)))
 
 
+def local_frame(position_km: np.ndarray, velocity_km_s: np.ndarray) -> np.ndarray:
+    """Rotation (rows x, y, z) into a satellite's local frame: z radial up, x along-track."""
+    z = np.asarray(position_km, float)
+    z = z / np.linalg.norm(z)
+    v = np.asarray(velocity_km_s, float)
+    x = v - (v @ z) * z
+    nx = np.linalg.norm(x)
+    x = x / nx if nx > 1e-9 else np.cross([0.0, 0.0, 1.0], z) / max(np.linalg.norm(np.cross([0.0, 0.0, 1.0], z)), 1e-9)
+    return np.array([x, np.cross(z, x), z])
+
+
 def _smooth(t: float) -> float:
     t = min(max(t, 0.0), 1.0)
     return t * t * (3.0 - 2.0 * t)
@@ -76,12 +87,19 @@ class OrbitCamera:
         #: ITRS<-GCRS when earth_fixed); set each frame by `set_frame`.
         self.frame_rotation = np.eye(3)
         self.follow_index = -1  #: satellite index being followed, -1 for none
+        self._local = None  #: local-vertical frame of the followed satellite (rows x, y, z)
         self._flight = None
 
     # --- state ----------------------------------------------------------------------------
     def set_frame(self, itrs_to_gcrs: np.ndarray) -> None:
-        """Update the reference frame for this instant (call once per frame)."""
-        self.frame_rotation = np.asarray(itrs_to_gcrs, float).T if self.earth_fixed else np.eye(3)
+        """Update the reference frame for this instant (call once per frame). While following
+        a satellite with a known velocity the frame is the satellite's local one (z up from
+        the Earth's centre, x along the velocity): a chase view with the Earth below."""
+        if self.follow_index >= 0 and self._local is not None:
+            self.frame_rotation = self._local
+        else:
+            self.frame_rotation = np.asarray(itrs_to_gcrs, float).T if self.earth_fixed \
+                else np.eye(3)
 
     def set_earth_fixed(self, flag: bool, itrs_to_gcrs: np.ndarray) -> None:
         """Switch between inertial and Earth-fixed reference frames without a jump in view."""
@@ -199,6 +217,11 @@ class OrbitCamera:
     def follow(self, index: int, position_km=None, distance_km: float = 2500.0) -> None:
         """Follow satellite `index` (-1 stops and flies back to the Earth's centre)."""
         self.follow_index = int(index)
+        if self._local is not None:  # back to the plain frame without a jump in view
+            offset = self.eye() - self.target
+            self._local = None
+            self.frame_rotation = np.eye(3)
+            self.azimuth_deg, self.elevation_deg = direction_to_azel(offset)
         if index < 0:
             self.min_distance_km = EARTH_RADIUS_KM + 800.0
             self.fly_to(distance_km=max(self.distance_km, 20000.0), target=np.zeros(3))
@@ -207,10 +230,21 @@ class OrbitCamera:
             self.fly_to(distance_km=distance_km,
                         target=None if position_km is None else position_km)
 
-    def track(self, position_km: np.ndarray) -> None:
-        """Per frame while following: keep the (moving) satellite as the target."""
+    def track(self, position_km: np.ndarray, velocity_km_s: np.ndarray | None = None) -> None:
+        """Per frame while following: keep the (moving) satellite as the target; with its
+        velocity, orbit in its local frame (the first call converts the view, no jump)."""
         if self.follow_index < 0:
             return
+        if velocity_km_s is not None:
+            local = local_frame(position_km, velocity_km_s)
+            if self._local is None:
+                offset = self.eye() - self.target
+                self.azimuth_deg, self.elevation_deg = direction_to_azel(local @ offset)
+                if self._flight is not None:  # keep the flight's end view in the new frame
+                    self._flight[0] = (self.azimuth_deg, self.elevation_deg, *self._flight[0][2:])
+                    self._flight[1] = (self.azimuth_deg, self.elevation_deg, *self._flight[1][2:])
+            self._local = local
+            self.frame_rotation = local
         if self._flight is not None:
             self._flight[1] = (*self._flight[1][:3], np.asarray(position_km, float))
         else:
@@ -235,6 +269,6 @@ class OrbitCamera:
 
     def reset(self) -> None:
         """Back to the default view of the whole Earth."""
-        self.follow_index = -1
+        self.follow(-1)
         self.min_distance_km = EARTH_RADIUS_KM + 800.0
         self.fly_to(20.0, 20.0, 26000.0, np.zeros(3))

@@ -6,6 +6,7 @@ import pathlib
 
 import numpy as np
 
+ANISOTROPY = 1.0  #: llvmpipe: anisotropic filtering costs ~10x in the Earth shader
 ASSETS = pathlib.Path(__file__).resolve().parents[1] / "assets"
 
 
@@ -35,24 +36,31 @@ def frame_uniforms(camera, time_s: float) -> dict:
 
 
 @functools.lru_cache(maxsize=8)
-def _read_image(path: str, max_width: int):
+def _read_image(path: str, max_width: int, alpha_path: str | None = None):
     from PIL import Image  # pillow is only needed when a texture is first loaded
 
     img = Image.open(path)
     if img.width > max_width:
         img = img.resize((max_width, max_width * img.height // img.width), Image.LANCZOS)
+    if alpha_path:
+        alpha = Image.open(alpha_path).convert("L").resize(img.size, Image.BILINEAR)
+        img = img.convert("RGB")
+        img.putalpha(alpha)
     return img.mode, img.size, img.tobytes()
 
 
-def load_texture(ctx, relpath: str, max_width: int = 8192, mipmaps: bool = True):
-    """Load an image from assets/ into a texture (RGB or single-channel), mipmapped, repeat in
-    u (longitude wraps) and clamped in v."""
-    mode, size, data = _read_image(str(ASSETS / relpath), max_width)
+def load_texture(ctx, relpath: str, max_width: int = 8192, mipmaps: bool = True,
+                 alpha_relpath: str | None = None):
+    """Load an image from assets/ into a texture (RGB or single-channel; with alpha_relpath, a
+    grey image from assets/ becomes the alpha channel), mipmapped, repeat in u (longitude
+    wraps) and clamped in v."""
+    mode, size, data = _read_image(str(ASSETS / relpath), max_width,
+                                   str(ASSETS / alpha_relpath) if alpha_relpath else None)
     components = {"L": 1, "RGB": 3, "RGBA": 4}[mode]
     tex = ctx.texture(size, components, data)
     if mipmaps:
         tex.build_mipmaps()
-        tex.anisotropy = 8.0
+        tex.anisotropy = ANISOTROPY
     tex.repeat_y = False
     return tex
 

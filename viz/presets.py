@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.errors import UserError
-from viz.camera import OrbitCamera, direction_to_azel
+from viz.camera import OrbitCamera, direction_to_azel, local_frame
 from viz.synthetic import latlon_to_unit
 
 PRESETS = ("default", "asia", "polar", "close")
@@ -31,12 +31,13 @@ def apply_preset(camera: OrbitCamera, name: str, snapshot) -> OrbitCamera:
     camera.earth_fixed = False
     camera.frame_rotation = np.eye(3)
     camera.follow_index = -1
+    camera._local = None
     camera.min_distance_km = 6371.0 + 800.0
     camera.target = np.zeros(3)
     camera._flight = None
     if name == "default":
         # Sun from the upper left-behind: a lit limb plus a broad night side with cities.
-        view = _rotate_z(sun, 118.0)
+        view = _rotate_z(sun, 80.0)
         view[2] = 0.0
         view = view / np.linalg.norm(view) + np.array([0.0, 0.0, 0.42])
         camera.azimuth_deg, camera.elevation_deg = direction_to_azel(view)
@@ -56,15 +57,14 @@ def apply_preset(camera: OrbitCamera, name: str, snapshot) -> OrbitCamera:
             return apply_preset(camera, "default", snapshot)
         p = np.asarray(snapshot.positions_km[idx], float)
         v = np.asarray(snapshot.velocities_km_s[idx], float)
-        r_hat = p / np.linalg.norm(p)
-        v_hat = v / max(np.linalg.norm(v), 1e-9)
-        h_hat = np.cross(r_hat, v_hat)
         camera.follow_index = idx
         camera.min_distance_km = 30.0
         camera.target = p.copy()
-        camera.azimuth_deg, camera.elevation_deg = direction_to_azel(
-            0.55 * r_hat - 0.75 * v_hat + 0.35 * h_hat)
-        camera.distance_km = 2200.0
+        camera._local = local_frame(p, v)
+        camera.frame_rotation = camera._local
+        # Behind and above, a little to the side: the satellite ahead, the Earth below.
+        camera.azimuth_deg, camera.elevation_deg = 205.0, 24.0
+        camera.distance_km = 1800.0
     else:
         raise UserError(f"--camera: unknown view {name!r}; choose one of {', '.join(PRESETS)}")
     camera._clamp()

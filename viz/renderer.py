@@ -71,6 +71,9 @@ class Renderer:
         renderer was made. Pass a fixed value for reproducible images."""
         if time_s is None:
             time_s = time.perf_counter() - self._t0
+        follow = camera.follow_index
+        if 0 <= follow < snapshot.n_sats:
+            camera.track(snapshot.positions_km[follow], snapshot.velocities_km_s[follow])
         camera.set_frame(snapshot.itrs_to_gcrs)
         self.update(snapshot)
         self.satellites.hovered = self.hovered

@@ -160,3 +160,22 @@ def single_satellite(position_km, sun_dir=(0.0, 0.0, -1.0), **changes):
                   station_positions_km=np.zeros((0, 3)))
     fields.update(changes)
     return dataclasses.replace(base, **fields)
+
+
+class SyntheticWorld:
+    """Stand-in for `sim.World` with the calls the renderer's bench needs: a Walker shell of
+    about `n_sats` satellites that moves on `step(dt_sim_s)`."""
+
+    def __init__(self, n_sats: int, n_flows: int | None = None):
+        self.shell = shell_for(n_sats)
+        self.n_flows = n_flows if n_flows is not None else int(np.clip(n_sats // 20, 12, 2000))
+        self.t_s = 0.0
+        self._snap = make_snapshot(*self.shell, n_flows=self.n_flows, t_s=0.0, selected=0)
+
+    def snapshot(self):
+        return self._snap
+
+    def step(self, dt_sim_s: float):
+        self.t_s += dt_sim_s
+        self._snap = make_snapshot(*self.shell, n_flows=self.n_flows, t_s=self.t_s, selected=0)
+        return self._snap

@@ -8,6 +8,7 @@ import dataclasses
 
 import numpy as np
 
+from viz.camera import EARTH_RADIUS_KM
 from viz.font import TEXT_VERTEX, FontAtlas
 from viz.glutil import DynamicMesh, set_uniforms
 from viz.layers import Layer, alpha_blend
@@ -41,7 +42,8 @@ class LabelLayer(Layer):
         if anchored:
             pts = np.array([lb.anchor_km for lb in anchored], float)
             px, _, front = camera.project(pts)
-            hidden = occluded_by_earth(camera.eye(), pts)
+            # Slightly smaller sphere: labels of things on the surface (stations) stay visible.
+            hidden = occluded_by_earth(camera.eye(), pts, EARTH_RADIUS_KM - 25.0)
             for lb, p, ok, hid in zip(anchored, px, front, hidden):
                 if ok and not hid:
                     parts.append(self.atlas.layout(lb.text, p[0] + lb.offset_px[0],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from viz.camera import EARTH_RADIUS_KM
 from viz.glutil import DynamicMesh, Versions, set_uniforms
 from viz.layers import Layer, additive
 
@@ -19,6 +20,19 @@ STATION = (0.55, 1.0, 0.6)
 SPRITE = np.dtype([("pos", "<f4", 3), ("colour", "<f4", 4), ("size", "<f4"), ("shape", "<f4")])
 LINE = np.dtype([("pos", "<f4", 3), ("colour", "<f4", 4), ("t", "<f4")])
 FLOW = np.dtype([("pos", "<f4", 3), ("s", "<f4"), ("progress", "<f4"), ("dir", "<f4")])
+
+
+def beam_strength(station: np.ndarray, length_km: np.ndarray) -> np.ndarray:
+    """Alpha per ground link: each station's shortest link bright, its second dimmer, the rest
+    (a station may see dozens of satellites) a faint hint, so the beams read as a few clear
+    lines instead of a starburst."""
+    order = np.lexsort((length_km, station))
+    rank = np.empty(len(station), int)
+    s_sorted = station[order]
+    first = np.r_[0, np.nonzero(np.diff(s_sorted))[0] + 1]
+    run_start = np.repeat(first, np.diff(np.r_[first, len(s_sorted)]))
+    rank[order] = np.arange(len(s_sorted)) - run_start
+    return np.where(rank == 0, 0.55, np.where(rank == 1, 0.22, 0.045)).astype(np.float32)
 
 
 def flow_geometry(paths: np.ndarray, lengths: np.ndarray):
@@ -101,6 +115,10 @@ class TrafficLayer(Layer):
 
     def _update_ground(self, snap) -> None:
         st = np.asarray(snap.station_positions_km, np.float64).reshape(-1, 3)
+        # Stations sit on the ellipsoid, up to 21 km below the drawn sphere near the poles:
+        # lift them onto it so the globe does not hide them.
+        r = np.maximum(np.linalg.norm(st, axis=1, keepdims=True), 1.0)
+        st = st * (np.maximum(r, EARTH_RADIUS_KM + 3.0) / r)
         stations = np.zeros(len(st), SPRITE)
         stations["pos"] = st
         stations["colour"] = (*STATION, 0.9)
@@ -108,12 +126,16 @@ class TrafficLayer(Layer):
         stations["shape"] = 1.0
         self._stations = stations
         pairs = np.asarray(snap.ground_pairs, int).reshape(-1, 2)
+        pairs = pairs[(pairs[:, 0] < len(st)) & (pairs[:, 1] < snap.n_sats)]
         beams = np.zeros((len(pairs), 2), LINE)
         if len(pairs):
             beams["pos"][:, 0] = st[pairs[:, 0]]
             beams["pos"][:, 1] = np.asarray(snap.positions_km)[pairs[:, 1]]
-            beams["colour"][:, 0] = (*STATION, 0.9)
-            beams["colour"][:, 1] = (*STATION, 0.35)
+            strength = beam_strength(pairs[:, 0], np.asarray(snap.ground_length_km)[:len(pairs)])
+            beams["colour"][:, 0, :3] = STATION
+            beams["colour"][:, 1, :3] = STATION
+            beams["colour"][:, 0, 3] = strength
+            beams["colour"][:, 1, 3] = strength * 0.25
             beams["t"][:, 1] = 1.0
         self.beams.write(beams.reshape(-1))
 

@@ -1,0 +1,76 @@
+"""`run.py shot` through viz.cli with a fake world factory, and the render bench on tiny sizes."""
+import argparse
+
+import numpy as np
+import pytest
+
+from sim.errors import UserError
+from viz import cli
+from viz.synthetic import SyntheticWorld, make_snapshot
+
+
+def parser_with(factory):
+    parser = argparse.ArgumentParser()
+    cli.add_commands(parser.add_subparsers(dest="command"), world_factory=factory)
+    return parser
+
+
+def test_shot_writes_png(tmp_path, capsys):
+    seen = {}
+
+    class World(SyntheticWorld):
+        scenario = argparse.Namespace(title="Synthetic shell")
+
+    def factory(args):
+        seen.update(scenario=args.scenario, at=args.at, seed=args.seed)
+        return World(300)
+
+    out = tmp_path / "shot.png"
+    args = parser_with(factory).parse_args(
+        ["shot", "--scenario", "cluster-2025", "--at", "2035-01-01T00:00:00Z", "--seed", "3",
+         "--size", "160x90", "--camera", "polar", "--samples", "0", "--advance", "20",
+         "--out", str(out)])
+    assert args.handler(args) == 0
+    assert seen == {"scenario": "cluster-2025", "at": "2035-01-01T00:00:00Z", "seed": 3}
+    from PIL import Image
+
+    img = np.asarray(Image.open(out))
+    assert img.shape == (90, 160, 3) and img.mean() > 3
+    assert "wrote" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("flag,value,match", [("--size", "big", "--size"),
+                                              ("--size", "4x4", "--size"),
+                                              ("--camera", "sideways", "--camera"),
+                                              ("--out", "x.jpg", "--out")])
+def test_shot_bad_input(tmp_path, flag, value, match):
+    argv = ["shot", "--size", "160x90", "--out", str(tmp_path / "a.png"), flag, value]
+    args = parser_with(lambda a: SyntheticWorld(50)).parse_args(argv)
+    with pytest.raises(UserError, match=match):
+        args.handler(args)
+
+
+def test_caption_lines():
+    lines = cli.caption_lines(make_snapshot(2, 3, n_flows=0), "T")
+    assert lines[0] == "T" and "6 satellites" in lines[1] and lines[2].endswith("UTC")
+
+
+def test_render_bench_small(capsys):
+    from viz.bench import run_render_bench
+
+    report = run_render_bench(SyntheticWorld, as_json=False, sizes=((160, 90),), counts=(200,),
+                              frames=3, distinct=2)
+    assert report["gl_renderer"]
+    (row,) = report["results"]
+    assert row["n_sats"] > 150 and row["median_ms"] > 0
+    assert "GL_RENDERER" in capsys.readouterr().out
+
+
+def test_headless_imports_no_window_libraries():
+    import subprocess
+    import sys
+
+    code = ("import sys, viz.cli, viz.bench, viz.offscreen, viz.renderer\n"
+            "bad = {'pyglet', 'imgui_bundle', 'torch', 'skyfield', 'sgp4'} & set(sys.modules)\n"
+            "assert not bad, bad\n")
+    subprocess.run([sys.executable, "-c", code], check=True)

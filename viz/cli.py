@@ -1,0 +1,103 @@
+"""The renderer's command-line commands (registered by run.py next to the sim's):
+
+    run.py shot [--scenario NAME|FILE] [--at ISO_UTC] [--seed N] [--size 1920x1080]
+                [--camera default|asia|polar|close] [--select SAT] [--advance SECONDS]
+                [--samples 4] [--no-caption] --out file.png
+
+`shot` renders one frame offscreen through EGL: no window, no display, no pyglet or imgui.
+The World comes from `world_factory(args)` (given by run.py), so this module imports none of
+the simulation's heavy libraries.
+"""
+from __future__ import annotations
+
+import argparse
+import pathlib
+
+from sim.errors import UserError
+
+DEFAULT_SCENARIO = "network-2035"
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """'1920x1080' -> (1920, 1080); UserError naming --size otherwise."""
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise UserError(f"--size: expected WIDTHxHEIGHT such as 1920x1080, got {text!r}") from None
+    if not (16 <= w <= 8192 and 16 <= h <= 8192):
+        raise UserError(f"--size: each side must be 16..8192 pixels, got {text!r}")
+    return w, h
+
+
+def add_commands(subparsers, world_factory) -> None:
+    from viz.presets import PRESETS
+
+    p = subparsers.add_parser("shot", help="render one frame offscreen to a PNG (no window)")
+    p.add_argument("--scenario", default=DEFAULT_SCENARIO,
+                   help=f"built-in name or scenario/TLE/OMM file (default {DEFAULT_SCENARIO})")
+    p.add_argument("--at", metavar="ISO_UTC", help="instant, e.g. 2035-06-01T12:00:00Z")
+    p.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
+    p.add_argument("--size", default="1920x1080", help="WIDTHxHEIGHT in pixels (default 1920x1080)")
+    p.add_argument("--camera", default="default", metavar="NAME",
+                   help=f"view: {', '.join(PRESETS)} (default: default)")
+    p.add_argument("--select", metavar="SAT", help="select a satellite (index or name) first")
+    p.add_argument("--advance", type=float, default=0.0, metavar="SECONDS",
+                   help="run the sim this many seconds before the shot (traffic builds up)")
+    p.add_argument("--samples", type=int, default=4, help="MSAA samples (0 = off; default 4)")
+    p.add_argument("--no-caption", action="store_true", help="leave out the caption")
+    p.add_argument("--out", required=True, help="PNG file to write")
+    p.set_defaults(handler=lambda args: cmd_shot(args, world_factory))
+
+
+def caption_lines(snap, title: str) -> list[str]:
+    """Caption for a shot: scenario and counts, then the UTC instant."""
+    busy = snap.totals.get("requests_active") if hasattr(snap.totals, "get") else None
+    counts = f"{snap.n_sats:,} satellites · {snap.n_links:,} laser links"
+    if busy:
+        counts += f" · {int(busy):,} requests in flight"
+    return [title, counts, snap.time_utc.strftime("%Y-%m-%d %H:%M:%S UTC")]
+
+
+def advance(world, seconds: float, step_s: float = 10.0):
+    """Step the world forward `seconds` of sim time in steps of at most `step_s`."""
+    snap = world.snapshot()
+    left = float(seconds)
+    while left > 1e-9:
+        dt = min(step_s, left)
+        snap = world.step(dt)
+        left -= dt
+    return snap
+
+
+def cmd_shot(args: argparse.Namespace, world_factory) -> int:
+    from viz.camera import OrbitCamera
+    from viz.offscreen import create_context, render_image, save_png
+    from viz.presets import apply_preset
+
+    size = parse_size(args.size)
+    if args.advance < 0:
+        raise UserError(f"--advance: must be >= 0 seconds, got {args.advance}")
+    out = pathlib.Path(args.out)
+    if out.suffix.lower() != ".png":
+        raise UserError(f"--out: expected a .png file name, got {args.out!r}")
+    world = world_factory(args)
+    if args.select is not None:
+        from sim.commands import Select
+
+        index = world.find_satellite(args.select) if hasattr(world, "find_satellite") \
+            else int(args.select)
+        world.apply(Select(index))
+    snap = advance(world, args.advance)
+    camera = apply_preset(OrbitCamera(size), args.camera, snap)
+    title = getattr(getattr(world, "scenario", None), "title", None) or str(args.scenario)
+    ctx = create_context()
+    try:
+        image = render_image(snap, camera, size, samples=args.samples, ctx=ctx,
+                             caption=[] if args.no_caption else caption_lines(snap, title))
+        renderer_name = ctx.info["GL_RENDERER"]
+    finally:
+        ctx.release()
+    save_png(image, out)
+    print(f"wrote {out} ({size[0]}x{size[1]}, {snap.n_sats:,} satellites, camera "
+          f"{args.camera}, {renderer_name})")
+    return 0

@@ -39,7 +39,7 @@ void main() {
         float nh = max(dot(n, h), 0.0);
         float nh4 = nh * nh; nh4 *= nh4;
         float nh16 = nh4 * nh4; nh16 *= nh16;
-        float glint = (exp2(log2(max(nh, 1e-6)) * 600.0) * 0.8 + nh16 * 0.08) * tex.a * day;
+        float glint = (exp2(log2(max(nh, 1e-6)) * 900.0) * 0.45 + nh16 * nh16 * 0.07) * tex.a * day;
         colour += glint * vec3(1.0, 0.92, 0.78);
     }
 

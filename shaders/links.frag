@@ -13,7 +13,7 @@ vec3 load_colour(float x) {
 }
 void main() {
     float load = clamp(v_load, 0.0, 1.0);
-    vec3 c = load_colour(load) * (0.2 + 0.8 * load);
+    vec3 c = load_colour(load) * (0.24 + 0.76 * load);
     float phase = v_s_km / u_pulse_spacing_km - u_time * (0.6 + 1.4 * load);
     float pulse = pow(0.5 + 0.5 * cos(6.2831853 * phase), 24.0) * step(0.02, v_load);
     c += vec3(0.9, 1.0, 1.0) * pulse * (0.5 + load);

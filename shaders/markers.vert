@@ -19,7 +19,7 @@ void main() {
     float size = u_base_px * zoom * (1.0 + 0.5 * util);
     gl_PointSize = max(size, 1.5);
     // Eclipse: much dimmer and a little bluer; busy: brighter with a bigger halo.
-    float light = st.y > 0.5 ? 1.0 : 0.32;
+    float light = st.y > 0.5 ? 1.0 : 0.42;
     v_colour = role_colour(st.x) * light * (1.0 + 0.8 * util) * min(size / 1.5, 1.0);
     v_halo = 0.25 + 0.55 * util;
 }

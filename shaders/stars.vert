@@ -17,5 +17,5 @@ void main() {
     gl_Position = vec4(clip.xy, clip.w * 0.99999, clip.w);
     float flux = pow(10.0, -0.4 * (in_vmag - 0.5));   // relative to a magnitude 0.5 star
     gl_PointSize = clamp(1.6 + 2.4 * sqrt(flux), 1.6, 4.5) * u_size_scale;
-    v_colour = bv_colour(in_bv) * clamp(0.22 + 1.1 * sqrt(flux), 0.0, 1.4);
+    v_colour = bv_colour(in_bv) * clamp(0.35 + 1.2 * sqrt(flux), 0.0, 1.5);
 }

@@ -37,11 +37,11 @@ def apply_preset(camera: OrbitCamera, name: str, snapshot) -> OrbitCamera:
     camera._flight = None
     if name == "default":
         # Sun from the upper left-behind: a lit limb plus a broad night side with cities.
-        view = _rotate_z(sun, 80.0)
+        view = _rotate_z(sun, 98.0)
         view[2] = 0.0
         view = view / np.linalg.norm(view) + np.array([0.0, 0.0, 0.42])
         camera.azimuth_deg, camera.elevation_deg = direction_to_azel(view)
-        camera.distance_km = 24000.0
+        camera.distance_km = 26000.0
     elif name == "asia":
         view = np.asarray(snapshot.itrs_to_gcrs, float) @ latlon_to_unit(30.0, 108.0)
         camera.azimuth_deg, camera.elevation_deg = direction_to_azel(view)

@@ -14,7 +14,7 @@ from viz.layers import Layer, additive
 
 def link_alpha(n_links: int) -> float:
     """Overall line strength: thousands of crossing lines must not wash the Earth out."""
-    return float(np.clip(2.2 * max(n_links, 1) ** -0.12, 0.35, 1.0))
+    return float(np.clip(3.0 * max(n_links, 1) ** -0.17, 0.3, 1.0))
 
 
 class LinkLayer(Layer):

@@ -16,7 +16,7 @@ REF_DISTANCE_KM = 22000.0  #: camera distance at which markers are base_marker_p
 def base_marker_px(n_sats: int, height_px: int = 1080) -> float:
     """Marker diameter (px) at the reference distance for a constellation of n_sats."""
     size = 30.0 * max(n_sats, 1) ** -0.2
-    return min(max(size, 1.6), 10.0) * max(height_px / 1080.0, 0.5)
+    return min(max(size, 1.6), 14.0) * max(height_px / 1080.0, 0.5)
 
 
 class SatelliteLayer(Layer):

@@ -111,7 +111,12 @@ class TrafficLayer(Layer):
         heads["pos"] = packet_heads(paths, arc, progress)
         heads["colour"] = np.where(direction[:, None] > 0, (*UPLINK, 1.0), (*DOWNLINK, 1.0))
         heads["size"] = 11.0 * self.px_scale
-        self._heads = heads
+        # A soft glow on each flow's inference satellite (the route's last point) while it runs.
+        ends = np.zeros(len(lengths), SPRITE)
+        ends["pos"] = paths[np.arange(len(lengths)), np.maximum(lengths - 1, 0)]
+        ends["colour"] = (0.85, 0.95, 1.0, 0.45)
+        ends["size"] = 26.0 * self.px_scale
+        self._heads = np.concatenate([heads, ends[lengths > 1]])
 
     def _update_ground(self, snap) -> None:
         st = np.asarray(snap.station_positions_km, np.float64).reshape(-1, 3)

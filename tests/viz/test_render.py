@@ -91,3 +91,25 @@ def test_many_satellites_and_empty_scene(ctx, renderer):
     assert render(renderer, ctx, big, cam).mean() > 5
     empty = single_satellite((0.0, 0.0, 7000.0), online=np.array([False]))
     assert render(renderer, ctx, empty, cam).mean() > 1   # still draws the Earth
+
+
+def test_beam_strength_ranks_per_station():
+    from viz.layers.traffic import MAX_FAINT_BEAMS, beam_strength
+
+    station = np.array([0, 0, 0, 1, 1])
+    length = np.array([900.0, 600.0, 700.0, 1200.0, 800.0])
+    a = beam_strength(station, length)
+    np.testing.assert_allclose(a, [0.045, 0.55, 0.22, 0.22, 0.55], rtol=1e-6)
+    many = beam_strength(np.zeros(MAX_FAINT_BEAMS + 1, int), np.arange(MAX_FAINT_BEAMS + 1.0))
+    assert (many > 0).sum() == 2
+
+
+def test_flow_packet_heads():
+    from viz.layers.traffic import flow_geometry, packet_heads
+
+    paths = np.array([[[0, 0, 0], [10, 0, 0], [10, 10, 0]], [[0, 0, 0], [0, 0, 4], [0, 0, 4]]], float)
+    lengths = np.array([3, 2])
+    fi, si, arc = flow_geometry(paths, lengths)
+    assert list(zip(fi, si)) == [(0, 0), (0, 1), (1, 0)]
+    heads = packet_heads(paths, arc, np.array([0.75, 0.5]))
+    np.testing.assert_allclose(heads, [[10, 5, 0], [0, 0, 2]])

@@ -18,7 +18,8 @@ from . import scenario as scenario_mod
 from .errors import UserError
 from .export import write_satellite_csv
 from .ground import GroundSites
-from .pathfinder import next_route
+from .pathfinder import RouteResult, ground_to_ground, ground_to_sat, next_route
+from .routing import Route
 from .snapshot import ROLE_NAMES
 from .stations import cities, parse_ground_point
 from .world import World
@@ -54,7 +55,8 @@ def add_commands(commands) -> None:
     p.add_argument("--from", dest="source", required=True, metavar="A",
                    help="station or city name, or lat,lon in degrees")
     p.add_argument("--to", dest="target", required=True, metavar="B",
-                   help="station or city name, or lat,lon in degrees")
+                   help="station or city name, lat,lon in degrees, or a satellite name/index "
+                        "(then the route goes up to it and back down to the nearest station)")
     p.add_argument("--horizon-hours", type=float, default=24.0,
                    help="how far ahead to look for the next path when none exists now")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -148,15 +150,23 @@ def cmd_info(args) -> int:
 def cmd_route(args) -> int:
     world = world_from_args(args)
     known = world.scenario.stations + cities()
-    source = parse_ground_point(args.source, known)
-    target = parse_ground_point(args.target, known)
-    if (source.lat_deg, source.lon_deg) == (target.lat_deg, target.lon_deg):
-        raise UserError("--from and --to are the same place")
     if args.horizon_hours <= 0:
         raise UserError("--horizon-hours must be positive")
+    horizon_s = args.horizon_hours * 3600
+    source = parse_ground_point(args.source, known)
+    try:
+        target = parse_ground_point(args.target, known)
+    except UserError as not_ground:
+        try:
+            sat = world.find_satellite(args.target)
+        except UserError:
+            raise not_ground from None
+        return _route_to_satellite(world, source, sat, horizon_s, args.json)
+    if (source.lat_deg, source.lon_deg) == (target.lat_deg, target.lon_deg):
+        raise UserError("--from and --to are the same place")
     sites = GroundSites.of([source, target])
-    result = next_route(world.model, sites, world.now, horizon_s=args.horizon_hours * 3600)
-    report = route_report(world, sites, result)
+    result = next_route(ground_to_ground(world.model, sites), world.now, horizon_s)
+    report = route_report(world, sites.points, result)
     if args.json:
         print(json.dumps(report, indent=2))
     else:
@@ -164,10 +174,40 @@ def cmd_route(args) -> int:
     return 0
 
 
-def route_report(world: World, sites: GroundSites, result) -> dict:
+def _route_to_satellite(world: World, source, sat: int, horizon_s: float, as_json: bool) -> int:
+    """Up from `source` to satellite `sat` (waiting for a path if needed), then back down to
+    the nearest station in view of the constellation at that instant."""
+    sites = GroundSites.of((source,) + world.scenario.stations)
+    up = next_route(ground_to_sat(world.model, sites, 0, sat), world.now, horizon_s)
+    reports = [route_report(world, sites.points, up, to_name=world.constellation.names[sat])]
+    if up.route is not None:
+        network = world.model.compute(up.when, sites).network
+        dist, pred = network.trees_from_ground(np.arange(1, len(sites)))
+        best = int(np.argmin(dist[:, sat])) if len(dist) else 0
+        back = None
+        if len(dist) and np.isfinite(dist[best, sat]):
+            up_route = network.path_from_tree(pred[best], network.n_sats + best + 1, sat)
+            back = Route(tuple(reversed(up_route.nodes)), tuple(reversed(up_route.hop_km)))
+        reports.append(route_report(world, sites.points, RouteResult(up.when, back, 0.0),
+                                    from_name=world.constellation.names[sat],
+                                    to_name=sites.points[best + 1].name if back else "a station"))
+    if as_json:
+        print(json.dumps({"up": reports[0], "down": reports[1] if len(reports) > 1 else None},
+                         indent=2))
+    else:
+        for report in reports:
+            print_route(report)
+        if len(reports) > 1 and reports[1]["path_found"]:
+            total = reports[0]["one_way_ms"] + reports[1]["one_way_ms"]
+            print(f"round trip via {world.constellation.names[sat]}: {total:.3f} ms light-time")
+    return 0
+
+
+def route_report(world: World, points, result: RouteResult, from_name: str | None = None,
+                 to_name: str | None = None) -> dict:
     n = world.constellation.size
-    names = list(world.constellation.names) + [p.name for p in sites.points]
-    report = {"from": sites.points[0].name, "to": sites.points[1].name,
+    names = list(world.constellation.names) + [p.name for p in points]
+    report = {"from": from_name or points[0].name, "to": to_name or points[1].name,
               "query_utc": world.now.isoformat(), "path_now": result.waited_s == 0,
               "valid_utc": result.when.isoformat(), "wait_s": result.waited_s, "hops": []}
     if result.route is None:

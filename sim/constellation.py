@@ -90,7 +90,10 @@ def _shell_satrecs(shell: Shell, epoch: dt.datetime, first_number: int, sun_ra_d
         inclination = orbits.sun_synchronous_inclination_deg(shell.altitude_km)
     raan0 = shell.raan_deg
     if shell.ltan_hours is not None:
-        raan0 = orbits.raan_for_local_time_deg(sun_ra_deg, shell.ltan_hours) + shell.raan_deg
+        # Centre the planes on the requested local time.
+        half_span = shell.raan_spread_deg * (shell.planes - 1) / shell.planes / 2
+        raan0 = (orbits.raan_for_local_time_deg(sun_ra_deg, shell.ltan_hours) + shell.raan_deg
+                 - half_span)
     layout = orbits.walker_layout(shell.planes, shell.sats_per_plane, shell.phasing, raan0,
                                   shell.raan_spread_deg)
     records = [

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import Callable
 
 from .geometry import GeometryModel
 from .ground import GroundSites
@@ -21,34 +22,41 @@ class RouteResult:
     waited_s: float  #: seconds from the query time to `when`
 
 
-def route_between(model: GeometryModel, sites: GroundSites, when: dt.datetime,
-                  source: int = 0, target: int = 1) -> Route | None:
-    """Shortest light-time route from ground point `source` to `target` at `when`, or None."""
-    return model.compute(when, sites).network.route_ground_to_ground(source, target)
+RouteAt = Callable[[dt.datetime], "Route | None"]
 
 
-def next_route(model: GeometryModel, sites: GroundSites, start: dt.datetime,
-               horizon_s: float = 86400.0, scan_step_s: float = 20.0,
-               source: int = 0, target: int = 1) -> RouteResult:
+def ground_to_ground(model: GeometryModel, sites: GroundSites, source: int = 0,
+                     target: int = 1) -> RouteAt:
+    """Route finder between two ground points of `sites`."""
+    return lambda when: model.compute(when, sites).network.route_ground_to_ground(source, target)
+
+
+def ground_to_sat(model: GeometryModel, sites: GroundSites, source: int, sat: int) -> RouteAt:
+    """Route finder from a ground point of `sites` up to satellite `sat`."""
+    return lambda when: model.compute(when, sites).network.route_ground_to_sat(source, sat)
+
+
+def next_route(route_at: RouteAt, start: dt.datetime, horizon_s: float = 86400.0,
+               scan_step_s: float = 20.0) -> RouteResult:
     """The first route from `start` on (within `horizon_s`), to one-second precision."""
-    route = route_between(model, sites, start, source, target)
+    route = route_at(start)
     if route is not None:
         return RouteResult(start, route, 0.0)
     previous = 0.0
     offset = scan_step_s
     while offset <= horizon_s:
-        route = route_between(model, sites, start + dt.timedelta(seconds=offset), source, target)
+        route = route_at(start + dt.timedelta(seconds=offset))
         if route is not None:
-            return _bisect(model, sites, start, previous, offset, route, source, target)
+            return _bisect(route_at, start, previous, offset, route)
         previous, offset = offset, offset + scan_step_s
     return RouteResult(start + dt.timedelta(seconds=horizon_s), None, horizon_s)
 
 
-def _bisect(model, sites, start, closed_s, open_s, route, source, target) -> RouteResult:
+def _bisect(route_at: RouteAt, start, closed_s, open_s, route) -> RouteResult:
     """Narrow (closed_s, open_s] to one second; the route found at the end is returned."""
     while open_s - closed_s > 1.0:
         middle = (closed_s + open_s) / 2
-        found = route_between(model, sites, start + dt.timedelta(seconds=middle), source, target)
+        found = route_at(start + dt.timedelta(seconds=middle))
         if found is None:
             closed_s = middle
         else:

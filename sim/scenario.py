@@ -10,7 +10,7 @@ A scenario file has these tables (every key is checked; see assets/scenarios/*.t
     [links]     terminals, max_range_km, grazing_altitude_km, capacity_gbps
     [ground]    min_elevation_deg, sets[], only[], and [[ground.stations]] name, lat_deg, lon_deg
     [compute]   inference_pflops, training_pflops, other_pflops (per satellite)
-    [traffic]   requests_per_s, job_pflops, job_seconds, job_gbps, origins[]
+    [traffic]   requests_per_s, job_pflops, job_seconds, job_gbps, models, origins[]
 """
 from __future__ import annotations
 
@@ -45,7 +45,9 @@ class Shell:
     raan_deg: float = 0.0
     raan_spread_deg: float = 360.0
     sun_synchronous: bool = False
-    ltan_hours: float | None = None  # local time of the ascending node, sets RAAN from the Sun
+    #: local solar time of the ascending node at the middle of the plane spread; sets RAAN
+    #: from the Sun's position at the epoch (6 = dawn-dusk)
+    ltan_hours: float | None = None
 
     @property
     def size(self) -> int:
@@ -75,6 +77,7 @@ class Traffic:
     job_pflops: float = 0.05  #: compute a job reserves on its satellite, PFLOPS
     job_seconds: float = 20.0  #: how long a job holds it, s
     job_gbps: float = 0.05  #: bandwidth a job's session uses on each link of its route
+    models: int = 1  #: distinct AI models; each inference satellite hosts one
     origins: tuple[str, ...] = ("stations", "cities")
 
 
@@ -142,6 +145,7 @@ _SCHEMA_TRAFFIC = {
     "job_pflops": Field(float, 0.05, check=at_least(0.0)),
     "job_seconds": Field(float, 20.0, check=at_least(0.001, " s")),
     "job_gbps": Field(float, 0.05, check=at_least(0.0)),
+    "models": Field(int, 1, check=between(1, 1000)),
     "origins": Field(list, ["stations", "cities"]),
 }
 _TOP = {"scenario": _SCHEMA_SCENARIO, "shells": None, "elements": None, "links": _SCHEMA_LINKS,
@@ -276,8 +280,10 @@ def _read_shell(src: TomlSource, index: int, raw) -> Shell:
     if v["dawn_dusk"] and v["ltan_hours"] not in (None, 6.0, 18.0):
         raise src.error(table, "ltan_hours", "a dawn-dusk shell has its node at 6 or 18 h")
     spread = v["raan_spread_deg"]
-    if spread is None:  # polar / sun-synchronous planes span 180 deg, others a full circle
-        spread = 180.0 if sso else 360.0
+    if spread is None:
+        # Dawn-dusk planes must all hug the terminator to stay sunlit; other sun-synchronous
+        # (polar) planes span 180 deg; inclined Walker shells a full circle.
+        spread = 40.0 if v["dawn_dusk"] else 180.0 if sso else 360.0
     ltan = 6.0 if v["dawn_dusk"] and v["ltan_hours"] is None else v["ltan_hours"]
     return Shell(
         name=v["name"] or f"shell{index + 1}", role=v["role"], altitude_km=v["altitude_km"],

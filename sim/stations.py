@@ -95,11 +95,22 @@ def find_by_name(query: str, candidates: tuple[GroundPoint, ...] | list[GroundPo
     if len(partial) > 1:
         listed = "; ".join(c.name for c in partial[:6])
         raise UserError(f"{what} '{query}' is ambiguous: matches {listed}")
-    close = difflib.get_close_matches(query, names, n=3, cutoff=0.4)
-    if not close:
-        close = difflib.get_close_matches(lowered, [n.lower() for n in names], n=3, cutoff=0.4)
+    close = closest_names(query, names)
     hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
     raise UserError(f"unknown {what} '{query}'{hint}")
+
+
+def closest_names(query: str, names: list[str], count: int = 3) -> list[str]:
+    """Names most like `query`, comparing with the whole name and with each of its words
+    (so 'Kashgarr' finds 'Kashi (Kashgar) deep-space station')."""
+    lowered = query.strip().lower()
+
+    def score(name: str) -> float:
+        words = [w.strip("()',.") for w in name.lower().split()] + [name.lower()]
+        return max(difflib.SequenceMatcher(None, lowered, w).ratio() for w in words if w)
+
+    scored = sorted(((score(n), n) for n in names), reverse=True)
+    return [n for s, n in scored[:count] if s >= 0.6]
 
 
 def parse_ground_point(text: str, known: tuple[GroundPoint, ...]) -> GroundPoint:

@@ -1,6 +1,10 @@
 """Inference traffic: jobs from ground points (stations and large cities) to the nearest
 inference satellite with spare compute, with the load they put on links and satellites.
 
+Each inference satellite hosts one of `models` AI models (spread evenly); a request asks for one
+of them at random and goes to the nearest satellite hosting it, so requests cross laser links
+whenever the satellite overhead hosts another model or is full.
+
 A job reserves `job_pflops` of its satellite for `job_seconds` of sim time and `job_gbps` on
 every laser link of its route for as long. Its route is fixed when it starts (it is short-lived
 compared with link changes); load on a link that has since broken is simply dropped.
@@ -28,6 +32,7 @@ SEARCH_LIMIT_S = 0.03
 @dataclasses.dataclass
 class Job:
     origin: int  #: ground point index
+    model: int  #: which hosted model it asks for
     sat: int  #: serving satellite
     nodes: np.ndarray  #: route nodes, ground origin first (ground g = N+g)
     start_s: float
@@ -53,6 +58,9 @@ class TrafficModel:
         self.spec = spec
         self.rate_per_s = spec.requests_per_s
         self.is_inference = roles == ROLE_INFERENCE
+        #: model hosted by each satellite (-1: none); neighbours in index order differ
+        self.hosted = np.full(len(roles), -1)
+        self.hosted[self.is_inference] = np.arange(self.is_inference.sum()) % spec.models
         self.capacity = capacity_pflops
         self.used = np.zeros(len(roles))
         total = origin_weights.sum()
@@ -80,30 +88,35 @@ class TrafficModel:
         if not alive:
             return
         origins = self.rng.choice(len(self.origin_p), size=alive, p=self.origin_p)
+        models = self.rng.integers(0, self.spec.models, size=alive)
         starts = now_s - self.rng.uniform(0.0, window, size=alive)
         unique = np.unique(origins)
-        # One multi-source search, bounded by the farthest origin's nearest visible candidate:
-        # nothing farther can be the nearest satellite with spare compute.
-        dist, pred = network.trees_from_ground(unique, self._search_limit_s(unique, network))
-        for row, origin in enumerate(unique):
-            for start in starts[origins == origin]:
-                self._start_job(int(origin), float(start), dist[row], pred[row], network)
+        # One multi-source search, bounded by the farthest nearest visible candidate:
+        # nothing farther can be the nearest satellite with the model and spare compute.
+        limit = self._search_limit_s(origins, models, network)
+        dist, pred = network.trees_from_ground(unique, limit)
+        row_of = {int(o): row for row, o in enumerate(unique)}
+        for origin, model, start in zip(origins, models, starts):
+            row = row_of[int(origin)]
+            self._start_job(int(origin), int(model), float(start), dist[row], pred[row], network)
 
-    def _search_limit_s(self, origins: np.ndarray, network: Network) -> float:
+    def _eligible(self, model: int) -> np.ndarray:
+        return (self.hosted == model) & (self.capacity - self.used >= self.spec.job_pflops)
+
+    def _search_limit_s(self, origins: np.ndarray, models: np.ndarray, network: Network) -> float:
         limit = 0.0
-        for origin in origins:
-            sats, slant_km = network.sats_seen_by(int(origin))
-            eligible = self.is_inference[sats] & (self.capacity[sats] - self.used[sats]
-                                                  >= self.spec.job_pflops)
-            if not eligible.any():
+        eligible = {int(m): self._eligible(int(m)) for m in np.unique(models)}
+        for origin, model in set(zip(origins.tolist(), models.tolist())):
+            sats, slant_km = network.sats_seen_by(origin)
+            ok = eligible[model][sats]
+            if not ok.any():
                 return SEARCH_LIMIT_S
-            limit = max(limit, float(slant_km[eligible].min()) / SPEED_OF_LIGHT_KM_S)
+            limit = max(limit, float(slant_km[ok].min()) / SPEED_OF_LIGHT_KM_S)
         return limit * 1.0001
 
-    def _start_job(self, origin: int, start_s: float, dist: np.ndarray, pred: np.ndarray,
-                   network: Network) -> None:
-        spare = self.capacity - self.used
-        candidates = np.where(self.is_inference & (spare >= self.spec.job_pflops), dist, np.inf)
+    def _start_job(self, origin: int, model: int, start_s: float, dist: np.ndarray,
+                   pred: np.ndarray, network: Network) -> None:
+        candidates = np.where(self._eligible(model), dist, np.inf)
         sat = int(np.argmin(candidates))
         if not np.isfinite(candidates[sat]):
             self.no_path += 1
@@ -111,7 +124,7 @@ class TrafficModel:
         route = network.path_from_tree(pred, network.n_sats + origin, sat)
         self.used[sat] += self.spec.job_pflops
         rtt_ms = 2e3 * route.one_way_s
-        self.jobs.append(Job(origin, sat, np.array(route.nodes), start_s,
+        self.jobs.append(Job(origin, model, sat, np.array(route.nodes), start_s,
                              start_s + self.spec.job_seconds, rtt_ms))
         self.latencies_ms.append(rtt_ms)
 

@@ -4,7 +4,7 @@ satellite's reply, streaming text pieces and measuring the run (wall-clock, this
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -97,8 +97,7 @@ class OnboardModel:
         as it is final; ``cancelled`` is polled between tokens."""
         prep = self.prepare(prompt, station_name, satellite_name, params.max_new_tokens)
         if prep.max_new_tokens != params.max_new_tokens:
-            params = SamplingParams(prep.max_new_tokens, params.temperature, params.top_k,
-                                    params.top_p, params.seed)
+            params = replace(params, max_new_tokens=prep.max_new_tokens)
         stops = self.tokenizer.stop_strings
         hold = max((len(s) for s in stops), default=1) - 1  # chars that may start a stop string
         decoder = StreamDecoder(self.tokenizer)

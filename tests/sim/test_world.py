@@ -1,0 +1,118 @@
+"""The World: determinism, commands, traffic and load, snapshot versions and totals."""
+import dataclasses
+
+import numpy as np
+import pytest
+
+from sim import commands as cmd
+from sim.errors import UserError
+from sim.snapshot import VERSION_GROUPS, Snapshot
+from sim.world import World
+
+
+def run(world, steps=6, dt=5.0):
+    for _ in range(steps):
+        snap = world.step(dt)
+    return snap
+
+
+def test_snapshot_fields_are_documented_in_version_groups():
+    fields = {f.name for f in dataclasses.fields(Snapshot)}
+    grouped = {name for names in VERSION_GROUPS.values() for name in names}
+    assert grouped <= fields
+
+
+def test_deterministic_from_seed():
+    a, b = World.from_scenario("network-2030", seed=7), World.from_scenario("network-2030", seed=7)
+    sa, sb = run(a), run(b)
+    assert sa.totals == pytest.approx(sb.totals, nan_ok=True)
+    assert np.array_equal(sa.isl_load_gbps, sb.isl_load_gbps)
+    assert np.array_equal(sa.flow_paths_km, sb.flow_paths_km)
+    other = run(World.from_scenario("network-2030", seed=8))
+    assert not np.array_equal(other.utilisation, sa.utilisation)
+
+
+def test_traffic_loads_links_and_satellites(network_world):
+    world = World(network_world.scenario)
+    snap = run(world, steps=8, dt=4.0)
+    totals = snap.totals
+    assert totals["requests_active"] > 50
+    assert totals["pflops_in_use"] == pytest.approx(
+        totals["requests_active"] * world.scenario.traffic.job_pflops)
+    busy = snap.utilisation > 0
+    assert busy.any() and (snap.roles[busy] == 0).all(), "jobs run on inference satellites"
+    assert (snap.isl_load_gbps > 0).any()
+    # every job's route starts at a ground point and ends on its inference satellite
+    for job in world.traffic.jobs[:50]:
+        assert job.nodes[0] >= snap.n_sats and job.nodes[-1] == job.sat
+        assert np.isfinite(job.round_trip_ms) and job.round_trip_ms < 100
+    assert snap.flow_paths_km.shape[0] == int(totals["requests_active"])
+    assert 0 < totals["latency_mean_ms"] <= totals["latency_p95_ms"] < 100
+    assert totals["requests_per_s"] == pytest.approx(50, rel=0.5)
+
+
+def test_link_load_sums_job_bandwidth(network_world):
+    world = World(network_world.scenario)
+    snap = run(world, steps=4, dt=4.0)
+    edges = 0
+    up = {tuple(p) for p in snap.isl_pairs.tolist()}
+    for job in world.traffic.jobs:
+        sats = job.nodes[1:]
+        edges += sum(tuple(sorted((int(a), int(b)))) in up for a, b in zip(sats, sats[1:]))
+    assert snap.isl_load_gbps.sum() == pytest.approx(edges * world.scenario.traffic.job_gbps)
+
+
+def test_commands_round_trip_and_apply():
+    world = World.from_scenario("cluster-2025")
+    for command in [cmd.SetPaused(True), cmd.SetWarp(600.0), cmd.Select(3),
+                    cmd.SetTime("2026-01-15T06:00:00Z"), cmd.SetTrafficRate(2.0)]:
+        assert cmd.from_json(command.to_json()) == command
+        world.apply(command)
+    snap = world.snapshot()
+    assert snap.paused and snap.warp == 0.0 and snap.selected == 3
+    assert snap.time_utc.isoformat() == "2026-01-15T06:00:00+00:00"
+    assert len(snap.selected_orbit_km) > 100
+    radius = np.linalg.norm(snap.selected_orbit_km, axis=1)
+    assert np.all(np.abs(radius - radius.mean()) < 30)
+    assert np.allclose(snap.selected_orbit_km[0], snap.positions_km[3], atol=1.0)
+    assert world.advance(1.0).time_utc == snap.time_utc, "paused: nothing moves"
+    world.apply(cmd.SetPaused(False))
+    assert (world.advance(1.0).time_utc - snap.time_utc).total_seconds() == pytest.approx(600)
+
+
+def test_bad_commands_are_user_errors():
+    world = World.from_scenario("cluster-2025")
+    with pytest.raises(UserError, match="no satellite with index 12"):
+        world.apply(cmd.Select(12))
+    with pytest.raises(UserError, match="warp"):
+        world.apply(cmd.SetWarp(-1))
+    with pytest.raises(UserError, match="ISO 8601"):
+        world.apply(cmd.SetTime("noon"))
+    with pytest.raises(UserError, match="expected one of"):
+        cmd.from_json('{"command": "explode"}')
+
+
+def test_versions_change_only_with_content():
+    world = World.from_scenario("starlink-shell1")
+    first = world.snapshot().versions
+    second = world.step(0.5).versions
+    assert second["positions"] > first["positions"]
+    assert second["stations"] == first["stations"] and second["satellites"] == first["satellites"]
+    assert second["selection"] == first["selection"]
+    third = world.apply(cmd.Select(5)).versions
+    assert third["selection"] > second["selection"]
+
+
+def test_find_satellite_by_name(cluster_world):
+    assert cluster_world.find_satellite("XS-03") == 2
+    assert cluster_world.find_satellite("7") == 7
+    with pytest.raises(UserError, match="did you mean"):
+        cluster_world.find_satellite("XS-3x")
+
+
+def test_warp_beyond_step_length_stays_bounded():
+    """At 10,000x a frame covers hours of traffic: only jobs still running are simulated."""
+    world = World.from_scenario("network-2035")
+    snap = world.step(10_000 / 60)
+    assert snap.totals["requests_active"] <= world.traffic.max_new
+    assert snap.totals["requests_not_routed"] > 0

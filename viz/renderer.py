@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
-
 from viz.glutil import frame_uniforms
 from viz.layers.earth import EarthLayer
 from viz.layers.labels import Label, LabelLayer
@@ -25,6 +23,7 @@ from viz.layers.orbit import OrbitLayer
 from viz.layers.satellites import SatelliteLayer
 from viz.layers.sky import SkyLayer
 from viz.layers.traffic import TrafficLayer
+from viz.picking import pick
 from viz.satdata import SatelliteData
 from viz.shaders import ShaderLibrary
 
@@ -120,6 +119,10 @@ class Renderer:
             out.append(Label(line, None, (24 * scale, y0 + i * line_h), (22 if i == 0 else 17) * scale,
                              (1.0, 1.0, 1.0, 0.95 if i == 0 else 0.7)))
         return out + list(self.extra_labels)
+
+    def pick(self, snapshot, camera, x: float, y: float, radius_px: float = 8.0) -> int | None:
+        """Satellite index drawn at pixel (x, y) (origin top-left), front side only, or None."""
+        return pick(camera, snapshot.positions_km, x, y, radius_px, online=snapshot.online)
 
     def release(self) -> None:
         for layer in self.layers:

@@ -6,7 +6,6 @@ Golden images: `VIZ_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/viz` (or
 """
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from viz.synthetic import make_snapshot

@@ -38,3 +38,12 @@ def test_pick_skips_offline():
     p = cam.offset_direction() * (EARTH_RADIUS_KM + 550.0)
     (x, y), = cam.project(p[None])[0]
     assert pick(cam, p[None], x, y, online=np.array([False])) is None
+
+
+def test_renderer_pick_matches_drawn_marker(renderer, snapshot):
+    cam = OrbitCamera((320, 180))
+    px, _, front = cam.project(snapshot.positions_km)
+    ok = np.nonzero(front & ~occluded_by_earth(cam.eye(), snapshot.positions_km))[0]
+    k = ok[0]
+    assert renderer.pick(snapshot, cam, *px[k]) is not None
+    assert renderer.pick(snapshot, cam, 2.0, 2.0) is None

@@ -46,9 +46,15 @@ class GeometryModel:
     frames: EarthFrames = dataclasses.field(default_factory=EarthFrames, compare=False)
 
     @classmethod
-    def of(cls, constellation: Constellation, policy: LinkPolicy, min_elevation_deg: float):
-        return cls(constellation, links.grid_candidates(constellation, policy),
-                   constellation.plane < 0, policy, min_elevation_deg)
+    def of(cls, constellation: Constellation, policy: LinkPolicy, min_elevation_deg: float,
+           epoch: dt.datetime):
+        """The model of a constellation; cross-plane candidates are checked at `epoch`."""
+        frames = EarthFrames()
+        at_epoch = constellation_mod.propagate(constellation, epoch, frames)
+        candidates = links.co_rotating(links.grid_candidates(constellation, policy),
+                                       at_epoch.positions_km, at_epoch.velocities_km_s)
+        return cls(constellation, candidates, constellation.plane < 0, policy,
+                   min_elevation_deg, frames)
 
     def compute(self, when: dt.datetime, sites: ground.GroundSites,
                 timings: dict[str, float] | None = None) -> Geometry:
@@ -58,8 +64,8 @@ class GeometryModel:
         clock.lap("propagate")
         lit = constellation_mod.sunlit(state.positions_km, state.sun_dir_gcrs)
         clock.lap("sun_eclipse")
-        isl = links.active_links(self.candidates, state.positions_km, state.velocities_km_s,
-                                 state.online, self.policy, self.free_mask)
+        isl = links.active_links(self.candidates, state.positions_km, state.online, self.policy,
+                                 self.free_mask)
         clock.lap("laser_links")
         seen = ground.visible(sites, state.positions_itrs_km, state.online,
                               self.min_elevation_deg)

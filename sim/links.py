@@ -9,7 +9,7 @@ a link now:
   * the line of sight stays above the grazing altitude (80 km: below it the atmosphere
     scatters the beam), i.e. the segment misses a sphere of radius R_earth + 80 km;
   * cross-plane links only between co-rotating planes (no link across the seam of a polar
-    "star" pattern, where neighbouring planes fly in opposite directions).
+    "star" pattern, where neighbouring planes fly in opposite directions; `co_rotating`).
 Imported objects (no plane structure) link to their mutual nearest neighbours, at most the
 terminal count each, found with a k-d tree (so the cost stays near-linear).
 """
@@ -80,8 +80,20 @@ class LinkSet:
     length_km: np.ndarray  #: (M,)
 
 
-def active_links(candidates: GridCandidates, positions_km: np.ndarray, velocities_km_s: np.ndarray,
-                 online: np.ndarray, policy: LinkPolicy, free_mask: np.ndarray) -> LinkSet:
+def co_rotating(candidates: GridCandidates, positions_km: np.ndarray,
+                velocities_km_s: np.ndarray) -> GridCandidates:
+    """Drop cross-plane candidates between planes that fly in opposite directions (angle
+    between orbit normals over 90 deg). Plane orientation changes only by slow precession, so
+    this is decided once, at the epoch, not every step."""
+    pairs = candidates.pairs
+    normal_a = np.cross(positions_km[pairs[:, 0]], velocities_km_s[pairs[:, 0]])
+    normal_b = np.cross(positions_km[pairs[:, 1]], velocities_km_s[pairs[:, 1]])
+    keep = ~candidates.cross_plane | (np.einsum("ij,ij->i", normal_a, normal_b) > 0)
+    return GridCandidates(pairs[keep], candidates.cross_plane[keep])
+
+
+def active_links(candidates: GridCandidates, positions_km: np.ndarray, online: np.ndarray,
+                 policy: LinkPolicy, free_mask: np.ndarray) -> LinkSet:
     """Links up now: feasible +Grid candidates plus nearest-neighbour links of free objects
     (`free_mask` marks satellites without a plane structure)."""
     pairs = candidates.pairs
@@ -89,11 +101,6 @@ def active_links(candidates: GridCandidates, positions_km: np.ndarray, velocitie
     length = np.linalg.norm(b - a, axis=1)
     ok = online[pairs[:, 0]] & online[pairs[:, 1]] & (length <= policy.max_range_km)
     ok &= line_clears_earth(a, b, EARTH_RADIUS_KM + policy.grazing_altitude_km)
-    if candidates.cross_plane.any():
-        normal_a = np.cross(a, velocities_km_s[pairs[:, 0]])
-        normal_b = np.cross(b, velocities_km_s[pairs[:, 1]])
-        co_rotating = np.einsum("ij,ij->i", normal_a, normal_b) > 0
-        ok &= ~candidates.cross_plane | co_rotating
     grid = LinkSet(pairs[ok], length[ok])
     if not free_mask.any() or policy.terminals < 1:
         return grid

@@ -43,10 +43,13 @@ class Network:
                  ground_pairs: np.ndarray, ground_km: np.ndarray, n_ground: int):
         self.n_sats = n_sats
         self.n_ground = n_ground
-        order = np.lexsort((isl_pairs[:, 1], isl_pairs[:, 0])) if len(isl_pairs) else []
-        self._isl_pairs = np.asarray(isl_pairs, np.int64)[order].reshape(-1, 2)
-        self._isl_km = np.asarray(isl_km, float)[order]
+        self._isl_pairs = np.asarray(isl_pairs, np.int64).reshape(-1, 2)
+        self._isl_km = np.asarray(isl_km, float)
         self._isl_keys = self._isl_pairs[:, 0] * n_sats + self._isl_pairs[:, 1]
+        if np.any(np.diff(self._isl_keys) < 0):  # links.LinkSet comes sorted; others may not
+            order = np.argsort(self._isl_keys)
+            self._isl_pairs, self._isl_km = self._isl_pairs[order], self._isl_km[order]
+            self._isl_keys = self._isl_keys[order]
         order = np.argsort(ground_pairs[:, 0], kind="stable")
         self._ground_point = np.asarray(ground_pairs[order, 0], np.int64)
         self._ground_sat = np.asarray(ground_pairs[order, 1], np.int64)

@@ -62,6 +62,9 @@ class Snapshot:
     isl_length_km: np.ndarray  #: (M,) float64
     isl_capacity_gbps: np.ndarray  #: (M,) float64
     isl_load_gbps: np.ndarray  #: (M,) float64 traffic on the link (both directions summed)
+    #: (M,) int8 net direction of that traffic: +1 from isl_pairs[:,0] to isl_pairs[:,1],
+    #: -1 the other way, 0 no traffic
+    isl_flow_sign: np.ndarray
 
     # --- ground stations (S) and ground links (K) --------------------------------------------
     station_names: tuple[str, ...]
@@ -76,6 +79,9 @@ class Snapshot:
     #: by repeating the last point), km. P is the longest route in this snapshot.
     flow_paths_km: np.ndarray
     flow_path_len: np.ndarray  #: (F,) int32 number of valid points in each flow's polyline
+    #: (F,P) int32 satellite index of each polyline point; -1 for the ground end and padding.
+    #: The last valid point is the satellite running the job's inference.
+    flow_sat_index: np.ndarray
     flow_progress: np.ndarray  #: (F,) float32 0..1 along the path (packet position)
     flow_direction: np.ndarray  #: (F,) int8 +1 uplink towards the satellite, -1 answer going back
 
@@ -101,9 +107,10 @@ VERSION_GROUPS: dict[str, tuple[str, ...]] = {
                   "isl_length_km", "ground_length_km", "station_positions_km"),
     "earth": ("itrs_to_gcrs", "sun_dir_gcrs"),
     "links": ("isl_pairs", "isl_capacity_gbps"),  # topology: changes when links make or break
-    "load": ("isl_load_gbps", "utilisation"),
+    "load": ("isl_load_gbps", "isl_flow_sign", "utilisation"),
     "stations": ("station_names", "station_lat_lon_deg", "station_positions_itrs_km"),
     "ground_links": ("ground_pairs",),
-    "flows": ("flow_paths_km", "flow_path_len", "flow_progress", "flow_direction"),
+    "flows": ("flow_paths_km", "flow_path_len", "flow_sat_index", "flow_progress",
+              "flow_direction"),
     "selection": ("selected", "selected_orbit_km"),
 }

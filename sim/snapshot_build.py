@@ -24,11 +24,11 @@ def build_snapshot(world: "World") -> Snapshot:
     stations_itrs = world.sites.itrs_km[: world.n_stations]
     station_rows = geo.ground.pairs[:, 0] < world.n_stations
     ground_pairs = geo.ground.pairs[station_rows]
-    load = traffic.link_load(geo.isl.pairs, con.size)
+    load, flow_sign = traffic.link_load(geo.isl.pairs, con.size, world.sim_time_s)
     utilisation = np.divide(traffic.used, con.capacity_pflops, out=np.zeros(con.size),
                             where=con.capacity_pflops > 0)
     node_positions = np.concatenate([state.positions_km, world.sites.itrs_km @ state.itrs_to_gcrs.T])
-    flows = _flows(traffic.jobs, node_positions, world.sim_time_s)
+    flows = _flows(traffic.jobs, node_positions, con.size, world.sim_time_s)
     orbit = selected_orbit_km(world) if world.selected >= 0 else np.zeros((0, 3), np.float32)
 
     versions.touch("satellites", con.size)
@@ -51,36 +51,38 @@ def build_snapshot(world: "World") -> Snapshot:
         itrs_to_gcrs=state.itrs_to_gcrs, sun_dir_gcrs=state.sun_dir_gcrs,
         isl_pairs=geo.isl.pairs, isl_length_km=geo.isl.length_km,
         isl_capacity_gbps=np.full(len(geo.isl.pairs), world.scenario.links.capacity_gbps),
-        isl_load_gbps=load,
+        isl_load_gbps=load, isl_flow_sign=flow_sign,
         station_names=tuple(p.name for p in world.sites.points[: world.n_stations]),
         station_lat_lon_deg=np.array([[p.lat_deg, p.lon_deg] for p in
                                       world.sites.points[: world.n_stations]]).reshape(-1, 2),
         station_positions_itrs_km=stations_itrs,
         station_positions_km=stations_itrs @ state.itrs_to_gcrs.T,
         ground_pairs=ground_pairs, ground_length_km=geo.ground.slant_km[station_rows],
-        flow_paths_km=flows[0], flow_path_len=flows[1], flow_progress=flows[2],
-        flow_direction=flows[3], selected=world.selected, selected_orbit_km=orbit,
+        flow_paths_km=flows[0], flow_path_len=flows[1], flow_sat_index=flows[2],
+        flow_progress=flows[3], flow_direction=flows[4], selected=world.selected, selected_orbit_km=orbit,
         totals=totals(world, load, ground_pairs), versions=versions.snapshot(),
     )
 
 
-def _flows(jobs, node_positions: np.ndarray, now_s: float):
-    """Polylines of running jobs: (F,P,3) positions, valid lengths, progress, direction."""
+def _flows(jobs, node_positions: np.ndarray, n_sats: int, now_s: float):
+    """Polylines of running jobs: (F,P,3) positions, valid lengths, (F,P) satellite indices,
+    progress and direction."""
     if not jobs:
-        return (np.zeros((0, 2, 3), np.float32), np.zeros(0, np.int32), np.zeros(0, np.float32),
-                np.zeros(0, np.int8))
+        return (np.zeros((0, 2, 3), np.float32), np.zeros(0, np.int32),
+                np.zeros((0, 2), np.int32), np.zeros(0, np.float32), np.zeros(0, np.int8))
     lengths = np.array([len(j.nodes) for j in jobs], np.int32)
     padded = np.empty((len(jobs), lengths.max()), np.int64)
     for row, job in enumerate(jobs):
         padded[row, : len(job.nodes)] = job.nodes
         padded[row, len(job.nodes):] = job.nodes[-1]
+    sat_index = np.where(padded < n_sats, padded, -1).astype(np.int32)
+    sat_index[np.arange(padded.shape[1])[None, :] >= lengths[:, None]] = -1
     starts = np.array([j.start_s for j in jobs])
     ends = np.array([j.end_s for j in jobs])
     progress = np.clip((now_s - starts) / np.maximum(ends - starts, 1e-9), 0.0, 1.0)
-    # First half of a job: the prompt goes up; second half: the answer streams back down.
-    direction = np.where(progress < 0.5, 1, -1).astype(np.int8)
-    return (node_positions[padded].astype(np.float32), lengths, progress.astype(np.float32),
-            direction)
+    direction = np.array([j.direction(now_s) for j in jobs], np.int8)
+    return (node_positions[padded].astype(np.float32), lengths, sat_index,
+            progress.astype(np.float32), direction)
 
 
 def selected_orbit_km(world: "World") -> np.ndarray:
@@ -109,7 +111,7 @@ def totals(world: "World", load: np.ndarray, ground_pairs: np.ndarray) -> dict[s
         "ground_links_up": float(len(ground_pairs)),
         "pflops_available": float(con.capacity_pflops[online].sum()),
         "pflops_in_use": float(traffic.used.sum()),
-        "requests_active": float(len(traffic.jobs)),
+        "requests_active": traffic.active_requests,
         "requests_served": float(traffic.served),
         "requests_no_path": float(traffic.no_path),
         "requests_not_routed": float(traffic.not_routed),

@@ -10,8 +10,10 @@ every laser link of its route for as long. Its route is fixed when it starts (it
 compared with link changes); load on a link that has since broken is simply dropped.
 
 Bounded work per step, whatever the time warp: only arrivals in the last `job_seconds` of a step
-can still be running at its end, so only those are routed (at most `max_new_per_step`); earlier
-arrivals of a long step are counted as served without being routed one by one.
+can still be running at its end; earlier arrivals of a long step are counted, not simulated. Of
+the ones still running, at most `max_new_per_step` are routed, each standing for an equal share
+of them (its `weight` multiplies the compute and bandwidth it takes), so totals stay right in
+expectation while the work per step stays small.
 """
 from __future__ import annotations
 
@@ -38,15 +40,11 @@ class Job:
     start_s: float
     end_s: float
     round_trip_ms: float  #: light-time there and back along the route
+    weight: float = 1.0  #: requests this simulated job stands for (see module docstring)
 
-
-@dataclasses.dataclass(frozen=True)
-class TrafficState:
-    """What traffic does to the network at one instant."""
-
-    link_load_gbps: np.ndarray  #: (M,) per active laser link
-    used_pflops: np.ndarray  #: (N,)
-    jobs: tuple[Job, ...]
+    def direction(self, now_s: float) -> int:
+        """+1 while the prompt goes up (first half of the job), -1 while the answer comes back."""
+        return 1 if now_s - self.start_s < 0.5 * (self.end_s - self.start_s) else -1
 
 
 class TrafficModel:
@@ -54,7 +52,7 @@ class TrafficModel:
 
     def __init__(self, spec: Traffic, roles: np.ndarray, capacity_pflops: np.ndarray,
                  origin_weights: np.ndarray, rng: np.random.Generator,
-                 max_new_per_step: int = 64):
+                 max_new_per_step: int = 16):
         self.spec = spec
         self.rate_per_s = spec.requests_per_s
         self.is_inference = roles == ROLE_INFERENCE
@@ -68,11 +66,15 @@ class TrafficModel:
         self.rng = rng
         self.max_new = max_new_per_step
         self.jobs: list[Job] = []
-        self.served = 0  #: jobs that ran to their end
-        self.no_path = 0  #: arrivals that found no inference satellite with spare compute
+        self.served = 0.0  #: requests that ran to their end
+        self.no_path = 0.0  #: requests that found no satellite with their model and spare compute
         self.not_routed = 0  #: arrivals of long steps that ended inside the step (not simulated)
         self.latencies_ms: collections.deque = collections.deque(maxlen=500)
         self._recent: collections.deque = collections.deque()  # (time, step, arrivals)
+
+    @property
+    def active_requests(self) -> float:
+        return float(sum(job.weight for job in self.jobs))
 
     def step(self, now_s: float, dt_s: float, network: Network) -> None:
         """Finish jobs that ended, then start the ones that arrived in (now - dt, now]."""
@@ -83,29 +85,38 @@ class TrafficModel:
         self._recent.append((now_s, dt_s, arrivals))
         window = min(dt_s, self.spec.job_seconds)
         alive = int(self.rng.binomial(arrivals, window / dt_s)) if arrivals else 0
-        self.not_routed += arrivals - min(alive, self.max_new)
-        alive = min(alive, self.max_new)
-        if not alive:
+        self.not_routed += arrivals - alive
+        simulated = min(alive, self.max_new)
+        if not simulated:
             return
-        origins = self.rng.choice(len(self.origin_p), size=alive, p=self.origin_p)
-        models = self.rng.integers(0, self.spec.models, size=alive)
-        starts = now_s - self.rng.uniform(0.0, window, size=alive)
+        weight = alive / simulated  # each simulated job stands for this many requests
+        origins = self.rng.choice(len(self.origin_p), size=simulated, p=self.origin_p)
+        models = self.rng.integers(0, self.spec.models, size=simulated)
+        starts = now_s - self.rng.uniform(0.0, window, size=simulated)
+        need = weight * self.spec.job_pflops
+        eligible = {int(m): (self.hosted == m) & (self.capacity - self.used >= need)
+                    for m in np.unique(models)}
         unique = np.unique(origins)
         # One multi-source search, bounded by the farthest nearest visible candidate:
         # nothing farther can be the nearest satellite with the model and spare compute.
-        limit = self._search_limit_s(origins, models, network)
+        limit = self._search_limit_s(origins, models, eligible, network)
         dist, pred = network.trees_from_ground(unique, limit)
+        reachable = [np.flatnonzero(np.isfinite(row)) for row in dist]
         row_of = {int(o): row for row, o in enumerate(unique)}
-        for origin, model, start in zip(origins, models, starts):
-            row = row_of[int(origin)]
-            self._start_job(int(origin), int(model), float(start), dist[row], pred[row], network)
+        for origin, model, start in zip(origins.tolist(), models.tolist(), starts.tolist()):
+            row = row_of[origin]
+            sats = reachable[row][eligible[model][reachable[row]]]
+            if not len(sats):
+                self.no_path += weight
+                continue
+            sat = int(sats[np.argmin(dist[row][sats])])
+            route = network.path_from_tree(pred[row], network.n_sats + origin, sat)
+            self._start(Job(origin, model, sat, np.array(route.nodes), start,
+                            start + self.spec.job_seconds, 2e3 * route.one_way_s, weight))
+            eligible[model][sat] = self.capacity[sat] - self.used[sat] >= need
 
-    def _eligible(self, model: int) -> np.ndarray:
-        return (self.hosted == model) & (self.capacity - self.used >= self.spec.job_pflops)
-
-    def _search_limit_s(self, origins: np.ndarray, models: np.ndarray, network: Network) -> float:
+    def _search_limit_s(self, origins, models, eligible, network: Network) -> float:
         limit = 0.0
-        eligible = {int(m): self._eligible(int(m)) for m in np.unique(models)}
         for origin, model in set(zip(origins.tolist(), models.tolist())):
             sats, slant_km = network.sats_seen_by(origin)
             ok = eligible[model][sats]
@@ -114,47 +125,43 @@ class TrafficModel:
             limit = max(limit, float(slant_km[ok].min()) / SPEED_OF_LIGHT_KM_S)
         return limit * 1.0001
 
-    def _start_job(self, origin: int, model: int, start_s: float, dist: np.ndarray,
-                   pred: np.ndarray, network: Network) -> None:
-        candidates = np.where(self._eligible(model), dist, np.inf)
-        sat = int(np.argmin(candidates))
-        if not np.isfinite(candidates[sat]):
-            self.no_path += 1
-            return
-        route = network.path_from_tree(pred, network.n_sats + origin, sat)
-        self.used[sat] += self.spec.job_pflops
-        rtt_ms = 2e3 * route.one_way_s
-        self.jobs.append(Job(origin, model, sat, np.array(route.nodes), start_s,
-                             start_s + self.spec.job_seconds, rtt_ms))
-        self.latencies_ms.append(rtt_ms)
+    def _start(self, job: Job) -> None:
+        self.used[job.sat] += job.weight * self.spec.job_pflops
+        self.jobs.append(job)
+        self.latencies_ms.append(job.round_trip_ms)
 
     def _finish(self, now_s: float) -> None:
         keep = []
         for job in self.jobs:
             if job.end_s <= now_s:
-                self.used[job.sat] -= self.spec.job_pflops
-                self.served += 1
+                self.used[job.sat] -= job.weight * self.spec.job_pflops
+                self.served += job.weight
             else:
                 keep.append(job)
         self.jobs = keep
         np.maximum(self.used, 0.0, out=self.used)  # float round-off
 
-    def link_load(self, isl_pairs: np.ndarray, n_sats: int) -> np.ndarray:
-        """Gbps on each current laser link from the routes of running jobs."""
+    def link_load(self, isl_pairs: np.ndarray, n_sats: int, now_s: float):
+        """Gbps on each current laser link from the routes of running jobs, and the net
+        direction of that traffic: +1 from isl_pairs[:,0] to [:,1], -1 the other way, 0 none."""
         load = np.zeros(len(isl_pairs))
-        if not self.jobs or not len(isl_pairs):
-            return load
-        edges = [np.stack([j.nodes[1:-1], j.nodes[2:]], 1) for j in self.jobs if len(j.nodes) > 2]
-        if not edges:
-            return load
-        edges = np.sort(np.concatenate(edges), axis=1).astype(np.int64)
-        keys = edges[:, 0] * n_sats + edges[:, 1]
+        net = np.zeros(len(isl_pairs))
+        hops = [(np.stack([j.nodes[1:-1], j.nodes[2:]], 1), j.weight, j.direction(now_s))
+                for j in self.jobs if len(j.nodes) > 2]
+        if not hops or not len(isl_pairs):
+            return load, np.zeros(len(isl_pairs), np.int8)
+        edges = np.concatenate([h[0] for h in hops]).astype(np.int64)
+        gbps = np.concatenate([np.full(len(h[0]), h[1] * self.spec.job_gbps) for h in hops])
+        travel = np.concatenate([np.full(len(h[0]), h[2]) for h in hops])
+        forward = np.where(edges[:, 0] < edges[:, 1], 1, -1) * travel
+        low, high = edges.min(axis=1), edges.max(axis=1)
+        keys = low * n_sats + high
         link_keys = isl_pairs[:, 0].astype(np.int64) * n_sats + isl_pairs[:, 1]
         at = np.searchsorted(link_keys, keys)
         found = (at < len(link_keys)) & (link_keys[np.minimum(at, len(link_keys) - 1)] == keys)
-        np.add.at(load, at[found], self.spec.job_gbps)
-        return load
-
+        np.add.at(load, at[found], gbps[found])
+        np.add.at(net, at[found], (gbps * forward)[found])
+        return load, np.sign(net).astype(np.int8)
     def request_rate(self, now_s: float, window_s: float = 60.0) -> float:
         """Arrivals per sim second over the last `window_s` seconds."""
         while len(self._recent) > 1 and self._recent[0][0] < now_s - window_s:

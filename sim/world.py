@@ -31,7 +31,7 @@ class World:
         self.scenario = scenario
         self.constellation = constellation_mod.build(scenario)
         self.model = GeometryModel.of(self.constellation, scenario.links,
-                                      scenario.min_elevation_deg)
+                                      scenario.min_elevation_deg, scenario.epoch)
         origins = scenario.traffic.origins
         city_points = stations_mod.cities() if "cities" in origins else ()
         self.n_stations = len(scenario.stations)

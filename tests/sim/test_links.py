@@ -62,13 +62,10 @@ def test_counter_rotating_cross_plane_pairs_are_refused():
     state = world.geometry.state
     con = world.constellation
     first_plane0, first_plane26 = np.flatnonzero(con.plane == 0)[0], np.flatnonzero(con.plane == 26)[0]
-    candidates = links.GridCandidates(np.array([[first_plane0, first_plane26]], np.int32),
-                                      np.array([True]))
-    generous = dataclasses.replace(world.scenario.links, max_range_km=1e6,
-                                   grazing_altitude_km=0.0)
-    up = links.active_links(candidates, state.positions_km, state.velocities_km_s, state.online,
-                            generous, np.zeros(con.size, bool))
-    assert len(up.pairs) == 0
+    pair = np.array([[first_plane0, first_plane26], [first_plane0, first_plane0 + 13]], np.int32)
+    candidates = links.GridCandidates(pair, np.array([True, True]))
+    kept = links.co_rotating(candidates, state.positions_km, state.velocities_km_s)
+    assert kept.pairs.tolist() == [[first_plane0, first_plane0 + 13]]  # plane 0 -> plane 1
 
 
 def test_links_break_and_reappear_as_geometry_changes():

@@ -25,6 +25,55 @@ ROLE_NAMES: tuple[str, ...] = ("inference", "training", "other")
 ROLE_INFERENCE, ROLE_TRAINING, ROLE_OTHER = 0, 1, 2
 
 
+#: Round-trip phases in the order they happen (see sim/roundtrip.py).
+ROUND_TRIP_PHASES: tuple[str, ...] = (
+    "waiting_up",  # no station sees a satellite with a route to the target yet
+    "uplink",  # ground station -> first satellite (light-time)
+    "hops_up",  # laser hops to the target satellite (light-time)
+    "queue",  # waiting for the target's model to finish earlier requests
+    "inference",  # the onboard model generates the reply
+    "waiting_down",  # no route from the target to any station yet
+    "hops_down",  # laser hops to a satellite in view of a station (light-time)
+    "downlink",  # satellite -> ground station (light-time)
+    "done",
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class PhaseView:
+    """One phase of a round trip, as scheduled or as it happened."""
+
+    name: str  #: one of ROUND_TRIP_PHASES
+    start_utc: dt.datetime
+    duration_s: float  #: sim seconds (light-time phases last milliseconds)
+    detail: str = ""  #: e.g. the hops, or why a path is missing
+
+
+@dataclasses.dataclass(frozen=True)
+class RoundTripView:
+    """A prompt's trip Earth -> orbit -> Earth, for drawing and for the conversation log."""
+
+    request_id: int
+    sat: int  #: target satellite index
+    station: int  #: index into Snapshot.station_names of the current ground end, -1 if none yet
+    prompt: str
+    reply: str  #: the tokens generated so far, decoded
+    phase: str  #: current phase (ROUND_TRIP_PHASES)
+    phase_progress: float  #: 0..1 through the current phase (sim time)
+    #: (P,3) float32 GCRS polyline of the current leg (up: station ... target; down: target ...
+    #: station), km; empty while waiting or computing
+    leg_path_km: np.ndarray
+    leg_sat_index: np.ndarray  #: (P,) int32 satellite index per point, -1 for the ground end
+    #: 0..1 position of the packet along the leg by light-time (1 = arrived)
+    leg_progress: float
+    phases: tuple[PhaseView, ...]  #: phases so far, including the current one
+    in_light_phase: bool  #: True during uplink/hops/downlink: the app may slow time down
+    done: bool
+    error: str = ""  #: set when the request failed (e.g. model error); `done` is then True
+    tokens: int = 0  #: generated tokens so far
+    figures: Mapping[str, float] = dataclasses.field(default_factory=dict)  #: ttft_ms, tokens_per_s, flops, hardware_s
+
+
 @dataclasses.dataclass(frozen=True)
 class Snapshot:
     """State of the simulated constellation at one instant.
@@ -90,6 +139,8 @@ class Snapshot:
     selected_orbit_km: np.ndarray  #: (K,3) float32 GCRS track of one orbit of the selection
     totals: Mapping[str, float]  #: panel figures: sats_online, links_up, pflops_*, requests_*
     versions: Mapping[str, int]  #: per-group change counters (see module docstring)
+    #: prompts sent with the Ask command: in flight and recently finished
+    round_trips: tuple[RoundTripView, ...] = ()
 
     @property
     def n_sats(self) -> int:

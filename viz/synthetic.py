@@ -56,6 +56,28 @@ def grid_links(planes: int, per_plane: int, offset: int = 0) -> np.ndarray:
     return np.sort(pairs, axis=1).astype(np.int32)
 
 
+def link_flow_sign(pairs, load, sat_lists, direction, rng) -> np.ndarray:
+    """(M,) int8 net direction per link (+1 from pairs[:,0] to pairs[:,1]): the direction of
+    the flows that cross it (uplink runs towards the route's end), else a random sign where
+    the link carries load, so that both directions occur; 0 on idle links."""
+    pairs = np.asarray(pairs, np.int64).reshape(-1, 2)
+    net = np.zeros(len(pairs))
+    hops = [(a, b, 1 if d > 0 else -1) for sats, d in zip(sat_lists, direction)
+            for a, b in zip([s for s in sats if s >= 0][:-1], [s for s in sats if s >= 0][1:])]
+    if hops and len(pairs):
+        a, b, d = (np.array(c, np.int64) for c in zip(*hops))
+        n = int(max(pairs.max(), a.max(), b.max())) + 1
+        keys = pairs[:, 0] * n + pairs[:, 1]
+        order = np.argsort(keys)
+        want = np.minimum(a, b) * n + np.maximum(a, b)
+        at = np.clip(np.searchsorted(keys[order], want), 0, len(keys) - 1)
+        hit = keys[order][at] == want
+        np.add.at(net, order[at][hit], (np.where(a < b, 1, -1) * d)[hit])
+    random = np.where(rng.random(len(pairs)) < 0.5, 1, -1)
+    sign = np.where(net != 0, np.sign(net), random)
+    return np.where(np.asarray(load) > 0, sign, 0).astype(np.int8)
+
+
 def make_snapshot(planes: int = 12, per_plane: int = 20, alt_km: float = 550.0,
                   inc_deg: float = 53.0, t_s: float = 0.0, n_flows: int = 24,
                   selected: int = -1, seed: int = 1, sun_dir=None) -> Snapshot:
@@ -96,17 +118,19 @@ def make_snapshot(planes: int = 12, per_plane: int = 20, alt_km: float = 550.0,
             if len(ground) else np.zeros(0))
 
     # Flows: from a station's visible satellite hop along the grid to a random satellite.
-    paths = []
+    paths, sat_lists = [], []
     for f in range(n_flows if len(ground) else 0):
         s, j = ground[f % len(ground)]
-        route = [st_gcrs[s], pos[j]]
+        route, sats = [st_gcrs[s], pos[j]], [-1, j]
         cur = j
         for _ in range(rng.integers(1, 6)):
             nbr = pairs[(pairs[:, 0] == cur) | (pairs[:, 1] == cur)]
             nxt = nbr[rng.integers(len(nbr))]
             cur = nxt[1] if nxt[0] == cur else nxt[0]
             route.append(pos[cur])
+            sats.append(cur)
         paths.append(np.array(route))
+        sat_lists.append(sats)
     plen = max((len(p) for p in paths), default=1)
     flow_paths = np.zeros((len(paths), plen, 3), np.float32)
     for f, p in enumerate(paths):
@@ -115,6 +139,10 @@ def make_snapshot(planes: int = 12, per_plane: int = 20, alt_km: float = 550.0,
     flow_len = np.array([len(p) for p in paths], np.int32)
     progress = ((rng.random(len(paths)) + t_s / 20.0) % 1.0).astype(np.float32)
     direction = np.where(rng.random(len(paths)) < 0.5, 1, -1).astype(np.int8)
+    flow_sats = np.full((len(paths), plen), -1, np.int32)
+    for f, sats in enumerate(sat_lists):
+        flow_sats[f, :len(sats)] = sats
+    flow_sign = link_flow_sign(pairs, load, sat_lists, direction, rng)
 
     orbit = np.zeros((0, 3), np.float32)
     if selected >= 0:
@@ -132,9 +160,10 @@ def make_snapshot(planes: int = 12, per_plane: int = 20, alt_km: float = 550.0,
         positions_itrs_km=pos @ itrs_to_gcrs, sunlit=sunlit, online=np.ones(n, bool),
         capacity_pflops=np.full(n, 40.0), utilisation=util, itrs_to_gcrs=itrs_to_gcrs,
         sun_dir_gcrs=sun, isl_pairs=pairs, isl_length_km=length, isl_capacity_gbps=capacity,
-        isl_load_gbps=load, station_names=names, station_lat_lon_deg=latlon,
+        isl_load_gbps=load, isl_flow_sign=flow_sign, station_names=names, station_lat_lon_deg=latlon,
         station_positions_itrs_km=st_itrs, station_positions_km=st_gcrs, ground_pairs=ground,
         ground_length_km=glen, flow_paths_km=flow_paths, flow_path_len=flow_len,
+        flow_sat_index=flow_sats,
         flow_progress=progress, flow_direction=direction, selected=selected,
         selected_orbit_km=orbit, totals={"sats_online": float(n), "links_up": float(len(pairs))},
         versions={g: step for g in ("positions", "earth", "load", "flows", "ground_links")}
@@ -153,7 +182,8 @@ def single_satellite(position_km, sun_dir=(0.0, 0.0, -1.0), **changes):
     base = make_snapshot(planes=1, per_plane=1, n_flows=0, sun_dir=sun_dir)
     fields = dict(positions_km=np.array([position_km], float), isl_pairs=np.zeros((0, 2), np.int32),
                   isl_length_km=np.zeros(0), isl_capacity_gbps=np.zeros(0),
-                  isl_load_gbps=np.zeros(0), ground_pairs=np.zeros((0, 2), np.int32),
+                  isl_load_gbps=np.zeros(0), isl_flow_sign=np.zeros(0, np.int8),
+                  ground_pairs=np.zeros((0, 2), np.int32),
                   ground_length_km=np.zeros(0), sunlit=np.array([True]),
                   utilisation=np.array([1.0]), station_names=(),
                   station_lat_lon_deg=np.zeros((0, 2)), station_positions_itrs_km=np.zeros((0, 3)),

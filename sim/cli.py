@@ -15,6 +15,7 @@ import sys
 import numpy as np
 
 from . import scenario as scenario_mod
+from .cli_ask import add_ask_command
 from .errors import UserError
 from .export import write_satellite_csv
 from .ground import GroundSites
@@ -35,10 +36,11 @@ def add_scenario_args(parser: argparse.ArgumentParser, at: bool = True) -> None:
     parser.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
 
 
-def world_from_args(args: argparse.Namespace) -> World:
+def world_from_args(args: argparse.Namespace, **options) -> World:
     """The World the command-line arguments describe (--scenario, --at, --seed)."""
     at = scenario_mod.parse_utc(args.at) if getattr(args, "at", None) else None
-    return World.from_scenario(args.scenario, at=at, seed=getattr(args, "seed", None))
+    return World.from_scenario(args.scenario, at=at, seed=getattr(args, "seed", None),
+                               **options)
 
 
 def add_commands(commands) -> None:
@@ -66,6 +68,8 @@ def add_commands(commands) -> None:
     add_scenario_args(p)
     p.add_argument("--out", required=True, type=pathlib.Path, help="output .csv file")
     p.set_defaults(handler=cmd_export)
+
+    add_ask_command(commands, add_scenario_args)
 
     p = commands.add_parser("bench", help="measure the sim step (and --render, --model)")
     p.add_argument("--json", action="store_true", help="print one JSON object")

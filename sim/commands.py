@@ -58,8 +58,25 @@ class SetTrafficRate(Command):
     requests_per_s: float
 
 
+@dataclasses.dataclass(frozen=True)
+class Ask(Command):
+    """Send a prompt to a satellite (name or index) from a station (name; "" = the nearest
+    station with a path) and bring the answer back: a round trip (sim/roundtrip.py).
+    `timing` "measured" uses the model's measured inference time, "fixed" uses
+    `tokens_per_s` (deterministic: recordings)."""
+
+    kind: ClassVar[str] = "ask"
+    sat: str
+    prompt: str
+    station: str = ""
+    max_tokens: int = 48
+    seed: int = 0
+    timing: str = "measured"
+    tokens_per_s: float = 40.0
+
+
 COMMANDS: dict[str, type[Command]] = {
-    cls.kind: cls for cls in (SetPaused, SetWarp, SetTime, Select, SetTrafficRate)
+    cls.kind: cls for cls in (SetPaused, SetWarp, SetTime, Select, SetTrafficRate, Ask)
 }
 
 

@@ -61,13 +61,14 @@ class Network:
         lo, hi = np.searchsorted(self._ground_point, [ground, ground + 1])
         return self._ground_sat[lo:hi], self._ground_km[lo:hi]
 
-    def _graph(self, extra_rows=(), extra_cols=(), extra_km=()) -> csr_matrix:
-        """Directed graph in km: lasers both ways, ground -> satellite, plus extra edges."""
+    def _graph(self, extra_rows=(), extra_cols=(), extra_km=(), extra_nodes: int = 0) -> csr_matrix:
+        """Directed graph in km: lasers both ways, ground -> satellite, plus extra edges
+        (and `extra_nodes` nodes after the ground points)."""
         a, b = self._isl_pairs[:, 0], self._isl_pairs[:, 1]
         rows = np.concatenate([a, b, self.n_sats + self._ground_point, *extra_rows])
         cols = np.concatenate([b, a, self._ground_sat, *extra_cols])
         km = np.concatenate([self._isl_km, self._isl_km, self._ground_km, *extra_km])
-        size = self.n_sats + self.n_ground
+        size = self.n_sats + self.n_ground + extra_nodes
         return csr_matrix((km, (rows, cols)), shape=(size, size))
 
     def trees_from_ground(self, grounds: np.ndarray, limit_s: float = np.inf):
@@ -86,6 +87,25 @@ class Network:
         if not np.isfinite(dist[0, sat]):
             return None
         return self.path_from_tree(pred[0], self.n_sats + ground, sat)
+
+    def route_best_ground_to_sat(self, grounds: np.ndarray, sat: int) -> Route | None:
+        """Shortest route to satellite `sat` from whichever of `grounds` is nearest (in
+        light-time), or None. One search from a virtual source joined to every candidate."""
+        if not len(grounds):
+            return None
+        source = self.n_sats + self.n_ground
+        grounds = np.asarray(grounds, np.int64)
+        tiny = np.full(len(grounds), 1e-9)  # sparse graphs drop explicit zeros
+        graph = self._graph([np.full(len(grounds), source)], [self.n_sats + grounds], [tiny],
+                            extra_nodes=1)
+        dist, pred = dijkstra(graph, directed=True, indices=source, return_predecessors=True)
+        if not np.isfinite(dist[sat]):
+            return None
+        nodes = [sat]
+        while pred[nodes[-1]] != source:
+            nodes.append(int(pred[nodes[-1]]))
+        nodes.reverse()
+        return Route(tuple(nodes), tuple(self.edge_km(a, b) for a, b in zip(nodes, nodes[1:])))
 
     def route_ground_to_ground(self, source: int, target: int) -> Route | None:
         if source == target:

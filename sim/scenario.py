@@ -149,7 +149,8 @@ _SCHEMA_TRAFFIC = {
     "origins": Field(list, ["stations", "cities"]),
 }
 _TOP = {"scenario": _SCHEMA_SCENARIO, "shells": None, "elements": None, "links": _SCHEMA_LINKS,
-        "ground": _SCHEMA_GROUND, "compute": _SCHEMA_COMPUTE, "traffic": _SCHEMA_TRAFFIC}
+        "ground": _SCHEMA_GROUND, "compute": _SCHEMA_COMPUTE, "traffic": _SCHEMA_TRAFFIC,
+        "timeline": None}  # [[timeline]]: read and checked by sim/timeline.py
 
 
 # --- loading ---------------------------------------------------------------------------------

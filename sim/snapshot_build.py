@@ -61,6 +61,8 @@ def build_snapshot(world: "World") -> Snapshot:
         flow_paths_km=flows[0], flow_path_len=flows[1], flow_sat_index=flows[2],
         flow_progress=flows[3], flow_direction=flows[4], selected=world.selected, selected_orbit_km=orbit,
         totals=totals(world, load, ground_pairs), versions=versions.snapshot(),
+        round_trips=world.round_trips.views(world.sim_time_s, state.positions_km,
+                                            stations_itrs @ state.itrs_to_gcrs.T),
     )
 
 

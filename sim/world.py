@@ -15,6 +15,7 @@ from . import scenario as scenario_mod
 from . import stations as stations_mod
 from .errors import UserError
 from .geometry import Geometry, GeometryModel
+from .roundtrip import RoundTripService
 from .ground import GroundSites
 from .satellites import find_satellite
 from .scenario import Scenario
@@ -27,7 +28,11 @@ from .versions import VersionTracker
 class World:
     """The simulated constellation. Not thread-safe: one owner calls step/apply."""
 
-    def __init__(self, scenario: Scenario, seed: int | None = None, warp: float = 1.0):
+    def __init__(self, scenario: Scenario, seed: int | None = None, warp: float = 1.0,
+                 model_dir: str | None = None, blocking_inference: bool = False):
+        """`model_dir`: a Qwen3 checkpoint folder for the onboard model (default: the one
+        shipped in assets/model). `blocking_inference`: round trips wait for the model inside
+        `step` (command line and recording: deterministic); the live app leaves it off."""
         self.scenario = scenario
         self.constellation = constellation_mod.build(scenario)
         self.model = GeometryModel.of(self.constellation, scenario.links,
@@ -49,20 +54,29 @@ class World:
         self.paused = False
         self.selected = -1
         self.step_index = 0
+        self.round_trips = RoundTripService(
+            self.model, GroundSites.of(scenario.stations), scenario.epoch,
+            self.constellation.names, self.constellation.capacity_pflops, model_dir,
+            blocking=blocking_inference)
         self._versions = VersionTracker()
         self._geometry = self.model.compute(self.now, self.sites)
         self._snapshot = self._make_snapshot()
 
     @classmethod
     def from_scenario(cls, name_or_path: str | Scenario | None = None,
-                      at: dt.datetime | None = None, seed: int | None = None) -> "World":
+                      at: dt.datetime | None = None, seed: int | None = None,
+                      **options) -> "World":
         """Build from a built-in name, a scenario/TLE/OMM path or a Scenario; `at` moves the
-        epoch (UTC)."""
+        epoch (UTC); `options` go to the constructor."""
         scenario = name_or_path if isinstance(name_or_path, Scenario) else \
             scenario_mod.resolve(name_or_path)
         if at is not None:
             scenario = scenario.with_epoch(at)
-        return cls(scenario, seed=seed)
+        return cls(scenario, seed=seed, **options)
+
+    def close(self) -> None:
+        """Stop the onboard model's worker thread (if it was started)."""
+        self.round_trips.close()
 
     # --- time -----------------------------------------------------------------------------
 
@@ -84,6 +98,7 @@ class World:
         self._geometry = self.model.compute(self.now, self.sites, timings)
         started = time.perf_counter()
         self.traffic.step(self.sim_time_s, dt_sim_s, self._geometry.network)
+        self.round_trips.step(self.sim_time_s)
         routed = time.perf_counter()
         self._snapshot = self._make_snapshot()
         if timings is not None:
@@ -105,7 +120,8 @@ class World:
         if handler is None:
             raise UserError(f"unsupported command {command!r}")
         handler(self, command)
-        self._geometry = self.model.compute(self.now, self.sites)
+        if isinstance(command, cmd.SetTime):
+            self._geometry = self.model.compute(self.now, self.sites)
         self._snapshot = self._make_snapshot()
         return self._snapshot
 
@@ -118,6 +134,7 @@ class World:
             cmd.SetTime: World._set_time,
             cmd.Select: World._select,
             cmd.SetTrafficRate: World._set_rate,
+            cmd.Ask: lambda w, c: w.ask(c),
         }
 
     def _set_warp(self, command: cmd.SetWarp) -> None:
@@ -139,6 +156,19 @@ class World:
         if command.requests_per_s < 0:
             raise UserError("traffic rate must be >= 0 requests/s")
         self.traffic.rate_per_s = float(command.requests_per_s)
+
+    def ask(self, command: cmd.Ask):
+        """Start a round trip (see sim/roundtrip.py); returns it. Bad names raise UserError."""
+        sat = self.find_satellite(command.sat)
+        station = None
+        if command.station:
+            point = stations_mod.find_by_name(command.station, self.scenario.stations)
+            station = self.scenario.stations.index(point)
+        trip = self.round_trips.submit(sat, command.prompt, self.sim_time_s, station,
+                                       command.max_tokens, command.seed, command.timing,
+                                       command.tokens_per_s)
+        self.round_trips.step(self.sim_time_s)
+        return trip
 
     # --- lookups ----------------------------------------------------------------------------
 

@@ -1,0 +1,393 @@
+"""Round trips: a prompt sent from a ground station to a chosen satellite, answered by the
+onboard model, and the answer brought back down; timed phase by phase in sim time.
+
+Phases (snapshot.ROUND_TRIP_PHASES): waiting for a path up, uplink, laser hops to the target,
+queue (the target serves one request at a time), inference, waiting for a path down, laser hops
+to a satellite in view of a station (the same or another: the target has moved), downlink.
+Routes are recomputed at the start of each leg, at that leg's instant.
+
+Light-time phases last milliseconds; waits for a path can last hours (a 12-satellite cluster);
+inference lasts what the model measured on this machine ("measured" timing) or
+tokens / a fixed rate ("fixed" timing: deterministic, for recordings). Searches for the next
+path are spread over steps (`evaluations_per_step`) so a live frame never stalls, unless the
+service is `blocking` (command line, recording), where each step resolves everything due.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import itertools
+import queue
+
+import numpy as np
+
+from .ephemeris import SPEED_OF_LIGHT_KM_S
+from .errors import UserError
+from .geometry import GeometryModel
+from .ground import GroundSites
+from .pathfinder import RouteSearch, ground_to_sat_best
+from .routing import Route
+from .snapshot import PhaseView, RoundTripView
+
+#: Light-time phases: the app slows time down while one of these is under way.
+LIGHT_PHASES = ("uplink", "hops_up", "hops_down", "downlink")
+#: How far ahead to look for a path before giving up, s.
+PATH_HORIZON_S = 86400.0
+#: Finished round trips kept for the conversation log.
+KEEP_FINISHED = 20
+_ids = itertools.count(1)
+
+
+@dataclasses.dataclass
+class Phase:
+    name: str
+    start_s: float
+    end_s: float
+    detail: str = ""
+
+
+@dataclasses.dataclass
+class Leg:
+    """A route flown at light speed from `start_s`."""
+
+    route: Route
+    start_s: float
+
+    @property
+    def end_s(self) -> float:
+        return self.start_s + self.route.one_way_s
+
+
+@dataclasses.dataclass
+class RoundTrip:
+    request_id: int
+    sat: int
+    prompt: str
+    stations: tuple[int, ...]  #: candidate stations for both ends
+    submitted_s: float
+    timing: str  #: "measured" or "fixed"
+    tokens_per_s_fixed: float
+    params: object = None  #: SamplingParams for the onboard model
+    handle: object = None  #: the onboard worker's RequestHandle, once the prompt is on board
+    stage: str = "search_up"  #: search_up -> inference -> search_down -> done
+    phases: list[Phase] = dataclasses.field(default_factory=list)
+    search: RouteSearch | None = None
+    up: Leg | None = None
+    down: Leg | None = None
+    inference_start_s: float | None = None
+    inference_end_s: float | None = None
+    pieces: list[tuple[float, str]] = dataclasses.field(default_factory=list)  #: (offset s, text)
+    figures: object = None  #: InferenceFigures once generation is done
+    error: str = ""
+
+    @property
+    def done_s(self) -> float | None:
+        return self.phases[-1].end_s if self.stage == "done" and self.phases else None
+
+
+class RoundTripService:
+    """Owns the onboard worker and every round trip of one World."""
+
+    def __init__(self, model: GeometryModel, stations: GroundSites, epoch: dt.datetime,
+                 sat_names: tuple[str, ...], capacity_pflops: np.ndarray,
+                 model_dir: str | None = None, blocking: bool = False,
+                 evaluations_per_step: int = 12):
+        self.model = model
+        self.stations = stations
+        self.epoch = epoch
+        self.sat_names = sat_names
+        self.capacity_pflops = capacity_pflops
+        self.model_dir = model_dir
+        self.blocking = blocking
+        self.evaluations_per_step = evaluations_per_step
+        self.trips: list[RoundTrip] = []
+        self.busy_until_s: dict[int, float] = {}
+        self.served = np.zeros(len(sat_names), np.int64)  #: finished requests per satellite
+        self._worker = None
+        self._events = queue.Queue()
+
+    # --- submitting ---------------------------------------------------------------------------
+
+    def submit(self, sat: int, prompt: str, now_s: float, station: int | None = None,
+               max_tokens: int = 48, seed: int = 0, timing: str = "measured",
+               tokens_per_s_fixed: float = 40.0) -> RoundTrip:
+        """Start a round trip at sim time `now_s`. The model is loaded now (so a bad model
+        folder fails here); the prompt reaches it when the route up is found."""
+        from .onboard import SamplingParams
+
+        if not prompt or not prompt.strip():
+            raise UserError("empty prompt: give the satellite something to answer")
+        if timing not in ("measured", "fixed"):
+            raise UserError(f"timing must be 'measured' or 'fixed', got {timing!r}")
+        if not 1 <= max_tokens <= 2048:
+            raise UserError(f"max tokens must be 1..2048, got {max_tokens}")
+        if not len(self.stations):
+            raise UserError("this scenario has no ground stations to send a prompt from")
+        candidates = tuple(range(len(self.stations))) if station is None else (station,)
+        self.worker()
+        trip = RoundTrip(next(_ids), sat, prompt.strip(), candidates, now_s, timing,
+                         tokens_per_s_fixed, SamplingParams(max_new_tokens=max_tokens, seed=seed))
+        self.trips.append(trip)
+        return trip
+
+    def _put_on_board(self, trip: RoundTrip, station: int) -> None:
+        """Hand the prompt to the onboard model, framed as `station` talking to the target.
+        The model answers in the background while the sim shows the trip up."""
+        from .onboard import InferenceRequest
+
+        tops = float(self.capacity_pflops[trip.sat]) * 1000.0 or None  # 1 PFLOPS = 1,000 TOPS
+        request = InferenceRequest(trip.sat, trip.prompt, self.station_name(station),
+                                   self.sat_names[trip.sat], trip.params, hardware_tops=tops,
+                                   request_id=trip.request_id)
+        trip.handle = self.worker().submit(request, self._events)
+
+    def worker(self):
+        """The onboard model's worker thread, started on first use (loading the model)."""
+        if self._worker is None:
+            from .onboard import OnboardWorker, load_model
+
+            self._worker = OnboardWorker(load_model(self.model_dir))
+        return self._worker
+
+    def close(self) -> None:
+        if self._worker is not None:
+            self._worker.close()
+            self._worker = None
+
+    def station_name(self, index: int) -> str:
+        """A short name for prompts: the first words of the station's name."""
+        name = self.stations.points[index].name
+        return name.split("(")[0].split(",")[0].strip()
+
+    # --- advancing -----------------------------------------------------------------------------
+
+    def step(self, now_s: float) -> None:
+        """Take in the model's output and move every trip on to `now_s`."""
+        self._drain_events()
+        for trip in self.trips:
+            self._advance(trip, now_s)
+        finished = [t for t in self.trips if t.stage == "done"]
+        for trip in finished[:-KEEP_FINISHED] if len(finished) > KEEP_FINISHED else []:
+            self.trips.remove(trip)
+
+    def resolve(self, trip: RoundTrip) -> RoundTrip:
+        """Run a trip to its end at once (blocking on the model): for the command line."""
+        blocking, self.blocking = self.blocking, True
+        try:
+            self._advance(trip, float("inf"))
+        finally:
+            self.blocking = blocking
+        return trip
+
+    def _drain_events(self, block_for: RoundTrip | None = None) -> None:
+        from .onboard import DoneEvent, ErrorEvent, TokenEvent
+
+        by_id = {t.request_id: t for t in self.trips}
+        while True:
+            try:
+                waiting = block_for is not None and block_for.figures is None and not block_for.error
+                event = self._events.get(block=waiting)
+            except queue.Empty:
+                return
+            trip = by_id.get(event.request_id)
+            if trip is None:
+                continue
+            if isinstance(event, TokenEvent):
+                trip.pieces.append((event.time_s, event.text))
+            elif isinstance(event, DoneEvent):
+                trip.figures = event.figures
+            elif isinstance(event, ErrorEvent):
+                trip.error = event.message
+            if block_for is not None and (block_for.figures is not None or block_for.error):
+                return
+
+    def _advance(self, trip: RoundTrip, now_s: float) -> None:
+        budget = None if self.blocking else self.evaluations_per_step
+        if trip.stage == "search_up" and not self._search_up(trip, budget):
+            return
+        if trip.stage == "inference" and not self._finish_inference(trip, now_s):
+            return
+        if trip.stage == "search_down":
+            if now_s < trip.inference_end_s:
+                return  # the way down is routed when the answer is ready, not before
+            self._search_down(trip, budget)
+
+    def _utc(self, seconds: float) -> dt.datetime:
+        return self.epoch + dt.timedelta(seconds=seconds)
+
+    def _search(self, trip: RoundTrip, start_s: float, budget):
+        if trip.search is None:
+            finder = ground_to_sat_best(self.model, self.stations, np.array(trip.stations),
+                                        trip.sat)
+            trip.search = RouteSearch(finder, self._utc(start_s), PATH_HORIZON_S)
+        result = trip.search.advance(budget)
+        if result is not None:
+            trip.search = None
+        return result
+
+    def _search_up(self, trip: RoundTrip, budget) -> bool:
+        result = self._search(trip, trip.submitted_s, budget)
+        if result is None:
+            return False
+        if result.route is None:
+            return self._fail(trip, f"no station can reach {self.sat_names[trip.sat]} "
+                                    f"within {PATH_HORIZON_S / 3600:.0f} h")
+        opened = trip.submitted_s + result.waited_s
+        if result.waited_s > 0:
+            trip.phases.append(Phase("waiting_up", trip.submitted_s, opened,
+                                     "no station sees a satellite with a route to the target"))
+        trip.up = Leg(result.route, opened)
+        self._put_on_board(trip, result.route.nodes[0] - len(self.sat_names))
+        self._add_leg_phases(trip, trip.up, "uplink", "hops_up", uplink_first=True)
+        arrival = trip.up.end_s
+        start = max(arrival, self.busy_until_s.get(trip.sat, arrival))
+        if start > arrival:
+            trip.phases.append(Phase("queue", arrival, start, "earlier requests on this satellite"))
+        trip.inference_start_s = start
+        trip.stage = "inference"
+        return True
+
+    def _finish_inference(self, trip: RoundTrip, now_s: float) -> bool:
+        if trip.figures is None and not trip.error:
+            self._drain_events(block_for=trip if self.blocking else None)
+        if trip.error:
+            return self._fail(trip, trip.error)
+        if trip.figures is None:
+            return False
+        figures = trip.figures
+        if trip.timing == "measured":
+            duration = figures.measured_s
+        else:
+            duration = max(figures.generated_tokens, 1) / trip.tokens_per_s_fixed
+        trip.inference_end_s = trip.inference_start_s + duration
+        self.busy_until_s[trip.sat] = max(self.busy_until_s.get(trip.sat, 0.0),
+                                          trip.inference_end_s)
+        if trip.timing == "measured":
+            detail = (f"{figures.generated_tokens} tokens at {figures.tokens_per_s:.0f} tokens/s "
+                      f"(measured on this machine)")
+        else:
+            detail = (f"{figures.generated_tokens} tokens at a fixed {trip.tokens_per_s_fixed:g} "
+                      f"tokens/s (measured here: {figures.tokens_per_s:.0f} tokens/s)")
+        trip.phases.append(Phase("inference", trip.inference_start_s, trip.inference_end_s, detail))
+        trip.stage = "search_down"
+        return True
+
+    def _search_down(self, trip: RoundTrip, budget) -> None:
+        result = self._search(trip, trip.inference_end_s, budget)
+        if result is None:
+            return
+        if result.route is None:
+            self._fail(trip, f"no station can be reached from {self.sat_names[trip.sat]} "
+                             f"within {PATH_HORIZON_S / 3600:.0f} h")
+            return
+        opened = trip.inference_end_s + result.waited_s
+        if result.waited_s > 0:
+            trip.phases.append(Phase("waiting_down", trip.inference_end_s, opened,
+                                     "no route from the target to any station"))
+        route = result.route
+        trip.down = Leg(Route(tuple(reversed(route.nodes)), tuple(reversed(route.hop_km))), opened)
+        self._add_leg_phases(trip, trip.down, "hops_down", "downlink", uplink_first=False)
+        trip.stage = "done"
+        self.served[trip.sat] += 1
+
+    def _add_leg_phases(self, trip: RoundTrip, leg: Leg, first: str, second: str,
+                        uplink_first: bool) -> None:
+        """Split a leg into its ground hop and its laser hops (either order)."""
+        ground_km = leg.route.hop_km[0] if uplink_first else leg.route.hop_km[-1]
+        laser_km = leg.route.length_km - ground_km
+        names = [self._node_name(n) for n in leg.route.nodes]
+        t = leg.start_s
+        parts = [(first, ground_km), (second, laser_km)] if uplink_first else \
+            [(first, laser_km), (second, ground_km)]
+        for name, km in parts:
+            if km <= 0:
+                continue
+            hops = len(leg.route.nodes) - 2
+            detail = (f"{names[0]} -> {names[1]}" if name == "uplink" else
+                      f"{names[-2]} -> {names[-1]}" if name == "downlink" else
+                      f"{hops} laser hop{'s' if hops != 1 else ''}")
+            trip.phases.append(Phase(name, t, t + km / SPEED_OF_LIGHT_KM_S,
+                                     f"{detail}, {km:,.0f} km"))
+            t += km / SPEED_OF_LIGHT_KM_S
+
+    def _node_name(self, node: int) -> str:
+        n = len(self.sat_names)
+        return self.sat_names[node] if node < n else self.station_name(node - n)
+
+    def _fail(self, trip: RoundTrip, message: str) -> bool:
+        trip.error = message
+        trip.stage = "done"
+        if not trip.phases:
+            trip.phases.append(Phase("waiting_up", trip.submitted_s, trip.submitted_s, message))
+        return False
+
+    # --- views ------------------------------------------------------------------------------------
+
+    def views(self, now_s: float, sat_positions_km: np.ndarray,
+              station_positions_km: np.ndarray) -> tuple[RoundTripView, ...]:
+        return tuple(self.view(t, now_s, sat_positions_km, station_positions_km)
+                     for t in self.trips)
+
+    def view(self, trip: RoundTrip, now_s: float, sat_positions_km: np.ndarray,
+             station_positions_km: np.ndarray) -> RoundTripView:
+        phase, progress = current_phase(trip, now_s)
+        leg = trip.down if phase in ("hops_down", "downlink", "done") and trip.down else trip.up
+        n = len(self.sat_names)
+        if leg is None or phase.startswith("waiting"):
+            path, sat_index, leg_progress = np.zeros((0, 3), np.float32), np.zeros(0, np.int32), 0.0
+        else:
+            nodes = np.array(leg.route.nodes)
+            positions = np.where((nodes < n)[:, None], sat_positions_km[np.minimum(nodes, n - 1)],
+                                 station_positions_km[np.maximum(nodes - n, 0)])
+            path = positions.astype(np.float32)
+            sat_index = np.where(nodes < n, nodes, -1).astype(np.int32)
+            span = max(leg.end_s - leg.start_s, 1e-12)
+            leg_progress = float(np.clip((now_s - leg.start_s) / span, 0.0, 1.0))
+        ground_end = (leg.route.nodes[-1] if leg is trip.down else leg.route.nodes[0]) if leg else -1
+        return RoundTripView(
+            request_id=trip.request_id, sat=trip.sat,
+            station=ground_end - n if ground_end >= n else -1, prompt=trip.prompt,
+            reply=revealed_reply(trip, now_s), phase=phase, phase_progress=progress,
+            leg_path_km=path, leg_sat_index=sat_index, leg_progress=leg_progress,
+            phases=tuple(PhaseView(p.name, self._utc(p.start_s), p.end_s - p.start_s, p.detail)
+                         for p in trip.phases if p.start_s <= now_s),
+            in_light_phase=phase in LIGHT_PHASES, done=phase == "done" or bool(trip.error),
+            error=trip.error, tokens=len(trip.pieces), figures=figures_dict(trip.figures),
+        )
+
+
+def current_phase(trip: RoundTrip, now_s: float) -> tuple[str, float]:
+    """The phase under way at `now_s` and how far through it (0..1)."""
+    for phase in trip.phases:
+        if phase.start_s <= now_s < phase.end_s:
+            return phase.name, (now_s - phase.start_s) / (phase.end_s - phase.start_s)
+    if trip.stage == "done" and now_s >= trip.phases[-1].end_s:
+        return "done", 1.0
+    pending = {"search_up": "waiting_up", "inference": "inference", "search_down": "waiting_down"}
+    if trip.stage == "inference" and trip.inference_start_s is not None \
+            and now_s < trip.inference_start_s:
+        return "queue", 0.0
+    return pending.get(trip.stage, "done"), 0.0
+
+
+def revealed_reply(trip: RoundTrip, now_s: float) -> str:
+    """The part of the reply the target has produced by sim time `now_s`."""
+    if trip.inference_start_s is None or now_s < trip.inference_start_s:
+        return ""
+    elapsed = now_s - trip.inference_start_s
+    if trip.timing == "fixed" and trip.figures is not None:
+        share = elapsed * trip.tokens_per_s_fixed / max(trip.figures.generated_tokens, 1)
+        count = int(len(trip.pieces) * min(share, 1.0))
+        return "".join(text for _, text in trip.pieces[:count])
+    return "".join(text for offset, text in trip.pieces if offset <= elapsed)
+
+
+def figures_dict(figures) -> dict[str, float]:
+    if figures is None:
+        return {}
+    out = {"prompt_tokens": figures.prompt_tokens, "generated_tokens": figures.generated_tokens,
+           "ttft_ms": figures.time_to_first_token_s * 1e3, "measured_s": figures.measured_s,
+           "tokens_per_s": figures.tokens_per_s, "flops": figures.flops}
+    if figures.hardware_s is not None:
+        out["hardware_s"] = figures.hardware_s
+    return out

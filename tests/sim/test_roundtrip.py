@@ -1,0 +1,136 @@
+"""Round trips: phases in order and timed by light-time and the model, waits for a path on the
+2025 cluster, queueing on one satellite, live (non-blocking) stepping, the ask command."""
+import json
+import time
+
+import numpy as np
+import pytest
+
+import run
+from sim import commands as cmd
+from sim.ephemeris import SPEED_OF_LIGHT_KM_S
+from sim.errors import UserError
+from sim.pathfinder import ground_to_sat_best, next_route
+from sim.snapshot import ROUND_TRIP_PHASES
+from sim.world import World
+
+ORDER = {name: i for i, name in enumerate(ROUND_TRIP_PHASES)}
+
+
+def resolved(world, **ask):
+    trip = world.ask(cmd.Ask(**{"max_tokens": 16, **ask}))
+    return world.round_trips.resolve(trip)
+
+
+def test_cluster_trip_waits_for_a_pass(model_dir):
+    world = World.from_scenario("cluster-2025", model_dir=model_dir, blocking_inference=True)
+    try:
+        trip = resolved(world, sat="XS-03", prompt="What do you see below?")
+    finally:
+        world.close()
+    names = [p.name for p in trip.phases]
+    assert not trip.error
+    assert names[0] == "waiting_up" and names[-1] == "downlink"
+    assert [ORDER[n] for n in names] == sorted(ORDER[n] for n in names)
+    for a, b in zip(trip.phases, trip.phases[1:]):
+        assert a.end_s == pytest.approx(b.start_s, abs=1e-9), "phases follow each other"
+    # the wait ends exactly when the next path from any station opens
+    finder = ground_to_sat_best(world.model, world.round_trips.stations,
+                                np.arange(len(world.round_trips.stations)), trip.sat)
+    opening = next_route(finder, world.now)
+    assert trip.phases[0].end_s == pytest.approx(opening.waited_s)
+    assert 60 < opening.waited_s < 6 * 3600
+    # light-time phases last exactly length / c
+    up_km = sum(trip.up.route.hop_km)
+    light = [p for p in trip.phases if p.name in ("uplink", "hops_up")]
+    assert sum(p.end_s - p.start_s for p in light) == pytest.approx(up_km / SPEED_OF_LIGHT_KM_S)
+    inference = next(p for p in trip.phases if p.name == "inference")
+    assert inference.end_s - inference.start_s == pytest.approx(trip.figures.measured_s)
+    assert trip.figures.generated_tokens >= 1 and trip.figures.flops > 0
+    assert trip.down.route.nodes[0] == trip.sat and trip.down.route.nodes[-1] >= 12
+
+
+def test_network_trip_is_milliseconds_plus_inference(model_dir):
+    world = World.from_scenario("network-2035", model_dir=model_dir, blocking_inference=True)
+    try:
+        trip = resolved(world, sat="INF-SSO-P03-S05", prompt="Status report", timing="fixed",
+                        tokens_per_s=20.0, seed=3)
+        again = resolved(world, sat="INF-SSO-P03-S05", prompt="Status report", timing="fixed",
+                         tokens_per_s=20.0, seed=3)
+    finally:
+        world.close()
+    names = [p.name for p in trip.phases]
+    assert "waiting_up" not in names and "waiting_down" not in names
+    light_ms = 1e3 * sum(p.end_s - p.start_s for p in trip.phases if p.name != "inference")
+    assert 2 < light_ms < 100
+    inference = next(p for p in trip.phases if p.name == "inference")
+    assert inference.end_s - inference.start_s == pytest.approx(
+        trip.figures.generated_tokens / 20.0)
+    # same seed, same reply; the second request queued behind the first on the same satellite
+    assert "".join(t for _, t in trip.pieces) == "".join(t for _, t in again.pieces)
+    queue = [p for p in again.phases if p.name == "queue"]
+    assert queue and queue[0].end_s == pytest.approx(inference.end_s)
+
+
+def test_live_world_streams_the_trip(model_dir):
+    """Without blocking, steps never wait for the model: the trip moves through its phases
+    as sim time goes on and the reply appears in the snapshot."""
+    world = World.from_scenario("network-2035", model_dir=model_dir)
+    try:
+        world.apply(cmd.Ask("INF-SSO-P03-S05", "Hello up there", max_tokens=12))
+        seen, step_times = set(), []
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            started = time.perf_counter()
+            snap = world.step(0.002)
+            step_times.append(time.perf_counter() - started)
+            view = snap.round_trips[0]
+            seen.add(view.phase)
+            if view.phase == "uplink":
+                assert view.in_light_phase and view.leg_sat_index[0] == -1
+                assert np.allclose(view.leg_path_km[0], snap.station_positions_km[view.station])
+            if view.done:
+                break
+            time.sleep(0.001)
+        assert view.done and not view.error and view.reply
+        assert {"uplink", "inference", "downlink", "done"} <= seen
+        assert max(step_times) < 0.5, "a step never waits for generation"
+    finally:
+        world.close()
+
+
+def test_bad_asks_are_user_errors(model_dir):
+    world = World.from_scenario("cluster-2025", model_dir=model_dir)
+    try:
+        with pytest.raises(UserError, match="empty prompt"):
+            world.ask(cmd.Ask("XS-03", "   "))
+        with pytest.raises(UserError, match="unknown satellite"):
+            world.ask(cmd.Ask("XS-99", "hi"))
+        with pytest.raises(UserError, match="unknown station"):
+            world.ask(cmd.Ask("XS-03", "hi", station="Atlantis"))
+    finally:
+        world.close()
+
+
+def test_missing_model_folder_is_a_user_error(tmp_path):
+    world = World.from_scenario("cluster-2025", model_dir=str(tmp_path / "nothing"))
+    with pytest.raises(UserError, match="not found"):
+        world.ask(cmd.Ask("XS-03", "hi"))
+
+
+def test_ask_command_json(capsys, model_dir):
+    code = run.main(["ask", "--scenario", "network-2035", "--sat", "INF-LOW45-P01-S01",
+                     "--prompt", "What is your altitude?", "--model-dir", model_dir,
+                     "--max-tokens", "12", "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0 and report["satellite"] == "INF-LOW45-P01-S01"
+    assert report["tokens"]["generated"] >= 1 and report["phases"][0]["name"] == "uplink"
+    assert report["total_ms"] == pytest.approx(sum(p["duration_ms"] for p in report["phases"]),
+                                               rel=1e-6)
+    assert report["inference"]["hardware_s"] > 0
+
+
+def test_ask_command_bad_input_exit_2(capsys, model_dir):
+    code = run.main(["ask", "--scenario", "cluster-2025", "--sat", "XS-03", "--prompt", "",
+                     "--model-dir", model_dir])
+    assert code == 2 and "empty prompt" in capsys.readouterr().err

@@ -186,15 +186,13 @@ def _route_to_satellite(world: World, source, sat: int, horizon_s: float, as_jso
     reports = [route_report(world, sites.points, up, to_name=world.constellation.names[sat])]
     if up.route is not None:
         network = world.model.compute(up.when, sites).network
-        dist, pred = network.trees_from_ground(np.arange(1, len(sites)))
-        best = int(np.argmin(dist[:, sat])) if len(dist) else 0
-        back = None
-        if len(dist) and np.isfinite(dist[best, sat]):
-            up_route = network.path_from_tree(pred[best], network.n_sats + best + 1, sat)
-            back = Route(tuple(reversed(up_route.nodes)), tuple(reversed(up_route.hop_km)))
+        stations = np.arange(1, len(sites))
+        back = network.route_best_ground_to_sat(stations, sat)
+        if back is not None:
+            back = Route(tuple(reversed(back.nodes)), tuple(reversed(back.hop_km)))
+        landing = sites.points[back.nodes[-1] - network.n_sats].name if back else "a station"
         reports.append(route_report(world, sites.points, RouteResult(up.when, back, 0.0),
-                                    from_name=world.constellation.names[sat],
-                                    to_name=sites.points[best + 1].name if back else "a station"))
+                                    from_name=world.constellation.names[sat], to_name=landing))
     if as_json:
         print(json.dumps({"up": reports[0], "down": reports[1] if len(reports) > 1 else None},
                          indent=2))

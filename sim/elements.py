@@ -15,7 +15,7 @@ import pathlib
 from sgp4 import omm
 from sgp4.api import Satrec
 
-from .errors import UserError
+from .errors import UserError, read_user_text
 
 TLE_SUFFIXES = {".txt", ".tle", ".3le", ".2le"}
 OMM_SUFFIXES = {".json", ".csv"}
@@ -35,12 +35,7 @@ class ElementRecord:
 def read_element_file(path: pathlib.Path) -> list[ElementRecord]:
     """Read a TLE or OMM file by its suffix; at least one object is required."""
     suffix = path.suffix.lower()
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as error:
-        raise UserError(f"{path}: cannot read: {error.strerror}") from None
-    except UnicodeDecodeError:
-        raise UserError(f"{path}: not text (expected TLE or OMM elements)") from None
+    text = read_user_text(path, "TLE or OMM elements")
     if suffix == ".json":
         records = parse_omm_json(text, path)
     elif suffix == ".csv":

@@ -14,3 +14,14 @@ def where(path: object, line: int | None = None, field: str | None = None) -> st
     if field:
         text += f": {field}"
     return text
+
+
+def read_user_text(path, expected: str) -> str:
+    """The text of a file the user named; UserError if it cannot be read or is not UTF-8 text.
+    `expected` says what the file should be ('a TOML scenario file'). A UTF-8 BOM is dropped."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except OSError as error:
+        raise UserError(f"{path}: cannot read: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise UserError(f"{path}: not UTF-8 text (expected {expected})") from None

@@ -13,7 +13,7 @@ import re
 import tomllib
 from typing import Any, Callable
 
-from .errors import UserError
+from .errors import UserError, read_user_text
 
 _HEADER = re.compile(r"^\s*\[(\[)?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
 _KEY = re.compile(r"^\s*([A-Za-z0-9_\-\"']+)\s*=")
@@ -29,12 +29,7 @@ class TomlSource:
 
     @classmethod
     def read(cls, path: pathlib.Path) -> "TomlSource":
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as error:
-            raise UserError(f"{path}: cannot read: {error.strerror}") from None
-        except UnicodeDecodeError:
-            raise UserError(f"{path}: not UTF-8 text (expected a TOML scenario file)") from None
+        text = read_user_text(path, "a TOML scenario file")
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as error:

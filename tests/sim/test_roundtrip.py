@@ -125,8 +125,9 @@ def test_ask_command_json(capsys, model_dir):
     report = json.loads(capsys.readouterr().out)
     assert code == 0 and report["satellite"] == "INF-LOW45-P01-S01"
     assert report["tokens"]["generated"] >= 1 and report["phases"][0]["name"] == "uplink"
+    # durations are rounded to 0.1 us, the total to 1 us
     assert report["total_ms"] == pytest.approx(sum(p["duration_ms"] for p in report["phases"]),
-                                               rel=1e-6)
+                                               abs=2e-3)
     assert report["inference"]["hardware_s"] > 0
 
 

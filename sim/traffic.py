@@ -41,6 +41,10 @@ class Job:
     end_s: float
     round_trip_ms: float  #: light-time there and back along the route
     weight: float = 1.0  #: requests this simulated job stands for (see module docstring)
+    #: laser hops of the route as link keys (low * N + high) and +1/-1 when the prompt
+    #: crosses the hop from low to high / high to low (filled in by TrafficModel)
+    hop_keys: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
+    hop_forward: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int8))
 
     def direction(self, now_s: float) -> int:
         """+1 while the prompt goes up (first half of the job), -1 while the answer comes back."""
@@ -126,6 +130,10 @@ class TrafficModel:
         return limit * 1.0001
 
     def _start(self, job: Job) -> None:
+        sats = job.nodes[1:].astype(np.int64)  # nodes[0] is the ground origin
+        low, high = np.minimum(sats[:-1], sats[1:]), np.maximum(sats[:-1], sats[1:])
+        job.hop_keys = low * len(self.used) + high
+        job.hop_forward = np.where(sats[:-1] < sats[1:], 1, -1).astype(np.int8)
         self.used[job.sat] += job.weight * self.spec.job_pflops
         self.jobs.append(job)
         self.latencies_ms.append(job.round_trip_ms)
@@ -146,22 +154,21 @@ class TrafficModel:
         direction of that traffic: +1 from isl_pairs[:,0] to [:,1], -1 the other way, 0 none."""
         load = np.zeros(len(isl_pairs))
         net = np.zeros(len(isl_pairs))
-        hops = [(np.stack([j.nodes[1:-1], j.nodes[2:]], 1), j.weight, j.direction(now_s))
-                for j in self.jobs if len(j.nodes) > 2]
-        if not hops or not len(isl_pairs):
+        jobs = [j for j in self.jobs if len(j.hop_keys)]
+        if not jobs or not len(isl_pairs):
             return load, np.zeros(len(isl_pairs), np.int8)
-        edges = np.concatenate([h[0] for h in hops]).astype(np.int64)
-        gbps = np.concatenate([np.full(len(h[0]), h[1] * self.spec.job_gbps) for h in hops])
-        travel = np.concatenate([np.full(len(h[0]), h[2]) for h in hops])
-        forward = np.where(edges[:, 0] < edges[:, 1], 1, -1) * travel
-        low, high = edges.min(axis=1), edges.max(axis=1)
-        keys = low * n_sats + high
+        keys = np.concatenate([j.hop_keys for j in jobs])
+        counts = [len(j.hop_keys) for j in jobs]
+        gbps = np.repeat([j.weight * self.spec.job_gbps for j in jobs], counts)
+        travel = np.repeat([j.direction(now_s) for j in jobs], counts)
+        forward = np.concatenate([j.hop_forward for j in jobs]) * travel
         link_keys = isl_pairs[:, 0].astype(np.int64) * n_sats + isl_pairs[:, 1]
         at = np.searchsorted(link_keys, keys)
         found = (at < len(link_keys)) & (link_keys[np.minimum(at, len(link_keys) - 1)] == keys)
         np.add.at(load, at[found], gbps[found])
         np.add.at(net, at[found], (gbps * forward)[found])
         return load, np.sign(net).astype(np.int8)
+
     def request_rate(self, now_s: float, window_s: float = 60.0) -> float:
         """Arrivals per sim second over the last `window_s` seconds."""
         while len(self._recent) > 1 and self._recent[0][0] < now_s - window_s:

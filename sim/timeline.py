@@ -20,14 +20,18 @@ the kind. Entries may be written in any order; they are sorted by `at` (ties kee
                                                 frame = "earth" and the direction above it
         ease = "smooth" | "linear" | "cut"      how to get here from the previous keyframe
     kind = "warp"     warp = sim seconds per video second (0..1e6); ramp_s = seconds to ease
-                      from the previous warp (geometric), default 0 (a step)
+                      from the previous warp (geometric), default 0 (a step); light_warp =
+                      the warp while a prompt is in flight at light speed (uplink, laser hops,
+                      downlink), e.g. 0.002, so the packets can be seen; with it, steps also
+                      stop at each round-trip phase boundary so no phase is skipped
     kind = "layers"   any layer toggles as booleans, e.g. links = false, traffic = true
                       (names are checked against the renderer before recording starts)
     kind = "caption"  text, duration_s = 4, fade_s = 0.4, position = "bottom" | "top"
     kind = "title"    text, subtitle = "", duration_s = 4, fade_s = 0.6 (a title card)
     kind = "select"   sat = name or index ("" or -1 clears)
     kind = "prompt"   sat, prompt, station = "" (nearest with a path), max_tokens = 48,
-                      seed = 0, timing = "fixed": sends a prompt (the Ask command)
+                      seed = 0, timing = "fixed" | "measured", tokens_per_s = 40 (fixed
+                      timing): sends a prompt to the onboard model (the Ask command)
     kind = "end"      the timeline's length (default: when the last entry finishes)
 
 Errors name the file, the line, the entry (counted from 1 in file order) and the field.
@@ -63,7 +67,8 @@ _SCHEMAS: dict[str, dict[str, Field]] = {
         "ease": Field(str, "smooth", check=one_of(*EASES)),
     },
     "warp": {"warp": Field(float, required=True, check=between(0, 1e6)),
-             "ramp_s": Field(float, 0.0, check=between(0, 3600, " s"))},
+             "ramp_s": Field(float, 0.0, check=between(0, 3600, " s")),
+             "light_warp": Field(float, None, check=between(1e-6, 1e6))},
     "layers": {},  # free boolean keys, checked below
     "caption": {"text": Field(str, required=True),
                 "duration_s": Field(float, 4.0, check=between(0.05, 3600, " s")),
@@ -75,7 +80,9 @@ _SCHEMAS: dict[str, dict[str, Field]] = {
     "select": {"sat": _SAT},
     "prompt": {"sat": _SAT, "prompt": Field(str, required=True), "station": Field(str, ""),
                "max_tokens": Field(int, 48, check=between(1, 4096)),
-               "seed": Field(int, 0), "timing": Field(str, "fixed")},
+               "seed": Field(int, 0), "timing": Field(str, "fixed", check=one_of("fixed",
+                                                                                 "measured")),
+               "tokens_per_s": Field(float, 40.0, check=between(0.1, 100000))},
     "end": {},
 }
 
@@ -171,9 +178,9 @@ def from_source(src: TomlSource) -> Timeline:
         raise src.error(("timeline",), None, "expected [[timeline]] entries (an array of tables)")
     entries = [_read_entry(src, i, r) for i, r in enumerate(raw)]
     entries.sort(key=lambda e: (e.at, e.index))
-    if len(src.data.get("timeline", [])) and len([e for e in entries if e.kind == "end"]) > 1:
-        second = [e for e in entries if e.kind == "end"][1]
-        raise second.error(None, "more than one 'end' entry")
+    ends = [e for e in entries if e.kind == "end"]
+    if len(ends) > 1:
+        raise ends[1].error(None, "more than one 'end' entry")
     return Timeline(tuple(entries), _camera_keys(entries), str(src.path))
 
 
@@ -296,7 +303,8 @@ def prompt_command(entry: Entry):
         return None
     v = entry.values
     return ask(sat=str(v["sat"]), prompt=v["prompt"], station=v["station"],
-               max_tokens=v["max_tokens"], seed=v["seed"], timing=v["timing"])
+               max_tokens=v["max_tokens"], seed=v["seed"], timing=v["timing"],
+               tokens_per_s=v["tokens_per_s"])
 
 
 def prompts_available() -> bool:

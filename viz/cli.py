@@ -48,6 +48,10 @@ def add_commands(subparsers, world_factory) -> None:
     p.add_argument("--out", required=True, help="PNG file to write")
     p.set_defaults(handler=lambda args: cmd_shot(args, world_factory))
 
+    from viz import record  # `run.py record`: viz/record.py
+
+    record.add_command(subparsers, world_factory)
+
 
 def caption_lines(snap, title: str) -> list[str]:
     """Caption for a shot: scenario and counts, then the UTC instant."""

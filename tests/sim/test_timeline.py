@@ -1,0 +1,183 @@
+"""Scenario timelines ([[timeline]]): parsing, camera carry-over, and errors that name the
+entry, the field and the file line."""
+import pytest
+
+from sim import scenario as scenario_mod
+from sim import timeline as tl
+from sim.errors import UserError
+
+HEAD = """
+[scenario]
+name = "mini"
+epoch = "2026-01-15T00:00:00Z"
+
+[[shells]]
+altitude_km = 535
+sun_synchronous = true
+planes = 1
+sats_per_plane = 12
+"""
+
+GOOD = """
+[[timeline]]
+at = 5
+kind = "caption"
+text = "Later, written first"
+
+[[timeline]]
+at = 0
+kind = "title"
+text = "Hello"
+subtitle = "orbit"
+
+[[timeline]]
+at = 0
+kind = "camera"
+preset = "default"
+distance_km = 30000
+
+[[timeline]]
+at = 4
+kind = "camera"
+follow = "XS-03"
+frame = "chase"
+distance_km = 1500
+
+[[timeline]]
+at = 6
+kind = "camera"
+distance_km = 900        # keeps following, in the chase frame
+
+[[timeline]]
+at = 8
+kind = "camera"
+place = "Beijing"
+distance_km = 12000
+
+[[timeline]]
+at = 1
+kind = "warp"
+warp = 120
+ramp_s = 2
+
+[[timeline]]
+at = 2
+kind = "layers"
+links = false
+flows = true
+
+[[timeline]]
+at = 3
+kind = "prompt"
+sat = "XS-03"
+prompt = "What is the capital of France?"
+station = "Kashi"
+
+[[timeline]]
+at = 12
+kind = "end"
+"""
+
+
+def test_parses_sorts_and_carries_camera_values():
+    t = tl.loads(HEAD + GOOD, "good.toml")
+    assert [e.at for e in t.entries] == sorted(e.at for e in t.entries)
+    assert [e.kind for e in t.entries][:2] == ["title", "camera"]  # ties keep file order
+    assert t.length_s == 12.0
+    k0, k1, k2, k3 = t.camera
+    assert k0.preset == "default" and k0.distance_km == 30000 and k0.frame == "inertial"
+    assert (k1.follow, k1.frame, k1.distance_km, k1.preset) == ("XS-03", "chase", 1500, "default")
+    assert (k2.follow, k2.frame, k2.distance_km) == ("XS-03", "chase", 900)
+    assert k3.follow == "" and k3.frame == "earth" and k3.preset is None
+    assert k3.place == pytest.approx((39.90, 116.41))
+    (title,) = t.of_kind("title")
+    assert title.values == {"text": "Hello", "subtitle": "orbit", "duration_s": 4.0,
+                            "fade_s": 0.6}
+    (layers,) = t.of_kind("layers")
+    assert layers.values == {"links": False, "flows": True}
+    (prompt,) = t.of_kind("prompt")
+    assert prompt.values["max_tokens"] == 48 and prompt.values["timing"] == "fixed"
+
+
+def test_length_without_end_is_the_last_entry_finishing():
+    t = tl.loads(HEAD + '[[timeline]]\nat = 3\nkind = "caption"\ntext = "x"\nduration_s = 2.5\n')
+    assert t.length_s == 5.5
+    assert not tl.loads(HEAD) and tl.loads(HEAD).length_s == 0
+
+
+def test_scenario_file_with_a_timeline_loads(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text(HEAD + GOOD)
+    assert scenario_mod.load_toml(path).name == "mini"
+    assert len(tl.load(path).entries) == 10
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+@pytest.mark.parametrize("body,needle,match", [
+    ('at = 1\nkind = "zoom"\n', 'kind = "zoom"', r"timeline\[2\]\.kind: must be one of"),
+    ('at = -1\nkind = "end"\n', "at = -1", r"timeline\[2\]\.at: must be 0"),
+    ('at = "soon"\nkind = "end"\n', 'at = "soon"', r"timeline\[2\]\.at: expected a number"),
+    ('kind = "end"\n', "[[timeline]]", r"timeline\[2\]: missing required key 'at'"),
+    ('at = 1\nkind = "caption"\n', "[[timeline]]", r"missing required key 'text'"),
+    ('at = 1\nkind = "caption"\ntext = "  "\n', 'text = "  "', r"timeline\[2\]\.text.*empty"),
+    ('at = 1\nkind = "camera"\ndistanse_km = 5\n', "distanse_km",
+     r"unknown key \(did you mean 'distance_km'\?\)"),
+    ('at = 1\nkind = "camera"\nelevation_deg = 95\n', "elevation_deg", r"must be -89..89"),
+    ('at = 1\nkind = "camera"\nframe = "chase"\n', 'frame = "chase"', r"needs a followed"),
+    ('at = 1\nkind = "camera"\nplace = "Beijing"\nazimuth_deg = 3\n', "azimuth_deg",
+     r"conflicts with 'place'"),
+    ('at = 1\nkind = "camera"\nplace = "Atlantis"\n', 'place = "Atlantis"',
+     r"unknown station or city 'Atlantis'"),
+    ('at = 1\nkind = "camera"\nplace = [95, 0]\n', "place = [95, 0]", r"latitude -90..90"),
+    ('at = 1\nkind = "camera"\n', "[[timeline]]", r"needs at least one of"),
+    ('at = 1\nkind = "layers"\nlinks = "off"\n', 'links = "off"', r"expected true/false"),
+    ('at = 1\nkind = "warp"\nwarp = -5\n', "warp = -5", r"timeline\[2\]\.warp: must be 0"),
+    ('at = 1\nkind = "title"\ntext = "T"\nduration_s = 1\nfade_s = 0.8\n', "fade_s = 0.8",
+     r"longer than duration_s"),
+    ('at = 1\nkind = "prompt"\nsat = 3\n', "[[timeline]]", r"missing required key 'prompt'"),
+    ('at = 1\nkind = "prompt"\nsat = 3\nprompt = "hi"\nmax_tokens = 0\n', "max_tokens",
+     r"max_tokens: must be 1..4096"),
+])
+def test_errors_name_entry_field_and_line(body, needle, match):
+    text = HEAD + '[[timeline]]\nat = 0\nkind = "title"\ntext = "first"\n\n[[timeline]]\n' + body
+    with pytest.raises(UserError, match=match) as info:
+        tl.loads(text, "bad.toml")
+    line = line_of(text[text.index("kind = \"title\""):], needle) + \
+        text[:text.index("kind = \"title\"")].count("\n")
+    assert f"bad.toml:{line}:" in str(info.value)
+
+
+def test_error_in_a_real_file_names_the_path(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text(HEAD + '\n[[timeline]]\nat = 1\nkind = "warp"\nwarp = "fast"\n')
+    with pytest.raises(UserError, match=rf"{path}:\d+: timeline\[1\]\.warp: expected a number"):
+        tl.load(path)
+
+
+def test_not_an_array_of_tables():
+    with pytest.raises(UserError, match="expected \\[\\[timeline\\]\\] entries"):
+        tl.loads("timeline = 3\n" + HEAD)
+
+
+def test_entry_where_names_the_line():
+    t = tl.loads(HEAD + GOOD, "good.toml")
+    (prompt,) = t.of_kind("prompt")
+    text = HEAD + GOOD
+    assert prompt.where("station") == \
+        f"good.toml:{line_of(text, 'station = ')}: timeline[9].station (prompt)"
+
+
+def test_prompt_command_is_ask_or_none():
+    from sim import commands
+
+    (prompt,) = tl.loads(HEAD + GOOD).of_kind("prompt")
+    command = tl.prompt_command(prompt)
+    if not hasattr(commands, "Ask"):
+        assert command is None and not tl.prompts_available()
+    else:
+        assert command == commands.Ask(sat="XS-03", prompt="What is the capital of France?",
+                                       station="Kashi", max_tokens=48, seed=0, timing="fixed",
+                                       tokens_per_s=40.0)

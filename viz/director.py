@@ -1,0 +1,547 @@
+"""The director: plays a scenario's timeline (sim/timeline.py) against the video clock.
+
+At each frame time t (video seconds) it says which commands to send to the World (warp,
+select, prompt), where the camera is (keyframes with eased interpolation, following a
+satellite or flying over a place), which layers are on, what the HUD says and which captions
+and title cards are on screen (drawn by viz/record_overlay.py over the read-back frame).
+
+    director = Director(timeline, renderer, camera, snapshot0, fps=60, title="...")
+    director.validate(snapshot0)            # bad names -> UserError before rendering
+    for k in range(frames):
+        t = k / fps
+        for cmd in director.commands_due(t): world.apply(cmd)
+        overlays = director.prepare(t, world.snapshot())
+        ... render, then world.step(director.warp_at(t) / fps)
+
+Pure numpy apart from the renderer it toggles layers on; imports nothing of the simulation's
+heavy libraries (only sim.commands, sim.timeline, sim.satellites, sim.errors).
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import sys
+
+import numpy as np
+
+from sim import commands as sim_commands
+from sim import timeline as tl
+from sim.errors import UserError
+from sim.satellites import find_satellite
+from viz.camera import EARTH_RADIUS_KM, OrbitCamera, direction_to_azel, local_frame, look_at
+
+#: The eye never goes closer to the Earth's centre than this (km): interpolating between a
+#: far view and a satellite close-up must not pass through the ground.
+MIN_EYE_RADIUS_KM = EARTH_RADIUS_KM + 60.0
+
+
+def smootherstep(u: float) -> float:
+    u = min(max(u, 0.0), 1.0)
+    return u * u * u * (u * (6.0 * u - 15.0) + 10.0)
+
+
+def ease(kind: str, u: float) -> float:
+    if kind == "linear":
+        return min(max(u, 0.0), 1.0)
+    if kind == "cut":
+        return 1.0 if u >= 1.0 else 0.0
+    return smootherstep(u)
+
+
+def _unit(az_deg: float, el_deg: float) -> np.ndarray:
+    az, el = math.radians(az_deg), math.radians(el_deg)
+    return np.array([math.cos(el) * math.cos(az), math.cos(el) * math.sin(az), math.sin(el)])
+
+
+def _slerp(a: np.ndarray, b: np.ndarray, s: float) -> np.ndarray:
+    a = a / np.linalg.norm(a)
+    b = b / np.linalg.norm(b)
+    dot = float(np.clip(a @ b, -1.0, 1.0))
+    angle = math.acos(dot)
+    if angle < 1e-6:
+        return b.copy()
+    if angle > math.pi - 1e-3:  # opposite: go round any perpendicular
+        perp = np.cross(a, [1.0, 0.0, 0.0])
+        if np.linalg.norm(perp) < 1e-3:
+            perp = np.cross(a, [0.0, 1.0, 0.0])
+        perp /= np.linalg.norm(perp)
+        return math.cos(math.pi * s) * a + math.sin(math.pi * s) * perp
+    out = (math.sin((1 - s) * angle) * a + math.sin(s * angle) * b) / math.sin(angle)
+    return out / np.linalg.norm(out)
+
+
+# --- camera ------------------------------------------------------------------------------------
+
+class DirectedCamera(OrbitCamera):
+    """An OrbitCamera whose eye, target and up are set directly by the director each frame
+    (so the view can blend between reference frames without a jump of the horizon)."""
+
+    def __init__(self, size, fov_y_deg: float = 40.0):
+        super().__init__(size, fov_y_deg)
+        self._eye = np.array([0.0, -26000.0, 0.0])
+        self._up = np.array([0.0, 0.0, 1.0])
+
+    def set_pose(self, eye, target, up, fov_deg: float) -> None:
+        self._eye = np.asarray(eye, float)
+        self.target = np.asarray(target, float)
+        self._up = np.asarray(up, float)
+        self.fov_y_deg = float(fov_deg)
+        self.distance_km = float(np.linalg.norm(self._eye - self.target))
+        self.follow_index = -1  # the director tracks; the renderer must not
+
+    def eye(self) -> np.ndarray:
+        return self._eye
+
+    def offset_direction(self) -> np.ndarray:
+        d = self._eye - self.target
+        return d / max(np.linalg.norm(d), 1e-9)
+
+    def view_matrix(self) -> np.ndarray:
+        forward = self.target - self._eye
+        forward /= max(np.linalg.norm(forward), 1e-9)
+        up = self._up
+        if np.linalg.norm(np.cross(forward, up)) < 1e-3:  # looking straight along "up"
+            up = np.cross(forward, [1.0, 0.0, 0.0])
+            if np.linalg.norm(up) < 1e-3:
+                up = np.cross(forward, [0.0, 1.0, 0.0])
+        return look_at(self._eye, self.target, up)
+
+
+@dataclasses.dataclass
+class Pose:
+    """A resolved keyframe at one instant (scene frame GCRS, km)."""
+
+    target: np.ndarray
+    rotation: np.ndarray  #: rows = the keyframe's reference frame axes in scene coordinates
+    azimuth_deg: float
+    elevation_deg: float
+    distance_km: float
+    fov_deg: float
+
+
+class CameraPath:
+    """Camera keyframes -> a pose per frame. Keyframes are resolved against the current
+    snapshot (a followed satellite or a place moves with it), then blended: direction in
+    the destination keyframe's frame (shortest way in azimuth), distance in log space,
+    target and field of view linearly, the up vector by slerp."""
+
+    def __init__(self, keys: tuple[tl.CameraKey, ...]):
+        self.keys = keys or (tl.CameraKey(0.0, None, **{**tl.CAMERA_DEFAULTS, "ease": "cut"}),)
+        self.follow_index: dict[str, int] = {}
+
+    def validate(self, snapshot) -> None:
+        for key in self.keys:
+            if key.follow and key.follow not in self.follow_index:
+                self.follow_index[key.follow] = resolve_sat(key.entry, "follow", key.follow,
+                                                            snapshot.sat_names)
+
+    def _resolve(self, key: tl.CameraKey, snap) -> Pose:
+        target = np.zeros(3)
+        index = self.follow_index.get(key.follow, -1) if key.follow else -1
+        if index >= 0:
+            target = np.asarray(snap.positions_km[index], float)
+        if key.frame == "earth":
+            rotation = np.asarray(snap.itrs_to_gcrs, float).T
+        elif key.frame == "chase" and index >= 0:
+            rotation = local_frame(snap.positions_km[index], snap.velocities_km_s[index])
+        else:
+            rotation = np.eye(3)
+        az, el = key.azimuth_deg, key.elevation_deg
+        if key.place is not None:
+            el, az = key.place
+            el = float(np.clip(el, -89.0, 89.0))
+        elif key.preset is not None:
+            from viz.presets import apply_preset
+
+            scratch = apply_preset(OrbitCamera((16, 16)), key.preset, snap)
+            az, el = direction_to_azel(rotation @ _unit(scratch.azimuth_deg,
+                                                        scratch.elevation_deg))
+        return Pose(target, rotation, az, el, key.distance_km, key.fov_deg)
+
+    def segment(self, t: float) -> tuple[tl.CameraKey, tl.CameraKey, float]:
+        keys = self.keys
+        if t <= keys[0].at:
+            return keys[0], keys[0], 1.0
+        for a, b in zip(keys, keys[1:]):
+            if a.at <= t < b.at:
+                return a, b, ease(b.ease, (t - a.at) / (b.at - a.at))
+        return keys[-1], keys[-1], 1.0
+
+    def pose(self, t: float, snap) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+        """(eye, target, up, fov_deg) at video time t."""
+        a, b, s = self.segment(t)
+        pb = self._resolve(b, snap)
+        if a is b or s >= 1.0:
+            return self._place(pb, pb, 1.0)
+        pa = self._resolve(a, snap)
+        if a.follow != b.follow:
+            return self._travel(pa, pb, s)
+        return self._place(pa, pb, s)
+
+    @staticmethod
+    def _travel(pa: Pose, pb: Pose, s: float):
+        """Between keyframes looking at different things (the Earth, a satellite): the eye
+        moves round the Earth (direction by slerp, radius in log space) while the look-at
+        point slides across, so a far view can swoop down to a satellite without passing
+        through the ground."""
+        eye_a = pa.target + pa.distance_km * (pa.rotation.T @ _unit(pa.azimuth_deg,
+                                                                    pa.elevation_deg))
+        eye_b = pb.target + pb.distance_km * (pb.rotation.T @ _unit(pb.azimuth_deg,
+                                                                    pb.elevation_deg))
+        ra, rb = max(np.linalg.norm(eye_a), 1.0), max(np.linalg.norm(eye_b), 1.0)
+        radius = math.exp(math.log(ra) + (math.log(rb) - math.log(ra)) * s)
+        eye = _slerp(eye_a, eye_b, s) * max(radius, MIN_EYE_RADIUS_KM)
+        target = pa.target + (pb.target - pa.target) * s
+        up = _slerp(pa.rotation[2], pb.rotation[2], s)
+        return eye, target, up, pa.fov_deg + (pb.fov_deg - pa.fov_deg) * s
+
+    @staticmethod
+    def _place(pa: Pose, pb: Pose, s: float):
+        # A's direction expressed in B's frame, so both blend in one frame.
+        dir_a = pa.rotation.T @ _unit(pa.azimuth_deg, pa.elevation_deg)
+        az_a, el_a = direction_to_azel(pb.rotation @ dir_a)
+        az_b = az_a + ((pb.azimuth_deg - az_a + 180.0) % 360.0 - 180.0)
+        az = az_a + (az_b - az_a) * s
+        el = el_a + (pb.elevation_deg - el_a) * s
+        dist = math.exp(math.log(pa.distance_km) + (math.log(pb.distance_km)
+                                                    - math.log(pa.distance_km)) * s)
+        target = pa.target + (pb.target - pa.target) * s
+        fov = pa.fov_deg + (pb.fov_deg - pa.fov_deg) * s
+        up = _slerp(pa.rotation[2], pb.rotation[2], s)
+        eye = target + dist * (pb.rotation.T @ _unit(az, el))
+        r = np.linalg.norm(eye)
+        if r < MIN_EYE_RADIUS_KM:
+            eye = eye * (MIN_EYE_RADIUS_KM / max(r, 1e-6))
+        return eye, target, up, fov
+
+
+# --- warp ---------------------------------------------------------------------------------------
+
+class WarpSchedule:
+    """Sim seconds per video second at video time t: steps, or geometric ramps of ramp_s."""
+
+    def __init__(self, entries: tuple[tl.Entry, ...], initial: float = 1.0):
+        self.initial = float(initial)
+        self.entries = entries
+
+    def light_at(self, t: float) -> float | None:
+        """The latest warp entry's light_warp (None: no slow-down for light phases)."""
+        light = None
+        for e in self.entries:
+            if e.at > t + 1e-9:
+                break
+            light = e.values.get("light_warp")
+        return light
+
+    def at(self, t: float) -> float:
+        warp = self.initial
+        for e in self.entries:
+            if e.at > t + 1e-9:
+                break
+            new, ramp = float(e.values["warp"]), float(e.values["ramp_s"])
+            if ramp > 0 and t < e.at + ramp:
+                u = smootherstep((t - e.at) / ramp)
+                if warp > 0 and new > 0:
+                    warp = math.exp(math.log(warp) + (math.log(new) - math.log(warp)) * u)
+                else:
+                    warp = warp + (new - warp) * u
+            else:
+                warp = new
+        return warp
+
+
+# --- layer toggles ------------------------------------------------------------------------------
+
+class LayerSwitch:
+    """Turns renderer layers on and off by name.
+
+    Adapter: when the renderer has a settings dataclass of boolean toggles (`renderer.
+    layer_settings`, or a dataclass at `renderer.layers` / `renderer.settings`), its fields
+    are the names. Otherwise the known layer objects are gated by wrapping their draw
+    methods (sky, earth, atmosphere, orbit, links, traffic, satellites, rings, labels).
+    `hud` (the bottom-left caption), `trip_card` (the round-trip card of a recording) and
+    `station_names` are always available."""
+
+    _FALLBACK = {
+        "sky": (("sky", "draw"),), "earth": (("earth", "draw"),),
+        "atmosphere": (("earth", "draw_atmosphere"),), "orbit": (("orbit", "draw"),),
+        "links": (("links", "draw"),), "traffic": (("traffic", "draw"),),
+        "satellites": (("satellites", "draw"),), "rings": (("satellites", "draw_rings"),),
+        "labels": (("labels", "draw"),),
+    }
+
+    def __init__(self, renderer):
+        self.renderer = renderer
+        self.hud = True
+        self.trip_card = True
+        self.settings = self._settings_object(renderer)
+        self._gates: dict[str, bool] = {}
+        self._wrapped = False
+        self._initial = {name: self.get(name) for name in self.names()}
+
+    def get(self, name: str) -> bool:
+        if name in ("hud", "trip_card"):
+            return getattr(self, name)
+        if self.settings is not None and hasattr(self.settings, name):
+            return bool(getattr(self.settings, name))
+        if name == "station_names":
+            return bool(self.renderer.show_station_names)
+        return self._gates.get(name, True)
+
+    def reset(self) -> None:
+        """Every toggle back to how the renderer had it when this switch was made."""
+        for name, on in self._initial.items():
+            self.set(name, on)
+
+    @staticmethod
+    def _settings_object(renderer):
+        for name in ("layer_settings", "layers", "settings"):
+            obj = getattr(renderer, name, None)
+            if obj is not None and dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+                return obj
+        return None
+
+    def names(self) -> list[str]:
+        if self.settings is not None:
+            own = [f.name for f in dataclasses.fields(self.settings)
+                   if isinstance(getattr(self.settings, f.name), bool)]
+        else:
+            own = [n for n, parts in self._FALLBACK.items()
+                   if all(hasattr(self.renderer, obj) for obj, _ in parts)]
+        extra = ["hud", "trip_card"] + (["station_names"] if hasattr(self.renderer, "show_station_names")
+                           else [])
+        return own + [n for n in extra if n not in own]
+
+    def set(self, name: str, on: bool) -> None:
+        on = bool(on)
+        if name in ("hud", "trip_card"):
+            setattr(self, name, on)
+        elif name == "station_names" and (self.settings is None
+                                          or not hasattr(self.settings, name)):
+            self.renderer.show_station_names = on
+        elif self.settings is not None:
+            setattr(self.settings, name, on)
+        else:
+            self._wrap()
+            self._gates[name] = on
+
+    def _wrap(self) -> None:
+        if self._wrapped:
+            return
+        self._wrapped = True
+        for name, parts in self._FALLBACK.items():
+            for obj_name, method in parts:
+                obj = getattr(self.renderer, obj_name, None)
+                if obj is None:
+                    continue
+                original = getattr(obj, method)
+
+                def gated(*args, _orig=original, _name=name, **kwargs):
+                    if self._gates.get(_name, True):
+                        return _orig(*args, **kwargs)
+                    return None
+
+                setattr(obj, method, gated)
+
+
+# --- overlays -----------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class Overlay:
+    """A caption, title card or round-trip card on screen now, with its opacity (0..1)."""
+
+    kind: str  #: "caption", "title" or "card"
+    text: str
+    subtitle: str
+    position: str
+    alpha: float
+
+
+def fade_alpha(t: float, start: float, duration: float, fade: float) -> float:
+    if t < start or t > start + duration:
+        return 0.0
+    if fade <= 0:
+        return 1.0
+    return smootherstep(min((t - start) / fade, (start + duration - t) / fade, 1.0))
+
+
+# --- the director --------------------------------------------------------------------------------
+
+def resolve_sat(entry: tl.Entry, key: str, ref, names) -> int:
+    """A satellite reference of a timeline entry -> index; UserError located at the entry."""
+    try:
+        return find_satellite(tuple(names), str(ref))
+    except UserError as error:
+        raise entry.error(key, str(error)) from None
+
+
+class Director:
+    def __init__(self, timeline: tl.Timeline, renderer, camera: DirectedCamera, fps: float,
+                 title: str = "", initial_warp: float = 1.0, warn=None):
+        self.timeline = timeline
+        self.renderer = renderer
+        self.camera = camera
+        self.fps = float(fps)
+        self.title = title
+        self.path = CameraPath(timeline.camera)
+        self.warp = WarpSchedule(timeline.of_kind("warp"), initial_warp)
+        self.layers = LayerSwitch(renderer)
+        self._fired: set[int] = set()
+        self._sat_index: dict[int, int] = {}
+        self._warn = warn or (lambda text: print(text, file=sys.stderr))
+        self._prompt_warned = False
+
+    # -- checks before rendering --
+    def validate(self, snapshot) -> None:
+        """Resolve every satellite, station and layer name; UserError naming the entry."""
+        self.path.validate(snapshot)
+        names = set(self.layers.names())
+        for e in self.timeline.entries:
+            if e.kind in ("select", "prompt"):
+                ref = e.values["sat"]
+                if e.kind == "select" and str(ref).strip() in ("", "-1"):
+                    self._sat_index[e.index] = -1
+                else:
+                    self._sat_index[e.index] = resolve_sat(e, "sat", ref, snapshot.sat_names)
+            if e.kind == "prompt" and e.values["station"].strip():
+                _check_station(e, snapshot.station_names)
+            if e.kind == "layers":
+                for key in e.values:
+                    if key not in names:
+                        import difflib
+
+                        close = difflib.get_close_matches(key, sorted(names), n=1)
+                        hint = f" (did you mean '{close[0]}'?)" if close else ""
+                        raise e.error(key, f"unknown layer{hint}; layers: "
+                                      f"{', '.join(sorted(names))}")
+        prompts = self.timeline.of_kind("prompt")
+        if prompts and not tl.prompts_available():
+            self._warn(f"warning: {len(prompts)} prompt entr{'y' if len(prompts) == 1 else 'ies'}"
+                       " will be skipped: this build of the simulation has no Ask command yet")
+
+    def warp_at(self, t: float) -> float:
+        return self.warp.at(t)
+
+    def step_seconds(self, t: float, snapshot) -> float:
+        """Sim seconds to advance after the frame at video time t: warp(t) / fps, except
+        with a `light_warp`: slower while a prompt flies at light speed, and never past the
+        end of a round trip's current phase (so a millisecond uplink is not skipped)."""
+        dt_sim = self.warp_at(t) / self.fps
+        light = self.warp.light_at(t)
+        trips = [r for r in getattr(snapshot, "round_trips", ()) if not r.done]
+        if light is None or not trips:
+            return dt_sim
+        if any(r.in_light_phase for r in trips):
+            dt_sim = min(dt_sim, light / self.fps)
+        for r in trips:
+            if r.phases:
+                p = r.phases[-1]
+                left = (p.start_utc - snapshot.time_utc).total_seconds() + p.duration_s
+                if 0 < left < dt_sim:
+                    dt_sim = left
+        return dt_sim
+
+    # -- per frame --
+    def commands_due(self, t: float) -> list:
+        """Commands of the entries whose time has come (each once), in timeline order."""
+        out = []
+        for e in self.timeline.entries:
+            if e.at > t + 1e-9:
+                break
+            if e.index in self._fired:
+                continue
+            self._fired.add(e.index)
+            if e.kind == "warp":
+                out.append(sim_commands.SetWarp(float(e.values["warp"])))
+            elif e.kind == "select":
+                out.append(sim_commands.Select(self._sat_index.get(e.index, -1)))
+            elif e.kind == "prompt":
+                command = tl.prompt_command(e)
+                if command is not None:
+                    out.append(command)
+            elif e.kind == "layers":
+                for name, on in e.values.items():
+                    self.layers.set(name, on)
+        return out
+
+    def prepare(self, t: float, snapshot) -> list[Overlay]:
+        """Point the camera, set the HUD; return the captions and title cards on screen."""
+        eye, target, up, fov = self.path.pose(t, snapshot)
+        self.camera.set_pose(eye, target, up, fov)
+        if self.layers.hud:
+            from viz.cli import caption_lines
+
+            lines = caption_lines(snapshot, self.title)
+            warp = self.warp_at(t)
+            lines[-1] += f"  ·  {warp:,.0f}x real time" if warp >= 1.5 else \
+                ("  ·  time stopped" if warp == 0 else "")
+            self.renderer.caption = lines
+        else:
+            self.renderer.caption = []
+        out = []
+        trips = getattr(snapshot, "round_trips", ())
+        if trips and self.layers.get("trip_card"):
+            out.append(trip_card(trips[-1], snapshot))
+        for e in self.timeline.entries:
+            if e.at > t + 1e-9:
+                break
+            if e.kind in ("caption", "title"):
+                v = e.values
+                alpha = fade_alpha(t, e.at, v["duration_s"], v["fade_s"])
+                if alpha > 0:
+                    out.append(Overlay(e.kind, v["text"], v.get("subtitle", ""),
+                                       v.get("position", "center"), alpha))
+        return out
+
+
+def _check_station(entry: tl.Entry, station_names) -> None:
+    query = entry.values["station"].strip().lower()
+    if any(query == n.lower() for n in station_names):
+        return
+    hits = [n for n in station_names if query in n.lower()]
+    if len(hits) == 1:
+        return
+    what = "is ambiguous" if hits else "matches no station of this scenario"
+    raise entry.error("station", f"'{entry.values['station']}' {what}; stations: "
+                      f"{'; '.join(station_names)}")
+
+
+PHASE_WORDS = {
+    "waiting_up": "waiting for a path up", "uplink": "uplink, at light speed",
+    "hops_up": "laser hops to the satellite", "queue": "in the queue",
+    "inference": "the onboard model answers", "waiting_down": "waiting for a path down",
+    "hops_down": "laser hops back", "downlink": "downlink, at light speed",
+    "done": "answer delivered",
+}
+
+
+def duration_words(seconds: float) -> str:
+    if seconds < 1.0:
+        return f"{seconds * 1000:.1f} ms"
+    if seconds < 120:
+        return f"{seconds:.1f} s"
+    minutes = int(seconds // 60)
+    if minutes < 120:
+        return f"{minutes} min {int(seconds - 60 * minutes):02d} s"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def trip_card(trip, snapshot) -> Overlay:
+    """The latest prompt's card: where it is going, its phase, the time so far, the reply."""
+    sat = snapshot.sat_names[trip.sat] if 0 <= trip.sat < snapshot.n_sats else str(trip.sat)
+    head = f"Prompt to {sat}"
+    if 0 <= trip.station < len(snapshot.station_names):
+        head += f" via {snapshot.station_names[trip.station].split(' (')[0]}"
+    elapsed = 0.0
+    if trip.phases:
+        elapsed = (snapshot.time_utc - trip.phases[0].start_utc).total_seconds()
+        if trip.done:
+            last = trip.phases[-1]
+            elapsed = (last.start_utc - trip.phases[0].start_utc).total_seconds() + \
+                last.duration_s
+    phase = "failed: " + trip.error if trip.error else PHASE_WORDS.get(trip.phase, trip.phase)
+    lines = [head, f"\u201c{trip.prompt}\u201d",
+             f"{phase}  \u00b7  {duration_words(max(elapsed, 0.0))} so far"
+             if not trip.done else f"{phase} in {duration_words(max(elapsed, 0.0))}"]
+    reply = " ".join(trip.reply.split())
+    return Overlay("card", "\n".join(lines), reply, "top-right", 1.0)

@@ -25,6 +25,18 @@ def ctx():
     context.release()
 
 
+@pytest.fixture(autouse=True)
+def _session_context_current(request):
+    """Make the session context current for every test that uses it: other tests (shot,
+    recording) create and release their own EGL contexts, which leaves another one current,
+    and GL calls go to whichever context is current."""
+    if not {"ctx", "renderer"} & set(request.fixturenames):
+        yield
+        return
+    with request.getfixturevalue("ctx"):
+        yield
+
+
 @pytest.fixture(scope="session")
 def renderer(ctx):
     from viz.renderer import Renderer

@@ -4,10 +4,17 @@ uniforms and issues draw calls (no numpy over all satellites)."""
 from __future__ import annotations
 
 
-
 def additive(ctx) -> None:
     """Premultiplied additive blending: lights add up, black adds nothing."""
     ctx.blend_func = ctx.ONE, ctx.ONE
+
+
+def depth_write(ctx, on: bool) -> None:
+    """Turn depth writes on or off for the framebuffer being drawn into. moderngl 5.x keeps
+    the depth mask on the framebuffer (`Framebuffer.depth_mask`); setting `ctx.depth_mask`,
+    which does not exist, silently did nothing, and the lines drawn after the Earth hid
+    the satellite markers behind them."""
+    ctx.fbo.depth_mask = bool(on)
 
 
 def alpha_blend(ctx) -> None:

@@ -9,7 +9,7 @@ import numpy as np
 
 from viz.camera import EARTH_RADIUS_KM
 from viz.glutil import load_texture, set_uniforms, uv_sphere
-from viz.layers import Layer, additive
+from viz.layers import Layer, additive, depth_write
 
 ATMOSPHERE_KM = 260.0  #: visual thickness of the halo shell above the surface (not physical)
 LOD_NEAR_KM = 14000.0  #: camera distance from the Earth's centre below which the fine mesh is used
@@ -59,7 +59,7 @@ class EarthLayer(Layer):
         ctx.enable(ctx.DEPTH_TEST | ctx.CULL_FACE)
         ctx.front_face = "ccw"
         ctx.cull_face = "back"
-        ctx.depth_mask = True
+        depth_write(ctx, True)
         distance = float(np.linalg.norm(camera.eye()))
         vao = [v for max_d, v in self.lods if distance <= max_d][-1]
         vao.render()
@@ -77,7 +77,7 @@ class EarthLayer(Layer):
                      u_steps=RING_STEPS)
         ctx.enable(ctx.BLEND | ctx.DEPTH_TEST)
         additive(ctx)
-        ctx.depth_mask = False
+        depth_write(ctx, False)
         if ring:
             ctx.disable(ctx.CULL_FACE)
             self.ring_vao.render(ctx.TRIANGLE_STRIP, vertices=2 * RING_STEPS + 2)

@@ -1,15 +1,16 @@
 """Laser links: GL lines whose end positions are read from the shared satellite texture, so
 the vertex buffers change only with the topology (`links` version) or the load (`load`).
 
-Per vertex: the link's satellite indices (this end first), the end flag, and load / capacity.
-The shader colours by load and moves light pulses along loaded links from `u_time`.
+Per vertex: the link's satellite indices (this end first), the end flag, load / capacity and
+the net flow direction (`isl_flow_sign`). The shader colours by load and moves comet pulses
+along loaded links in the direction of flow from `u_time`: no per-frame CPU work.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from viz.glutil import Versions, set_uniforms
-from viz.layers import Layer, additive
+from viz.layers import Layer, additive, depth_write
 
 
 def link_alpha(n_links: int) -> float:
@@ -37,9 +38,10 @@ class LinkLayer(Layer):
                 obj.release()
         self._cap = max(m, 2 * self._cap, 1024)
         self._pair_buf = self.ctx.buffer(reserve=self._cap * 2 * 12)  # 2 vertices: 2i + 1f
-        self._load_buf = self.ctx.buffer(reserve=self._cap * 2 * 4)
+        self._load_buf = self.ctx.buffer(reserve=self._cap * 2 * 8)  # 2 vertices: load, sign
         self.vao = self.ctx.vertex_array(self.prog, [
-            (self._pair_buf, "2i 1f", "in_pair", "in_end"), (self._load_buf, "1f", "in_load")])
+            (self._pair_buf, "2i 1f", "in_pair", "in_end"),
+            (self._load_buf, "1f 1f", "in_load", "in_sign")])
 
     def update(self, snapshot) -> None:
         m = snapshot.n_links
@@ -58,7 +60,12 @@ class LinkLayer(Layer):
         if (topo or load) and m:
             cap = np.maximum(np.asarray(snapshot.isl_capacity_gbps, np.float32), 1e-6)
             ratio = np.asarray(snapshot.isl_load_gbps, np.float32) / cap
-            self._load_buf.write(np.repeat(ratio, 2).astype(np.float32).tobytes())
+            sign = getattr(snapshot, "isl_flow_sign", None)
+            sign = np.zeros(m, np.float32) if sign is None else np.asarray(sign, np.float32)
+            rec = np.empty((m, 2, 2), np.float32)
+            rec[:, :, 0] = ratio[:, None]
+            rec[:, :, 1] = sign[:, None]
+            self._load_buf.write(rec.tobytes())
 
     def draw(self, camera) -> None:
         if not self.n_links:
@@ -66,7 +73,7 @@ class LinkLayer(Layer):
         ctx = self.ctx
         self.satdata.bind()
         ctx.enable(ctx.BLEND | ctx.DEPTH_TEST)
-        ctx.depth_mask = False
+        depth_write(ctx, False)
         additive(ctx)
         set_uniforms(self.prog, **self.frame, **self.satdata.uniforms(),
                      u_alpha=link_alpha(self.n_links) * self.strength,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from viz.glutil import DynamicMesh, Versions, set_uniforms
-from viz.layers import Layer, additive
+from viz.layers import Layer, additive, depth_write
 from viz.layers.traffic import LINE
 
 ORBIT_COLOUR = (1.0, 0.9, 0.55)
@@ -37,7 +37,7 @@ class OrbitLayer(Layer):
     def draw(self, camera) -> None:
         ctx = self.ctx
         ctx.enable(ctx.BLEND | ctx.DEPTH_TEST)
-        ctx.depth_mask = False
+        depth_write(ctx, False)
         additive(ctx)
         set_uniforms(self.prog, **self.frame, u_model=np.eye(3), u_pulse_rate=0.0)
         self.mesh.render(ctx.LINE_STRIP)

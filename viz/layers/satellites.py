@@ -8,7 +8,7 @@ closer. Colour: role; eclipse dimmer; utilisation brighter.
 from __future__ import annotations
 
 from viz.glutil import set_uniforms
-from viz.layers import Layer, additive
+from viz.layers import Layer, additive, depth_write
 
 REF_DISTANCE_KM = 22000.0  #: camera distance at which markers are base_marker_px wide
 
@@ -41,7 +41,7 @@ class SatelliteLayer(Layer):
         ctx = self.ctx
         self.satdata.bind()
         ctx.enable(ctx.BLEND | ctx.DEPTH_TEST | ctx.PROGRAM_POINT_SIZE)
-        ctx.depth_mask = False
+        depth_write(ctx, False)
         additive(ctx)
         set_uniforms(self.prog, **self.frame, **self.satdata.uniforms(),
                      u_base_px=base_marker_px(n, camera.size[1]) * self.size_scale,
@@ -56,7 +56,7 @@ class SatelliteLayer(Layer):
         ctx = self.ctx
         self.satdata.bind()
         ctx.enable(ctx.BLEND | ctx.DEPTH_TEST | ctx.PROGRAM_POINT_SIZE)
-        ctx.depth_mask = False
+        depth_write(ctx, False)
         additive(ctx)
         set_uniforms(self.ring_prog, **self.frame, **self.satdata.uniforms(), u_selected=sel,
                      u_hovered=hov, u_size_px=max(26.0 * camera.size[1] / 1080.0, 14.0))

@@ -12,10 +12,12 @@ import numpy as np
 
 from viz.camera import EARTH_RADIUS_KM
 from viz.glutil import DynamicMesh, Versions, set_uniforms
-from viz.layers import Layer, additive
+from viz.layers import Layer, additive, depth_write
 
-UPLINK = (0.45, 0.95, 1.0)
-DOWNLINK = (1.0, 0.78, 0.30)
+# Background traffic stays in cool violet-blues: white-gold and cyan belong to the round trips
+# the presenter sends (viz/layers/roundtrip.py), which must stand out from it.
+UPLINK = (0.55, 0.62, 1.0)
+DOWNLINK = (0.85, 0.52, 1.0)
 STATION = (0.55, 1.0, 0.6)
 SPRITE = np.dtype([("pos", "<f4", 3), ("colour", "<f4", 4), ("size", "<f4"), ("shape", "<f4")])
 LINE = np.dtype([("pos", "<f4", 3), ("colour", "<f4", 4), ("t", "<f4")])
@@ -80,7 +82,11 @@ class TrafficLayer(Layer):
                                   "in_progress", "in_dir")
         self.beams = DynamicMesh(ctx, self.line_prog, "3f 4f 1f", "in_pos", "in_colour", "in_t")
         self.sprites = DynamicMesh(ctx, self.sprite_prog, "3f 4f 1f 1f", "in_pos", "in_colour",
-                                   "in_size", "in_shape")
+                                   "in_size", "in_shape")   # packet heads, inference glows
+        self.station_sprites = DynamicMesh(ctx, self.sprite_prog, "3f 4f 1f 1f", "in_pos",
+                                           "in_colour", "in_size", "in_shape")
+        self.show_flows = True
+        self.show_stations = True
         self._versions = Versions()
         self._heads = np.zeros(0, SPRITE)
         self._stations = np.zeros(0, SPRITE)
@@ -94,9 +100,10 @@ class TrafficLayer(Layer):
         earth = v.changed(snapshot, "earth")
         if flows:
             self._update_flows(snapshot)
-        if flows or moved or ground or earth:
+            self.sprites.write(self._heads)
+        if moved or ground or earth:
             self._update_ground(snapshot)
-            self.sprites.write(np.concatenate([self._stations, self._heads]))
+            self.station_sprites.write(self._stations)
 
     def _update_flows(self, snap) -> None:
         lengths = np.asarray(snap.flow_path_len, int)
@@ -156,16 +163,19 @@ class TrafficLayer(Layer):
     def draw(self, camera) -> None:
         ctx = self.ctx
         ctx.enable(ctx.BLEND | ctx.DEPTH_TEST | ctx.PROGRAM_POINT_SIZE)
-        ctx.depth_mask = False
+        depth_write(ctx, False)
         additive(ctx)
-        set_uniforms(self.line_prog, **self.frame, u_model=np.eye(3), u_pulse_rate=0.8)
-        self.beams.render(ctx.LINES)
-        set_uniforms(self.flow_prog, **self.frame, u_trail=0.12)
-        self.routes.render(ctx.LINES)
         set_uniforms(self.sprite_prog, **self.frame)
-        self.sprites.render(ctx.POINTS)
+        if self.show_stations:
+            set_uniforms(self.line_prog, **self.frame, u_model=np.eye(3), u_pulse_rate=0.8)
+            self.beams.render(ctx.LINES)
+            self.station_sprites.render(ctx.POINTS)
+        if self.show_flows:
+            set_uniforms(self.flow_prog, **self.frame, u_trail=0.12)
+            self.routes.render(ctx.LINES)
+            self.sprites.render(ctx.POINTS)
 
     def release(self) -> None:
-        for mesh in (self.routes, self.beams, self.sprites):
+        for mesh in (self.routes, self.beams, self.sprites, self.station_sprites):
             mesh.release()
         super().release()

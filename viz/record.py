@@ -296,6 +296,10 @@ def record(parts: list[Part], settings: Settings, progress: bool = False, on_fra
                                 initial_warp=getattr(part.world, "warp", 1.0))
             director.validate(part.world.snapshot())
             directors.append(director)
+        for part in parts:  # load the onboard model now: a missing one fails before frame 0
+            service = getattr(part.world, "round_trips", None)
+            if part.timeline.of_kind("prompt") and hasattr(service, "worker"):
+                service.worker()
         target = OffscreenTarget(ctx, size, samples=settings.samples)
         sinks = []
         if settings.out is not None:

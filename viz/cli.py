@@ -2,7 +2,8 @@
 
     run.py shot [--scenario NAME|FILE] [--at ISO_UTC] [--seed N] [--size 1920x1080]
                 [--camera default|asia|polar|close] [--select SAT] [--advance SECONDS]
-                [--samples 4] [--no-caption] --out file.png
+                [--samples 4] [--no-caption] [--demo-trip PHASE [--trip-progress F]]
+                --out file.png
 
 `shot` renders one frame offscreen through EGL: no window, no display, no pyglet or imgui.
 The World comes from `world_factory(args)` (given by run.py), so this module imports none of
@@ -45,6 +46,12 @@ def add_commands(subparsers, world_factory) -> None:
                    help="run the sim this many seconds before the shot (traffic builds up)")
     p.add_argument("--samples", type=int, default=4, help="MSAA samples (0 = off; default 4)")
     p.add_argument("--no-caption", action="store_true", help="leave out the caption")
+    p.add_argument("--demo-trip", metavar="PHASE",
+                   help="draw a made-up round trip to the selected satellite in this phase "
+                        "(uplink, hops_up, inference, hops_down, ...) routed over the "
+                        "snapshot's own links: for demo shots")
+    p.add_argument("--trip-progress", type=float, default=0.55, metavar="F",
+                   help="packet position along the demo trip's leg, 0..1 (default 0.55)")
     p.add_argument("--out", required=True, help="PNG file to write")
     p.set_defaults(handler=lambda args: cmd_shot(args, world_factory))
 
@@ -73,6 +80,21 @@ def advance(world, seconds: float, step_s: float = 10.0):
     return snap
 
 
+def with_demo_trip(snap, phase: str, progress: float):
+    """`snap` with a synthetic round trip to its selected satellite (or satellite 0)."""
+    import dataclasses
+
+    from sim.snapshot import ROUND_TRIP_PHASES
+    from viz.synthetic import demo_round_trip
+
+    if phase not in ROUND_TRIP_PHASES:
+        raise UserError(f"--demo-trip: unknown phase {phase!r}; choose one of "
+                        f"{', '.join(ROUND_TRIP_PHASES)}")
+    target = int(snap.selected) if 0 <= snap.selected < snap.n_sats else 0
+    trip = demo_round_trip(snap, target, phase, float(min(max(progress, 0.0), 1.0)))
+    return dataclasses.replace(snap, round_trips=(trip,))
+
+
 def cmd_shot(args: argparse.Namespace, world_factory) -> int:
     from viz.camera import OrbitCamera
     from viz.offscreen import create_context, render_image, save_png
@@ -92,6 +114,8 @@ def cmd_shot(args: argparse.Namespace, world_factory) -> int:
             else int(args.select)
         world.apply(Select(index))
     snap = advance(world, args.advance)
+    if getattr(args, "demo_trip", None):
+        snap = with_demo_trip(snap, args.demo_trip, args.trip_progress)
     camera = apply_preset(OrbitCamera(size), args.camera, snap)
     title = getattr(getattr(world, "scenario", None), "title", None) or str(args.scenario)
     ctx = create_context()

@@ -7,6 +7,9 @@ preset places the camera relative to what it should show at that instant, in the
   asia     the whole Earth centred over China (30 N, 108 E) at this instant
   polar    high above the north pole
   close    chasing the selected satellite (or satellite 0), Earth's limb below it
+  trip     following the first round trip's target, from behind it and above, looking along
+           the trip towards its station, so the target, the hops and the beam are in view;
+           without a trip, the selected satellite and the station nearest to it
 """
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from sim.errors import UserError
 from viz.camera import OrbitCamera, direction_to_azel, local_frame
 from viz.synthetic import latlon_to_unit
 
-PRESETS = ("default", "asia", "polar", "close")
+PRESETS = ("default", "asia", "polar", "close", "trip")
 
 
 def _rotate_z(v: np.ndarray, deg: float) -> np.ndarray:
@@ -65,7 +68,47 @@ def apply_preset(camera: OrbitCamera, name: str, snapshot) -> OrbitCamera:
         # Behind and above, a little to the side: the satellite ahead, the Earth below.
         camera.azimuth_deg, camera.elevation_deg = 205.0, 24.0
         camera.distance_km = 1800.0
+    elif name == "trip":
+        return _trip_view(camera, snapshot)
     else:
         raise UserError(f"--camera: unknown view {name!r}; choose one of {', '.join(PRESETS)}")
+    camera._clamp()
+    return camera
+
+
+def _trip_view(camera: OrbitCamera, snapshot) -> OrbitCamera:
+    """Frame a round trip: the camera follows its target satellite and looks past it towards
+    the rest of the trip (station, leg), from 58 deg above the local horizontal."""
+    n = snapshot.n_sats
+    trips = tuple(getattr(snapshot, "round_trips", ()) or ())
+    idx = trips[0].sat if trips else int(snapshot.selected)
+    if not 0 <= idx < n:
+        return apply_preset(camera, "default", snapshot)
+    target = np.asarray(snapshot.positions_km[idx], float)
+    pts = [target]
+    stations = np.asarray(snapshot.station_positions_km, float).reshape(-1, 3)
+    station = trips[0].station if trips else -1
+    if not 0 <= station < len(stations) and len(stations):
+        station = int(np.argmin(np.linalg.norm(stations - target, axis=1)))
+    if 0 <= station < len(stations):
+        pts.append(stations[station])
+    if trips and len(trips[0].leg_path_km):
+        pts.extend(np.asarray(trips[0].leg_path_km, float).reshape(-1, 3))
+    pts = np.array(pts)
+    centre = pts.mean(axis=0)
+    # Follow the target in its local frame (z up, x along-track) so the horizon stays level;
+    # stand on the far side of the target from the trip and look across it, downwards.
+    local = local_frame(target, np.asarray(snapshot.velocities_km_s[idx], float))
+    towards = local @ (centre - target)
+    az = np.degrees(np.arctan2(-towards[1], -towards[0])) if np.hypot(*towards[:2]) > 1.0 \
+        else 205.0
+    camera.follow_index = idx
+    camera._local = local
+    camera.frame_rotation = local
+    camera.min_distance_km = 30.0
+    camera.target = target.copy()
+    camera.azimuth_deg, camera.elevation_deg = float(az), 58.0
+    extent = float(np.max(np.linalg.norm(pts - target, axis=1)))
+    camera.distance_km = 1.5 * extent + 2500.0
     camera._clamp()
     return camera

@@ -209,3 +209,74 @@ class SyntheticWorld:
         self.t_s += dt_sim_s
         self._snap = make_snapshot(*self.shell, n_flows=self.n_flows, t_s=self.t_s, selected=0)
         return self._snap
+
+
+def hop_route(snapshot, target: int, want_hops: int = 3) -> tuple[int, list[int]]:
+    """(station, [first satellite, ..., target]) over the snapshot's laser links: breadth-first
+    from the target, then the satellite in view of a station whose hop count is closest to
+    `want_hops` (a demo wants a few visible hops). (-1, [target]) when no station connects."""
+    n = snapshot.n_sats
+    pairs = np.asarray(snapshot.isl_pairs, np.int64).reshape(-1, 2)
+    nbrs = [[] for _ in range(n)]
+    for a, b in pairs.tolist():
+        nbrs[a].append(b)
+        nbrs[b].append(a)
+    parent = np.full(n, -2, np.int64)
+    hops = np.full(n, -1, np.int64)
+    parent[target], hops[target], frontier = -1, 0, [target]
+    while frontier:
+        nxt = []
+        for a in frontier:
+            for b in nbrs[a]:
+                if hops[b] < 0:
+                    hops[b], parent[b] = hops[a] + 1, a
+                    nxt.append(b)
+        frontier = nxt
+    ground = np.asarray(snapshot.ground_pairs, np.int64).reshape(-1, 2)
+    ground = ground[hops[ground[:, 1]] >= 0] if len(ground) else ground
+    if not len(ground):
+        return -1, [target]
+    station, first = ground[np.argmin(np.abs(hops[ground[:, 1]] - want_hops))]
+    route = [int(first)]
+    while route[-1] != target:
+        route.append(int(parent[route[-1]]))
+    return int(station), route
+
+
+def demo_round_trip(snapshot, target: int, phase: str, leg_progress: float = 0.5,
+                    tokens: int = 42, want_hops: int = 3, elapsed_s: float = 51.0,
+                    error: str = ""):
+    """A plausible `RoundTripView` of a prompt to satellite `target`, now in `phase`, routed
+    over the snapshot's own links and ground links (see `hop_route`): for the renderer's tests,
+    for demo shots (`run.py shot --demo-trip`) and until the sim's round trips are wired in.
+    The up leg runs station -> ... -> target, the down leg back the same way."""
+    from sim.snapshot import ROUND_TRIP_PHASES, PhaseView, RoundTripView
+
+    if phase not in ROUND_TRIP_PHASES:
+        raise ValueError(f"phase {phase!r} is not one of {', '.join(ROUND_TRIP_PHASES)}")
+    station, route = hop_route(snapshot, target, want_hops)
+    sats = np.array([-1] + route, np.int32)
+    st = np.asarray(snapshot.station_positions_km, np.float64).reshape(-1, 3)
+    ground = st[station] if station >= 0 else np.asarray(snapshot.positions_km[route[0]])
+    leg = np.concatenate([ground[None], np.asarray(snapshot.positions_km)[route]])
+    if phase in ("hops_down", "downlink"):
+        leg, sats = leg[::-1], sats[::-1]
+    if phase not in ("uplink", "hops_up", "hops_down", "downlink") or station < 0:
+        leg, sats = np.zeros((0, 3)), np.zeros(0, np.int32)
+    order = ROUND_TRIP_PHASES.index(phase)
+    # Durations where the time goes: waiting and inference take seconds, light milliseconds.
+    typical = {"waiting_up": 20.0, "uplink": 0.002, "hops_up": 0.008, "queue": 3.0,
+               "inference": 25.0, "waiting_down": 0.0, "hops_down": 0.008, "downlink": 0.002}
+    start = snapshot.time_utc - dt.timedelta(seconds=elapsed_s)
+    phases, t = [], start
+    for name in ROUND_TRIP_PHASES[:order + 1]:
+        phases.append(PhaseView(name, t, typical.get(name, 0.0)))
+        t += dt.timedelta(seconds=typical.get(name, 0.0))
+    done = phase == "done" or bool(error)
+    return RoundTripView(
+        request_id=1, sat=int(target), station=station, prompt="What is the capital of France?",
+        reply="The capital of France is Paris." if order > 3 else "", phase=phase,
+        phase_progress=0.5, leg_path_km=leg.astype(np.float32), leg_sat_index=sats,
+        leg_progress=float(leg_progress), phases=tuple(phases),
+        in_light_phase=phase in ("uplink", "hops_up", "hops_down", "downlink"), done=done,
+        error=error, tokens=int(tokens))

@@ -74,3 +74,11 @@ def test_headless_imports_no_window_libraries():
             "bad = {'pyglet', 'imgui_bundle', 'torch', 'skyfield', 'sgp4'} & set(sys.modules)\n"
             "assert not bad, bad\n")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_demo_trip_option():
+    snap = make_snapshot(12, 20, n_flows=0, selected=3)
+    trip = cli.with_demo_trip(snap, "hops_up", 2.0).round_trips[0]
+    assert trip.sat == 3 and trip.leg_progress == 1.0 and trip.phase == "hops_up"
+    with pytest.raises(UserError, match="--demo-trip"):
+        cli.with_demo_trip(snap, "teleport", 0.5)

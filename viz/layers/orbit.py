@@ -9,7 +9,7 @@ from viz.glutil import DynamicMesh, Versions, set_uniforms
 from viz.layers import Layer, additive, depth_write
 from viz.layers.traffic import LINE
 
-ORBIT_COLOUR = (1.0, 0.9, 0.55)
+ORBIT_COLOUR = (0.70, 0.82, 1.0)  #: pale blue: gold is the round trips' prompt colour
 
 
 class OrbitLayer(Layer):

@@ -1,0 +1,161 @@
+"""Round trips and link pulses: pixels where the camera maths and the trip's state put them."""
+import dataclasses
+
+import numpy as np
+import pytest
+
+from viz.camera import OrbitCamera
+from viz.layers.roundtrip import hops_passed, phase_text
+from viz.layers.traffic import flow_geometry, packet_heads
+from viz.offscreen import OffscreenTarget
+from viz.presets import apply_preset
+from viz.synthetic import demo_round_trip, hop_route, make_snapshot, single_satellite
+
+SIZE = (640, 360)
+
+
+def render(renderer, ctx, snap, cam, time_s=1.25):
+    """The frame as float RGB, labels off (text would add light of its own)."""
+    target = OffscreenTarget(ctx, cam.size)
+    renderer.layers.labels = False
+    try:
+        renderer.draw(snap, cam, target.fbo, time_s=time_s)
+        return target.read().astype(float)
+    finally:
+        renderer.layers.labels = True
+        target.release()
+
+
+def side_camera():
+    """Eye on +x, 30,000 km out: points at x = 0 with |y| > 7,000 km are off the Earth's disc."""
+    cam = OrbitCamera(SIZE)
+    cam.azimuth_deg, cam.elevation_deg, cam.distance_km = 0.0, 0.0, 30000.0
+    return cam
+
+
+def two_satellites(p, q, load_ratio, sign):
+    """Two satellites joined by one laser link carrying `load_ratio` of its capacity."""
+    pos = np.array([p, q], float)
+    base = single_satellite(p, sun_dir=(-1.0, 0.0, 0.0))
+    return dataclasses.replace(
+        base, sat_names=("A", "B"), roles=np.zeros(2, np.int8), shell_index=np.zeros(2, np.int16),
+        plane_index=np.zeros(2, np.int32), positions_km=pos, velocities_km_s=np.zeros((2, 3)),
+        positions_itrs_km=pos, sunlit=np.ones(2, bool), online=np.ones(2, bool),
+        capacity_pflops=np.ones(2), utilisation=np.zeros(2), isl_pairs=np.array([[0, 1]], np.int32),
+        isl_length_km=np.array([np.linalg.norm(pos[1] - pos[0])]),
+        isl_capacity_gbps=np.array([100.0]), isl_load_gbps=np.array([100.0 * load_ratio]),
+        isl_flow_sign=np.array([sign], np.int8),
+        versions={**base.versions, "load": 7 + sign, "links": 3, "positions": 5})
+
+
+@pytest.mark.parametrize("sign", [1, -1])
+def test_link_pulse_moves_in_flow_direction(ctx, renderer, sign):
+    p, q = np.array([0.0, 9000.0, 2000.0]), np.array([0.0, 9000.0, -2000.0])
+    snap = two_satellites(p, q, 0.5, sign)
+    cam = side_camera()
+    length = np.linalg.norm(q - p)
+    s_km = np.linspace(500.0, length - 500.0, 60)   # clear of the end markers
+    pix = cam.project(p + (q - p) * (s_km / length)[:, None])[0]
+    renderer.links.pulse_spacing_km = 5000.0   # one pulse on the link at a time
+    heads = []
+    try:
+        for t in (1.25, 1.35):
+            img = render(renderer, ctx, snap, cam, time_s=t).sum(axis=2)
+            heads.append(s_km[np.argmax(img[pix[:, 1].astype(int), pix[:, 0].astype(int)])])
+    finally:
+        renderer.links.pulse_spacing_km = 700.0
+    # Shader: head where sign*s/spacing - t*(0.6 + 1.4*load) is an integer -> 650 km in 0.1 s.
+    predicted = {1: (3125.0, 3775.0), -1: (1875.0, 1225.0)}[sign]
+    moved = heads[1] - heads[0]
+    assert np.sign(moved) == sign, heads
+    assert abs(moved - (predicted[1] - predicted[0])) < 250.0, heads
+    for got, want in zip(heads, predicted):
+        assert abs(got - want) < 300.0, (heads, predicted)   # the trail peaks just behind the head
+
+
+@pytest.fixture(scope="module")
+def world():
+    """A 240-satellite shell whose stations see satellites a few hops from satellite 3."""
+    return make_snapshot(12, 20, n_flows=0, selected=3)
+
+
+def test_demo_trip_legs(world):
+    station, route = hop_route(world, 3)
+    assert station >= 0 and route[-1] == 3 and len(route) >= 3
+    pairs = {tuple(sorted(p)) for p in world.isl_pairs.tolist()}
+    assert all(tuple(sorted(h)) in pairs for h in zip(route[:-1], route[1:]))
+    up = demo_round_trip(world, 3, "hops_up")
+    assert list(up.leg_sat_index) == [-1] + route
+    np.testing.assert_allclose(up.leg_path_km[0], world.station_positions_km[station], rtol=1e-6)
+    down = demo_round_trip(world, 3, "hops_down")
+    assert list(down.leg_sat_index) == route[::-1] + [-1]
+    assert len(demo_round_trip(world, 3, "inference").leg_path_km) == 0
+    with pytest.raises(ValueError):
+        demo_round_trip(world, 3, "teleport")
+
+
+def test_phase_text(world):
+    trip = demo_round_trip(world, 3, "inference", tokens=42, elapsed_s=51)
+    assert phase_text(trip, world.station_names, 51.0) == "inference · 42 tokens · 0:51"
+    up = demo_round_trip(world, 3, "hops_up", leg_progress=0.0)
+    n = len(up.leg_sat_index) - 2
+    assert hops_passed(up) == (0, n)
+    assert hops_passed(dataclasses.replace(up, leg_progress=1.0)) == (n, n)
+    assert phase_text(up) == f"prompt · laser hop 1 of {n}"
+    st = world.station_names[up.station]
+    assert phase_text(demo_round_trip(world, 3, "uplink"), world.station_names) == f"uplink from {st}"
+    assert "waiting" in phase_text(demo_round_trip(world, 3, "waiting_up"))
+    assert phase_text(demo_round_trip(world, 3, "done"), elapsed_s=3725) .endswith("1:02:05")
+
+
+def trip_view(world, trip):
+    snap = dataclasses.replace(world, round_trips=(trip,))
+    return snap, apply_preset(OrbitCamera(SIZE), "trip", snap)
+
+
+def test_trip_camera_shows_target_and_station(world):
+    trip = demo_round_trip(world, 3, "hops_up")
+    snap, cam = trip_view(world, trip)
+    cam.track(snap.positions_km[3], snap.velocities_km_s[3])
+    px, _, front = cam.project(np.vstack([snap.positions_km[3], trip.leg_path_km[0]]))
+    assert front.all()
+    assert ((px >= 0) & (px < SIZE)).all(), px
+
+
+def test_packet_drawn_where_the_leg_progress_puts_it(ctx, renderer, world):
+    trip = demo_round_trip(world, 3, "hops_up", leg_progress=0.6)
+    snap, cam = trip_view(world, trip)
+    path = trip.leg_path_km.astype(float)
+    _, _, arc = flow_geometry(path[None], np.array([len(path)]))
+    head = packet_heads(path[None], arc, np.array([0.6]))[0]
+    with_trip = render(renderer, ctx, snap, cam)
+    cam = apply_preset(OrbitCamera(SIZE), "trip", snap)   # same view, no trip drawn
+    without = render(renderer, ctx, dataclasses.replace(snap, round_trips=()), cam)
+    (x, y), = cam.project(head[None])[0]
+    x, y = int(x), int(y)
+    added = (with_trip - without)[y - 2:y + 3, x - 2:x + 3]
+    assert added.sum(axis=2).max() > 200, "no packet at the predicted pixel"
+    # The prompt travels white-gold: more red than blue where it adds light.
+    far = (with_trip - without)[max(y - 40, 0):y - 25, :].sum()
+    assert added[..., 0].sum() > added[..., 2].sum() and added.sum() > far / 50
+
+
+@pytest.mark.parametrize("phase,radius_px", [("inference", 0), ("waiting_up", 9.7)])
+def test_target_glow_and_waiting_ring(ctx, renderer, world, phase, radius_px):
+    trip = demo_round_trip(world, 3, phase)
+    snap, cam = trip_view(world, trip)
+    cam.track(snap.positions_km[3], snap.velocities_km_s[3])
+    glow = render(renderer, ctx, snap, cam)
+    cam = apply_preset(OrbitCamera(SIZE), "trip", snap)
+    cam.track(snap.positions_km[3], snap.velocities_km_s[3])
+    plain = render(renderer, ctx, dataclasses.replace(snap, round_trips=()), cam)
+    (x, y), = cam.project(snap.positions_km[3][None])[0]
+    yy, xx = np.mgrid[:SIZE[1], :SIZE[0]]
+    r = np.hypot(xx + 0.5 - x, yy + 0.5 - y)
+    added = (glow - plain).sum(axis=2)
+    # Inference: a glow centred on the target. Waiting: a dashed ring of radius
+    # 0.7 * 46 px * scale / 2 around it (sprites.frag), dark in the middle.
+    ring = np.abs(r - radius_px) < 3 if radius_px else r < 6
+    assert added[ring].mean() > (40 if radius_px else 150), added[ring].mean()
+    if radius_px:
+        assert added[r < 6].mean() < added[ring].mean() / 3

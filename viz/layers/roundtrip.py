@@ -1,0 +1,242 @@
+"""Round trips of prompts sent with the Ask command (`snapshot.round_trips`, see
+`sim.snapshot.RoundTripView`), drawn so that a first-time viewer can follow them:
+
+  waiting_up / waiting_down  a dim dashed ring turning on the target (and on the station)
+  uplink / downlink          a wide bright beam between the station and the first satellite
+  hops_up / hops_down        the packet (a bright head with a comet trail) moving along the leg
+                             at `leg_progress`; the hops it has crossed stay lit, the ones
+                             ahead are faint rings
+  queue / inference          a glow on the target, pulsing, with ripples while the model runs
+  done                       the station rings in the answer colour
+
+The prompt travels white-gold, the answer cyan-white: neither is used by background traffic.
+A label next to the target names the phase ("inference · 42 tokens · 0:51").
+
+Trips are few (a presenter sends them one by one), so their vertices are rebuilt in numpy every
+frame: the pulse and ripple animation then needs nothing but the frame time.
+Frames and units: GCRS km; times are sim seconds except the animation clock (u_time).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from viz.camera import EARTH_RADIUS_KM
+from viz.glutil import DynamicMesh, set_uniforms
+from viz.layers import Layer, additive, depth_write
+from viz.layers.labels import Label
+from viz.layers.traffic import SPRITE, flow_geometry, packet_heads
+
+PROMPT = (1.0, 0.84, 0.42)   #: white-gold
+ANSWER = (0.40, 0.95, 1.0)   #: cyan-white
+ERROR = (1.0, 0.30, 0.25)
+RIBBON = np.dtype([("pos", "<f4", 3), ("colour", "<f4", 4), ("s", "<f4"), ("progress", "<f4"),
+                   ("width", "<f4")])
+UP_PHASES = ("waiting_up", "uplink", "hops_up", "queue", "inference")  #: drawn in PROMPT
+LIGHT_PHASES = ("uplink", "hops_up", "hops_down", "downlink")
+GLOW, STATION, DASHED, RING = 0.0, 1.0, 2.0, 3.0  #: sprite shapes (shaders/sprites.frag)
+
+
+def trip_colour(trip) -> tuple:
+    if trip.error:
+        return ERROR
+    return PROMPT if trip.phase in UP_PHASES else ANSWER
+
+
+def lift_to_surface(p: np.ndarray) -> np.ndarray:
+    """Points on the ellipsoid (stations) moved onto the drawn sphere, which is up to 21 km
+    higher near the poles, so the globe does not hide them."""
+    r = np.maximum(np.linalg.norm(p, axis=-1, keepdims=True), 1.0)
+    return p * (np.maximum(r, EARTH_RADIUS_KM + 3.0) / r)
+
+
+def leg_points(trip) -> tuple[np.ndarray, np.ndarray]:
+    """(P,3) float64 GCRS km of the current leg with its ground end lifted, and (P,) sat index."""
+    path = np.asarray(trip.leg_path_km, np.float64).reshape(-1, 3)
+    sats = np.asarray(trip.leg_sat_index, np.int64).reshape(-1)
+    if len(sats) != len(path):
+        sats = np.zeros(len(path), np.int64)
+    path = path.copy()
+    if len(path):
+        path[sats < 0] = lift_to_surface(path[sats < 0])
+    return path, sats
+
+
+def hops_passed(trip) -> tuple[int, int]:
+    """(laser hops crossed so far, laser hops on this leg) at `leg_progress`."""
+    path, sats = leg_points(trip)
+    if len(path) < 2:
+        return 0, 0
+    _, _, arc = flow_geometry(path[None], np.array([len(path)]))
+    isl = (sats[:-1] >= 0) & (sats[1:] >= 0)
+    crossed = arc[0, 1:] <= float(trip.leg_progress) + 1e-9
+    return int((isl & crossed).sum()), int(isl.sum())
+
+
+def format_elapsed(seconds: float) -> str:
+    """'0:51', '12:03', '1:02:03' (sim time since the prompt was sent)."""
+    s = max(int(seconds), 0)
+    h, m, s = s // 3600, (s // 60) % 60, s % 60
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def phase_text(trip, station_names=(), elapsed_s: float | None = None) -> str:
+    """What the target's label says, e.g. 'inference · 42 tokens · 0:51'."""
+    station = station_names[trip.station] if 0 <= trip.station < len(station_names) else ""
+    phase = trip.phase
+    if trip.error:
+        text = f"error: {trip.error}"
+    elif trip.done or phase == "done":
+        text = f"answered · {trip.tokens} tokens"
+    elif phase in ("hops_up", "hops_down"):
+        k, n = hops_passed(trip)
+        what = "prompt" if phase == "hops_up" else "answer"
+        text = f"{what} · laser hop {min(k + 1, n)} of {n}" if n else f"{what} · laser hops"
+    elif phase == "uplink":
+        text = f"uplink from {station}" if station else "uplink"
+    elif phase == "downlink":
+        text = f"downlink to {station}" if station else "downlink"
+    elif phase == "inference":
+        text = f"inference · {trip.tokens} tokens"
+    elif phase == "queue":
+        text = "queued for the model"
+    elif phase == "waiting_up":
+        text = "waiting for a station in view"
+    elif phase == "waiting_down":
+        text = "answer waiting for a path down"
+    else:
+        text = phase
+    if elapsed_s is not None:
+        text += f" · {format_elapsed(elapsed_s)}"
+    return text
+
+
+class RoundTripLayer(Layer):
+    def __init__(self, ctx, shaders):
+        super().__init__(ctx, shaders)
+        self.ribbon_prog = shaders.program("trip")
+        self.sprite_prog = shaders.program("sprites")
+        self.ribbons = DynamicMesh(ctx, self.ribbon_prog, "3f 4f 1f 1f 1f", "in_pos", "in_colour",
+                                   "in_s", "in_progress", "in_width")
+        self.sprites = DynamicMesh(ctx, self.sprite_prog, "3f 4f 1f 1f", "in_pos", "in_colour",
+                                   "in_size", "in_shape")
+        self.trips: tuple = ()
+        self.px_scale = 1.0
+        self._snap = None
+
+    def update(self, snapshot) -> None:
+        self.trips = tuple(getattr(snapshot, "round_trips", ()) or ())
+        self._snap = snapshot
+
+    @property
+    def active(self) -> bool:
+        """A trip is under way: the renderer dims the background traffic around it."""
+        return any(not t.done for t in self.trips)
+
+    def _station_pos(self, trip) -> np.ndarray | None:
+        st = np.asarray(self._snap.station_positions_km, np.float64).reshape(-1, 3)
+        return lift_to_surface(st[trip.station]) if 0 <= trip.station < len(st) else None
+
+    def _target_pos(self, trip) -> np.ndarray | None:
+        n = self._snap.n_sats
+        return np.asarray(self._snap.positions_km[trip.sat], float) if 0 <= trip.sat < n else None
+
+    def build(self, time_s: float) -> tuple[np.ndarray, np.ndarray]:
+        """Ribbon vertices (pairs of segment ends) and sprites of every trip at `time_s`."""
+        ribbons, sprites = [], []
+        k = self.px_scale
+
+        def sprite(pos, colour, alpha, size, shape):
+            sp = np.zeros(1, SPRITE)
+            sp["pos"], sp["colour"] = pos, (*colour, alpha)
+            sp["size"], sp["shape"] = size * k, shape
+            sprites.append(sp)
+
+        pulse = 0.5 + 0.5 * math.sin(time_s * 5.0)
+        for trip in self.trips:
+            colour = trip_colour(trip)
+            target, station = self._target_pos(trip), self._station_pos(trip)
+            phase = "done" if trip.done else trip.phase
+            path, sats = leg_points(trip)
+            if phase in LIGHT_PHASES and len(path) >= 2:
+                ribbons.append(self._leg_ribbon(path, sats, float(trip.leg_progress), colour))
+                _, _, arc = flow_geometry(path[None], np.array([len(path)]))
+                progress = float(np.clip(trip.leg_progress, 0.0, 1.0))
+                for i in np.flatnonzero(sats >= 0):
+                    crossed = arc[0, i] <= progress + 1e-9
+                    sprite(path[i], colour, 0.9 if crossed else 0.5, 24 if crossed else 22,
+                           GLOW if crossed else RING)
+                head = packet_heads(path[None], arc, np.array([progress]))[0]
+                sprite(head, colour, 1.0, 52, GLOW)
+                sprite(head, (1.0, 1.0, 1.0), 1.0, 18, GLOW)
+            if phase in ("queue", "inference") and target is not None:
+                strong = phase == "inference"
+                sprite(target, colour, (0.7 if strong else 0.35) + 0.3 * pulse,
+                       (90 if strong else 56) * (1.0 + 0.12 * pulse), GLOW)
+                if strong:  # ripples leaving the satellite while the model runs
+                    for j in range(3):
+                        f = (time_s * 0.7 + j / 3.0) % 1.0
+                        sprite(target, colour, 0.9 * (1.0 - f), 40 + 110 * f, RING)
+            if phase in ("waiting_up", "waiting_down") or trip.error:
+                for p in (target, station):
+                    if p is not None:
+                        sprite(p, colour, 0.6, 46, DASHED)
+            if station is not None and phase in LIGHT_PHASES + ("done",):
+                at_ground = phase in ("uplink", "downlink", "done")
+                sprite(station, colour, 1.0 if at_ground else 0.6, 34, STATION)
+        rib = np.concatenate(ribbons) if ribbons else np.zeros(0, RIBBON)
+        spr = np.concatenate(sprites) if sprites else np.zeros(0, SPRITE)
+        return rib, spr
+
+    def _leg_ribbon(self, path, sats, progress, colour) -> np.ndarray:
+        _, _, arc = flow_geometry(path[None], np.array([len(path)]))
+        n = len(path) - 1
+        v = np.zeros((n, 2), RIBBON)
+        v["pos"][:, 0], v["pos"][:, 1] = path[:-1], path[1:]
+        v["s"][:, 0], v["s"][:, 1] = arc[0, :-1], arc[0, 1:]
+        v["progress"] = progress
+        v["colour"][..., :3] = colour
+        v["colour"][..., 3] = 1.0
+        ground = (sats[:-1] < 0) | (sats[1:] < 0)
+        # The ground beam is wider than the laser hops: it is the moment Earth talks to orbit.
+        v["width"] = np.where(ground, 14.0, 8.0)[:, None] * self.px_scale
+        return v.reshape(-1)
+
+    def labels(self, scale: float) -> list[Label]:
+        """A phase label beside each trip's target (below-right, clear of the name label)."""
+        out = []
+        snap = self._snap
+        for trip in self.trips:
+            target = self._target_pos(trip)
+            if target is None:
+                continue
+            elapsed = None
+            if trip.phases:
+                elapsed = (snap.time_utc - trip.phases[0].start_utc).total_seconds()
+            text = phase_text(trip, snap.station_names, elapsed)
+            out.append(Label(text, tuple(target), (22 * scale, 10 * scale), 19 * scale,
+                             (*trip_colour(trip), 1.0)))
+        return out
+
+    def draw(self, camera) -> None:
+        if not self.trips or self._snap is None:
+            return
+        rib, spr = self.build(float(self.frame.get("u_time", 0.0)))
+        self.ribbons.write(rib)
+        self.sprites.write(spr)
+        ctx = self.ctx
+        ctx.enable(ctx.BLEND | ctx.DEPTH_TEST | ctx.PROGRAM_POINT_SIZE)
+        depth_write(ctx, False)
+        additive(ctx)
+        if len(rib):
+            set_uniforms(self.ribbon_prog, **self.frame, u_trail=0.18)
+            self.ribbons.render(ctx.LINES)
+        if len(spr):
+            set_uniforms(self.sprite_prog, **self.frame)
+            self.sprites.render(ctx.POINTS)
+
+    def release(self) -> None:
+        for mesh in (self.ribbons, self.sprites):
+            mesh.release()
+        super().release()

@@ -74,6 +74,11 @@ class World:
             scenario = scenario.with_epoch(at)
         return cls(scenario, seed=seed, **options)
 
+    def load_model(self) -> None:
+        """Load the onboard model now (it is loaded on the first Ask otherwise): a missing or
+        broken model folder raises UserError here, before anything else has started."""
+        self.round_trips.worker()
+
     def close(self) -> None:
         """Stop the onboard model's worker thread (if it was started)."""
         self.round_trips.close()

@@ -297,9 +297,8 @@ def record(parts: list[Part], settings: Settings, progress: bool = False, on_fra
             director.validate(part.world.snapshot())
             directors.append(director)
         for part in parts:  # load the onboard model now: a missing one fails before frame 0
-            service = getattr(part.world, "round_trips", None)
-            if part.timeline.of_kind("prompt") and hasattr(service, "worker"):
-                service.worker()
+            if part.timeline.of_kind("prompt"):
+                part.world.load_model()
         target = OffscreenTarget(ctx, size, samples=settings.samples)
         sinks = []
         if settings.out is not None:

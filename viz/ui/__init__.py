@@ -1,0 +1,1 @@
+"""The desktop app's window, panel, input, clock and conversation log (entry: viz/app.py)."""

@@ -1,0 +1,143 @@
+"""The Ask window (right side): prompt box with ready prompts, target and ground station,
+Send, and the conversation log that streams each reply and lists its phases with times.
+
+Enter in the prompt box (or in the scene, when no text field has the keyboard) sends the
+prompt to the selected satellite as an `Ask` command.
+"""
+from __future__ import annotations
+
+import numpy as np
+from imgui_bundle import imgui
+
+from viz.ui.session import MAX_PROMPT_CHARS, READY_PROMPTS
+from viz.ui.trips import phase_lines, status_line
+
+PROMPT_COLOUR = (1.0, 0.84, 0.42, 1.0)  #: the prompt's colour in the scene (white-gold)
+ANSWER_COLOUR = (0.40, 0.95, 1.0, 1.0)  #: the answer's colour in the scene (cyan-white)
+ERROR_COLOUR = (1.0, 0.45, 0.4, 1.0)
+
+
+class AskPanel:
+    def __init__(self, app):
+        self.app = app
+        self.prompt = ""
+        self.station = 0  #: 0 = nearest station with a path, else index + 1
+        self.max_tokens = 48
+        self.prompt_rect: list[float] = []  #: prompt box, window points (for a test's clicks)
+        self._focus = False
+        self._last_count = 0
+
+    def send_or_focus(self) -> None:
+        if self.prompt.strip():
+            self.send()
+        else:
+            self._focus = True
+
+    def send(self) -> None:
+        names = self.app.session.station_names()
+        station = names[self.station - 1] if 0 < self.station <= len(names) else ""
+        if self.app.session.ask(self.prompt, station, self.max_tokens):
+            self.prompt = ""
+
+    def draw(self, snap, w: float, h: float) -> None:
+        width = float(np.clip(w * 0.24, 340, 470))
+        imgui.set_next_window_pos((w - width - 10, 10), imgui.Cond_.always)
+        imgui.set_next_window_size((width, min(h - 20, max(h * 0.62, 380))), imgui.Cond_.always)
+        imgui.begin("Ask a satellite", None, imgui.WindowFlags_.no_move
+                    | imgui.WindowFlags_.no_resize | imgui.WindowFlags_.no_collapse)
+        self.app.panel._remember_rect("ask")
+        self._form(snap)
+        imgui.separator()
+        self._log(snap)
+        imgui.end()
+
+    def _form(self, snap) -> None:
+        sel = int(snap.selected)
+        if 0 <= sel < snap.n_sats:
+            imgui.text("To:")
+            imgui.same_line()
+            imgui.text_colored((0.55, 0.9, 1.0, 1.0), snap.sat_names[sel])
+        else:
+            imgui.text_colored((1.0, 0.75, 0.5, 1.0), "Click a satellite to choose who answers.")
+        names = ["nearest station with a path"] + [n.split("(")[0].strip()
+                                                   for n in snap.station_names]
+        self.station = min(self.station, len(names) - 1)
+        imgui.text("From:")
+        imgui.same_line()
+        imgui.set_next_item_width(-1)
+        _, self.station = imgui.combo("##station", self.station, names)
+        imgui.set_next_item_width(-1)
+        if imgui.begin_combo("##ready", "ready prompts..."):
+            for text in READY_PROMPTS:
+                if imgui.selectable(text, False)[0]:
+                    self.prompt = text
+            imgui.end_combo()
+        if self._focus:
+            imgui.set_keyboard_focus_here()
+            self._focus = False
+        imgui.set_next_item_width(-80)
+        entered, self.prompt = imgui.input_text_with_hint(
+            "##prompt", "type a prompt, Enter sends", self.prompt,
+            imgui.InputTextFlags_.enter_returns_true)
+        lo, hi = imgui.get_item_rect_min(), imgui.get_item_rect_max()
+        self.prompt_rect = [lo.x, lo.y, hi.x, hi.y]
+        imgui.same_line()
+        clicked = imgui.button("Send", (-1, 0))
+        if entered or clicked:
+            self.send()
+            self._focus = entered  # keep typing the next prompt
+        if len(self.prompt) > MAX_PROMPT_CHARS:
+            imgui.text_colored(ERROR_COLOUR, f"{len(self.prompt)}/{MAX_PROMPT_CHARS} characters: "
+                                             "too long to send")
+
+    def _log(self, snap) -> None:
+        imgui.begin_child("log", (0, 0))
+        trips = list(snap.round_trips)
+        if not trips:
+            imgui.text_wrapped("Your prompts and the satellites' answers appear here, with "
+                               "where the time went: waiting for a path, light-time legs, "
+                               "queue and inference.")
+        for trip in trips:
+            self._trip(trip, snap)
+        if len(trips) != self._last_count or any(not t.done for t in trips):
+            imgui.set_scroll_here_y(1.0)  # follow the newest output
+        self._last_count = len(trips)
+        imgui.end_child()
+
+    def _trip(self, trip, snap) -> None:
+        target = snap.sat_names[trip.sat] if 0 <= trip.sat < snap.n_sats else "?"
+        colour = ERROR_COLOUR if trip.error else ANSWER_COLOUR if trip.done else PROMPT_COLOUR
+        imgui.text_colored(colour, f"#{trip.request_id} to {target}")
+        imgui.push_text_wrap_pos(0.0)
+        imgui.text_disabled(status_line(trip, snap.sat_names))
+        imgui.pop_text_wrap_pos()
+        imgui.push_text_wrap_pos(0.0)
+        imgui.text_colored(PROMPT_COLOUR, f"> {trip.prompt}")
+        if trip.reply or trip.phase == "inference":
+            cursor = "" if trip.done else " _"
+            imgui.text_colored(ANSWER_COLOUR, f"{trip.reply}{cursor}")
+        imgui.pop_text_wrap_pos()
+        rows = phase_lines(trip)
+        figures = dict(trip.figures)
+        if rows and imgui.begin_table(f"phases{trip.request_id}", 2,
+                                      imgui.TableFlags_.sizing_stretch_prop
+                                      | imgui.TableFlags_.row_bg):
+            imgui.table_setup_column("phase", imgui.TableColumnFlags_.width_fixed)
+            imgui.table_setup_column("time and where", imgui.TableColumnFlags_.width_stretch)
+            for title, duration, detail in rows:
+                imgui.table_next_row()
+                imgui.table_next_column()
+                imgui.text(title)
+                imgui.table_next_column()
+                imgui.text(duration)
+                if detail:  # the hops or why there is no path, wrapped under the time
+                    imgui.push_text_wrap_pos(0.0)
+                    imgui.text_disabled(detail)
+                    imgui.pop_text_wrap_pos()
+            imgui.end_table()
+        if figures.get("generated_tokens"):
+            imgui.text_disabled(f"{figures['generated_tokens']:.0f} tokens, "
+                                f"{figures.get('tokens_per_s', 0):.0f} tokens/s, first token "
+                                f"{figures.get('ttft_ms', 0):.0f} ms")
+        imgui.spacing()
+        imgui.separator()

@@ -1,0 +1,106 @@
+"""What the app tells a test driving it from outside (ORBITVIZ_TEST_STATE=path): a JSON file,
+rewritten atomically a few times a second, with the camera, clickable satellites and their
+pixels, the panel's rectangles, the selection, the round trips and the frame times.
+
+It is real app state, not a mock: a test reads it, clicks with xdotool where the camera maths
+puts a satellite, and checks what the app did. Frame statistics are also useful by themselves
+(the frame must not stall while the onboard model generates).
+"""
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import time
+
+import numpy as np
+
+
+class FrameStats:
+    """Frame start times, and for each whether the onboard model was generating."""
+
+    def __init__(self, keep: int = 4000):
+        self.keep = keep
+        self.times: list[float] = []
+        self.busy: list[bool] = []
+
+    def add(self, t: float, busy: bool) -> None:
+        self.times.append(t)
+        self.busy.append(bool(busy))
+        if len(self.times) > self.keep:
+            del self.times[: len(self.times) - self.keep]
+            del self.busy[: len(self.busy) - self.keep]
+
+    def summary(self) -> dict:
+        """Median frame interval, and the longest interval that ended while the model ran."""
+        if len(self.times) < 3:
+            return {"frames": len(self.times)}
+        gaps = np.diff(np.asarray(self.times)) * 1e3
+        busy = np.asarray(self.busy[1:], bool)
+        idle = gaps[~busy] if (~busy).any() else gaps
+        out = {"frames": len(self.times), "median_ms": float(np.median(idle)),
+               "max_ms": float(gaps.max()), "busy_frames": int(busy.sum())}
+        if busy.any():
+            out.update(busy_median_ms=float(np.median(gaps[busy])),
+                       busy_max_ms=float(gaps[busy].max()))
+        return out
+
+
+def trip_json(view) -> dict:
+    return {
+        "id": view.request_id, "sat": int(view.sat), "station": int(view.station),
+        "prompt": view.prompt, "reply": view.reply, "phase": view.phase, "tokens": view.tokens,
+        "done": bool(view.done), "error": view.error, "in_light_phase": bool(view.in_light_phase),
+        "phases": [{"name": p.name, "duration_s": p.duration_s, "detail": p.detail}
+                   for p in view.phases],
+        "figures": {k: float(v) for k, v in dict(view.figures).items()},
+    }
+
+
+class StateWriter:
+    def __init__(self, path, every_s: float = 0.2):
+        self.path = pathlib.Path(path)
+        self.every_s = every_s
+        self._last = 0.0
+        self.frames = 0
+
+    def maybe_write(self, app, now: float) -> None:
+        self.frames += 1
+        if now - self._last < self.every_s or self.frames < 3:  # the first imgui frame is empty
+            return
+        self._last = now
+        self.write(app)
+
+    def write(self, app) -> None:
+        from viz.ui.window import project_candidates
+
+        snap, cam, session = app.session.snapshot, app.camera, app.session
+        rects = [r for r in app.panel.rects.values()]
+        state = {
+            "ready": True, "pid": os.getpid(), "wall": time.time(),
+            "scenario": session.scenario_name, "title": session.title,
+            "window_size": list(app.window.get_size()),
+            "window_pos": list(app.window.get_location()), "fb_size": list(app.fb_size()),
+            "camera": {"azimuth_deg": cam.azimuth_deg, "elevation_deg": cam.elevation_deg,
+                       "distance_km": cam.distance_km, "target": cam.target.tolist(),
+                       "size": list(cam.size), "fov_y_deg": cam.fov_y_deg,
+                       "frame_rotation": np.asarray(cam.frame_rotation).tolist(),
+                       "follow_index": cam.follow_index},
+            "candidates": project_candidates(cam, snap, rects),
+            "positions_km": {str(c["index"]): snap.positions_km[c["index"]].tolist()
+                             for c in project_candidates(cam, snap, rects)},
+            "panel_rects": app.panel.rects, "prompt_box": app.panel.ask.prompt_rect,
+            "panel_visible": app.show_panel,
+            "selected": int(snap.selected),
+            "selected_name": snap.sat_names[snap.selected] if snap.selected >= 0 else "",
+            "sim_time_s": snap.sim_time_s, "utc": snap.time_utc.isoformat(),
+            "warp": session.warp, "paused": session.paused,
+            "clock": {"mode": session.decision.mode, "warp": session.decision.warp,
+                      "note": session.decision.note},
+            "trips": [trip_json(v) for v in snap.round_trips],
+            "messages": [m[1] for m in session.messages],
+            "frames": app.stats.summary(),
+        }
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state))
+        os.replace(tmp, self.path)

@@ -1,0 +1,234 @@
+"""The app's hold on the simulation: the World, the clock, commands, scenario switching,
+prompts, messages and the figures the panel plots. No GL and no window: tests drive it
+with a real World.
+
+The World comes only from `world_factory(args)` (run.py's), so viz never imports the sim's
+heavy libraries. Every change goes through a Command (DESIGN.md rule 3); a UserError from
+the sim becomes a message in the app, and the current scenario stays.
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import time
+
+import numpy as np
+
+from sim import commands as cmd
+from sim.errors import UserError
+from viz.ui import clock as clock_mod
+from viz.ui.trips import model_busy, trip_timing
+
+MAX_PROMPT_CHARS = 400
+READY_PROMPTS = (
+    "What do you see from orbit?",
+    "Tell me of the stars tonight.",
+    "Speak of the sea below.",
+    "Who commands this ship?",
+)
+
+
+class Session:
+    """One running scenario plus the presenter's settings that survive a scenario switch."""
+
+    def __init__(self, args: argparse.Namespace, world_factory, model_dir: str | None = None,
+                 warp: float = 1.0, sim_hz: float = 30.0):
+        self.args = args
+        self.world_factory = world_factory
+        self.model_dir = model_dir
+        self.warp = float(warp)  #: the presenter's warp (the clock may slow down or speed up)
+        self.paused = False
+        self.auto_fast_forward = True
+        self.stepper = clock_mod.FixedStepper(1.0 / sim_hz, max_steps=3)
+        self.decision = clock_mod.ClockDecision(0.0, self.warp, "")
+        self.messages: collections.deque = collections.deque(maxlen=6)  #: (wall time, text, level)
+        self.history: dict[str, collections.deque] = {
+            k: collections.deque(maxlen=300) for k in ("t", "rate", "pflops", "mean", "p95")}
+        self._last_history = 0.0
+        self._loader = None  #: thread loading the onboard model ahead of the first prompt
+        self.pending = None  #: an Ask waiting for the model to finish loading
+        self.world = self._make_world(args)
+        self.snapshot = self.world.snapshot()
+        self.scenario_name = str(getattr(args, "scenario", ""))
+
+    # --- world -------------------------------------------------------------------------------
+    def _make_world(self, args):
+        options = {"model_dir": self.model_dir} if self.model_dir else {}
+        world = self.world_factory(args, **options)
+        world.apply(cmd.SetWarp(self.warp))
+        return world
+
+    @property
+    def title(self) -> str:
+        return getattr(getattr(self.world, "scenario", None), "title", "") or self.scenario_name
+
+    def switch_scenario(self, name_or_path: str, at: str | None = None) -> bool:
+        """Build a new World for `name_or_path`; on a UserError keep the current one."""
+        args = argparse.Namespace(**{**vars(self.args), "scenario": name_or_path, "at": at})
+        try:
+            world = self._make_world(args)
+        except UserError as error:
+            self.message(f"Scenario not loaded: {error}", "error")
+            return False
+        except OSError as error:
+            self.message(f"Scenario not loaded: {error}", "error")
+            return False
+        self._join_loader()
+        self.world.close()  # stops the old scenario's model worker
+        self.pending = None
+        self.world, self.args, self.scenario_name = world, args, name_or_path
+        self.snapshot = world.snapshot()
+        for series in self.history.values():
+            series.clear()
+        self.message(f"Loaded {self.title}", "info")
+        return True
+
+    def reset(self) -> bool:
+        return self.switch_scenario(self.scenario_name, getattr(self.args, "at", None))
+
+    def close(self) -> None:
+        self._join_loader()
+        self.world.close()
+
+    # --- the onboard model ----------------------------------------------------------------------
+    def prepare_model(self) -> None:
+        """Load the onboard model on a thread (called when a satellite is selected), so the
+        first prompt does not freeze the window for the seconds torch takes to start. The
+        World still owns the worker: this only calls its loader early."""
+        import threading
+
+        service = getattr(self.world, "round_trips", None)
+        if self._loader is not None or service is None or not hasattr(service, "worker") \
+                or getattr(service, "_worker", None) is not None:
+            return
+
+        def load():
+            try:
+                service.worker()
+            except Exception as error:  # deque.append is thread-safe; sending retries
+                text = str(error) if isinstance(error, UserError) else \
+                    f"{type(error).__name__}: {error}"
+                self.message(f"The onboard model did not load: {text}", "error")
+
+        self._loader = threading.Thread(target=load, name="model-loader", daemon=True)
+        self._loader.start()
+
+    @property
+    def model_loading(self) -> bool:
+        return self._loader is not None and self._loader.is_alive()
+
+    def _join_loader(self) -> None:
+        if self._loader is not None:
+            self._loader.join()
+            self._loader = None
+
+    # --- commands -------------------------------------------------------------------------------
+    def apply(self, command) -> bool:
+        try:
+            self.snapshot = self.world.apply(command)
+            return True
+        except UserError as error:
+            self.message(str(error), "error")
+            return False
+
+    def set_warp(self, warp: float) -> None:
+        self.warp = float(np.clip(warp, clock_mod.WARP_MIN, clock_mod.WARP_MAX))
+        self.apply(cmd.SetWarp(self.warp))
+
+    def set_paused(self, paused: bool) -> None:
+        self.paused = bool(paused)
+        self.apply(cmd.SetPaused(self.paused))
+
+    def select(self, index: int) -> None:
+        self.apply(cmd.Select(int(index)))
+
+    def set_time(self, utc: str) -> bool:
+        return self.apply(cmd.SetTime(utc.strip()))
+
+    def ask(self, prompt: str, station: str = "", max_tokens: int = 48) -> bool:
+        """Send `prompt` to the selected satellite. Bad input and model faults become messages."""
+        text = prompt.strip()
+        if not text:
+            self.message("Type a prompt first (or pick a ready one).", "error")
+            return False
+        if len(text) > MAX_PROMPT_CHARS:
+            self.message(f"Prompt too long: {len(text)} characters (at most {MAX_PROMPT_CHARS}).",
+                         "error")
+            return False
+        sat = int(self.snapshot.selected)
+        if sat < 0:
+            self.message("Click a satellite first: it is the one that answers.", "error")
+            return False
+        command = cmd.Ask(str(sat), text, station, max_tokens)
+        if self.model_loading:  # never wait for the model on the frame: send when loaded
+            self.pending = command
+            self.message("Loading the onboard model; the prompt goes as soon as it is ready.")
+            return True
+        return self._send(command)
+
+    def _send(self, command) -> bool:
+        try:
+            self.snapshot = self.world.apply(command)
+        except UserError as error:
+            self.message(f"Not sent: {error}", "error")
+            return False
+        except Exception as error:  # a model that fails to load must not close the app
+            self.message(f"Not sent: the onboard model failed: {type(error).__name__}: {error}",
+                         "error")
+            return False
+        return True
+
+    def message(self, text: str, level: str = "info") -> None:
+        self.messages.append((time.monotonic(), text, level))
+        if level == "error":
+            import sys
+
+            print(f"orbitviz: {text}", file=sys.stderr)
+
+    # --- time -------------------------------------------------------------------------------------
+    def tick(self, frame_dt_s: float) -> int:
+        """Advance the sim for one frame of `frame_dt_s` wall seconds: fixed steps, each as
+        long as the clock decides (slow motion around light-time phases). Returns steps run."""
+        if self.pending is not None and not self.model_loading:
+            command, self.pending = self.pending, None
+            self._send(command)
+        n = self.stepper.steps(frame_dt_s)
+        for _ in range(n):
+            timing = trip_timing(self.world)
+            self.decision = clock_mod.decide(self.stepper.step_s, self.world.sim_time_s,
+                                             self.warp, self.paused, timing,
+                                             self.auto_fast_forward)
+            if self.paused:
+                break  # nothing moves; skip the geometry work
+            try:
+                self.snapshot = self.world.step(self.decision.dt_sim_s)
+            except UserError as error:  # e.g. a model error surfaced by the service
+                self.message(str(error), "error")
+        if n:
+            self._record_history()
+        return n
+
+    def model_busy(self) -> bool:
+        return model_busy(self.world)
+
+    def _record_history(self) -> None:
+        now = time.monotonic()
+        if now - self._last_history < 0.25:
+            return
+        self._last_history = now
+        totals = self.snapshot.totals
+        self.history["t"].append(now)
+        self.history["rate"].append(float(totals.get("requests_per_s", 0.0)))
+        self.history["pflops"].append(float(totals.get("pflops_in_use", 0.0)))
+        self.history["mean"].append(float(totals.get("latency_mean_ms", 0.0) or 0.0))
+        self.history["p95"].append(float(totals.get("latency_p95_ms", 0.0) or 0.0))
+
+    def series(self, name: str) -> np.ndarray:
+        return np.asarray(self.history[name], np.float64)
+
+    def served(self, index: int) -> int:
+        served = getattr(getattr(self.world, "round_trips", None), "served", None)
+        return int(served[index]) if served is not None and 0 <= index < len(served) else 0
+
+    def station_names(self) -> tuple[str, ...]:
+        return tuple(self.snapshot.station_names)

@@ -1,0 +1,326 @@
+"""The desktop window: pyglet for the window and input, moderngl for the scene, Dear ImGui for
+the panel. One loop: input -> fixed sim steps -> scene -> panel -> flip.
+
+The frame never waits for the model: inference runs on the World's worker thread and
+arrives through the sim's queue at the next step.
+"""
+from __future__ import annotations
+
+import copy
+import time
+
+import numpy as np
+
+from viz.ui import clock as clock_mod
+from viz.ui.imgui_gl import ImguiInput, ImguiRenderer
+from viz.ui.probe import FrameStats, StateWriter
+
+FONT = "assets/fonts/DejaVuSans.ttf"
+CLICK_SLOP_PX = 4  #: a press and release closer than this is a click, not a drag
+
+
+class AppWindow:
+    def __init__(self, session, size=(1600, 900), fullscreen=False, quality="high",
+                 vsync=True, state_path=None, shots_dir="screenshots"):
+        import moderngl
+        import pyglet
+        from imgui_bundle import imgui, implot
+
+        from viz.camera import OrbitCamera
+        from viz.renderer import Renderer
+        from viz.ui.panel import Panel
+
+        self.session = session
+        self.pyglet = pyglet
+        config = pyglet.gl.Config(major_version=3, minor_version=3, forward_compatible=True,
+                                  double_buffer=True, depth_size=24)
+        self.window = pyglet.window.Window(
+            width=size[0], height=size[1], caption="Orbital AI computing", resizable=True,
+            fullscreen=fullscreen, vsync=vsync, config=config)
+        self.vsync = vsync
+        self.ctx = moderngl.create_context(require=330)
+        self.renderer = Renderer(self.ctx, self.fb_size(), quality=quality)
+        self.camera = OrbitCamera(self.fb_size())
+        self.imgui_ctx = imgui.create_context()
+        implot.create_context()
+        io = imgui.get_io()
+        io.set_ini_filename("")  # nothing written next to the user's files
+        self.ui_scale = max(float(getattr(self.window, "scale", 1.0) or 1.0), 1.0)
+        io.fonts.add_font_from_file_ttf(FONT, 17.0 * self.ui_scale)
+        self._style(imgui)
+        self.gui = ImguiRenderer(self.ctx, self.renderer.shaders)
+        self.input = ImguiInput(self.window)
+        self.input.resize()
+        self.panel = Panel(self)
+        self.stats = FrameStats()
+        self.state = StateWriter(state_path) if state_path else None
+        self.shots_dir = shots_dir
+        self.recorder = None
+        self.show_panel = True
+        self.hovered = -1
+        self._press = None  #: (x, y, captured by imgui) of the current left press
+        self._last_frame = time.perf_counter()
+        self._last_hover = 0.0
+        self.window.push_handlers(self)  # our on_* methods; returning True stops pyglet's
+
+    # --- setup ------------------------------------------------------------------------------
+    @staticmethod
+    def _style(imgui) -> None:
+        imgui.style_colors_dark()
+        style = imgui.get_style()
+        style.window_rounding = 6.0
+        style.frame_rounding = 4.0
+        style.window_padding = (12, 10)
+        style.item_spacing = (8, 6)
+        bg = style.color_(imgui.Col_.window_bg)
+        style.set_color_(imgui.Col_.window_bg, imgui.ImVec4(0.03, 0.05, 0.09, 0.82))
+        del bg
+
+    def fb_size(self) -> tuple[int, int]:
+        w, h = self.window.get_framebuffer_size()
+        return max(int(w), 1), max(int(h), 1)
+
+    def to_pixels(self, x: float, y: float) -> tuple[float, float]:
+        """pyglet window point (y up) -> framebuffer pixel (y down), what the camera uses."""
+        w, h = self.window.get_size()
+        fw, fh = self.fb_size()
+        return x * fw / max(w, 1), (h - y) * fh / max(h, 1)
+
+    # --- pyglet events ----------------------------------------------------------------------
+    def on_resize(self, width, height):
+        size = self.fb_size()
+        self.camera.resize(size)
+        self.renderer.resize(size)
+        self.input.resize()
+        return True  # pyglet's default would set a legacy projection
+
+    def on_close(self):
+        self.window.has_exit = True
+        return True
+
+    def on_mouse_motion(self, x, y, dx, dy):
+        self.input.mouse_move(x, y)
+        self._mouse = (x, y)
+
+    def on_mouse_press(self, x, y, button, modifiers):
+        from imgui_bundle import imgui
+
+        self.input.mouse_button(x, y, button, True)
+        captured = imgui.get_io().want_capture_mouse
+        if button == self.pyglet.window.mouse.LEFT:
+            self._press = (x, y, captured)
+
+    def on_mouse_release(self, x, y, button, modifiers):
+        self.input.mouse_button(x, y, button, False)
+        press, self._press = self._press, None
+        if button != self.pyglet.window.mouse.LEFT or press is None or press[2]:
+            return
+        if abs(x - press[0]) <= CLICK_SLOP_PX and abs(y - press[1]) <= CLICK_SLOP_PX:
+            self.click(*self.to_pixels(x, y))
+
+    def on_mouse_drag(self, x, y, dx, dy, buttons, modifiers):
+        self.input.mouse_move(x, y)
+        if self._press is not None and not self._press[2]:
+            fw = self.fb_size()[0] / max(self.window.get_size()[0], 1)
+            self.camera.drag(dx * fw, -dy * fw)
+
+    def on_mouse_scroll(self, x, y, scroll_x, scroll_y):
+        from imgui_bundle import imgui
+
+        self.input.scroll(scroll_x, scroll_y)
+        if not imgui.get_io().want_capture_mouse:
+            self.camera.zoom(0.88 ** scroll_y)
+
+    def on_text(self, text):
+        self.input.text(text)
+
+    def on_key_release(self, symbol, modifiers):
+        self.input.key(symbol, False)
+        return True
+
+    def on_key_press(self, symbol, modifiers):
+        from imgui_bundle import imgui
+
+        key = self.pyglet.window.key
+        self.input.key(symbol, True)
+        if symbol == key.F11:
+            self.window.set_fullscreen(not self.window.fullscreen)
+        elif symbol == key.F12:
+            self.screenshot()
+        elif not imgui.get_io().want_capture_keyboard:
+            self.hotkey(symbol, key)
+        return True  # never let pyglet's default close the window on Escape
+
+    def hotkey(self, symbol, key) -> None:
+        """Keys for the scene, only when no text field has the keyboard."""
+        s = self.session
+        if symbol == key.SPACE:
+            s.set_paused(not s.paused)
+        elif symbol in (key.PLUS, key.EQUAL, key.NUM_ADD):
+            s.set_warp(clock_mod.warp_up(s.warp))
+        elif symbol in (key.MINUS, key.NUM_SUBTRACT, key.UNDERSCORE):
+            s.set_warp(clock_mod.warp_down(s.warp))
+        elif symbol == key.F:
+            self.toggle_follow()
+        elif symbol == key.ESCAPE:
+            s.select(-1)
+            if self.camera.follow_index >= 0:
+                self.camera.follow(-1)
+        elif symbol == key.TAB:
+            self.show_panel = not self.show_panel
+        elif symbol == key.R:
+            self.toggle_record()
+        elif symbol == key.H:
+            self.panel.show_help = not self.panel.show_help
+        elif symbol in (key.RETURN, key.ENTER, key.NUM_ENTER):
+            self.panel.ask.send_or_focus()
+
+    # --- actions ----------------------------------------------------------------------------
+    def click(self, px: float, py: float) -> None:
+        """Select the satellite under the pixel (empty space keeps the selection)."""
+        index = self.renderer.pick(self.session.snapshot, self.camera, px, py, radius_px=10.0)
+        if index is not None:
+            self.session.select(index)
+            self.session.prepare_model()
+            self.panel.offer_follow(index)
+
+    def toggle_follow(self) -> None:
+        snap = self.session.snapshot
+        if self.camera.follow_index >= 0:
+            self.camera.follow(-1)
+        elif 0 <= snap.selected < snap.n_sats:
+            self.camera.follow(int(snap.selected), snap.positions_km[snap.selected])
+
+    def screenshot(self) -> str | None:
+        """F12: the scene (no panel) offscreen at the window's full resolution, 4x MSAA."""
+        import pathlib
+
+        from viz.offscreen import OffscreenTarget, save_png
+
+        size = self.fb_size()
+        camera = copy.deepcopy(self.camera)
+        camera.resize(size)
+        target = OffscreenTarget(self.ctx, size, samples=4)
+        try:
+            self.renderer.draw(self.session.snapshot, camera, target.fbo)
+            image = target.read()
+        finally:
+            target.release()
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        path = pathlib.Path(self.shots_dir) / f"orbitviz-{stamp}.png"
+        try:
+            save_png(image, path)
+        except OSError as error:
+            self.session.message(f"Screenshot not saved: {error}", "error")
+            return None
+        self.session.message(f"Screenshot saved: {path}", "info")
+        return str(path)
+
+    def toggle_record(self) -> None:
+        from viz.ui.recording import LiveRecorder
+
+        if self.recorder is not None:
+            path = self.recorder.stop()
+            self.recorder = None
+            self.session.message(f"Recording saved: {path}", "info")
+            return
+        try:
+            self.recorder = LiveRecorder(self.ctx, self.fb_size(), self.shots_dir)
+        except Exception as error:  # no ffmpeg, unwritable folder: say so, keep running
+            self.session.message(f"Recording not started: {error}", "error")
+            return
+        self.session.message(f"Recording to {self.recorder.path} (R stops)", "info")
+
+    # --- the loop ---------------------------------------------------------------------------
+    def run(self) -> None:
+        while not self.window.has_exit:
+            self.pyglet.clock.tick()
+            self.window.dispatch_events()
+            if self.window.has_exit:
+                break
+            self.frame()
+            self.window.flip()
+            if not self.vsync:  # no vsync to pace us: do not spin faster than ~60 Hz
+                left = 1 / 60 - (time.perf_counter() - self._last_frame)
+                if left > 0:
+                    time.sleep(left)
+
+    def frame(self) -> None:
+        from imgui_bundle import imgui
+
+        now = time.perf_counter()
+        dt = min(now - self._last_frame, 0.25)
+        self._last_frame = now
+        busy = self.session.model_busy()
+        self.stats.add(now, busy)
+        self.session.tick(dt)
+        self.camera.advance(dt)
+        snap = self.session.snapshot
+        self._update_hover(snap, now)
+        self.renderer.hovered = self.hovered
+        self.renderer.caption = self.panel.caption_lines(snap)
+        target = self.recorder.target if self.recorder is not None else self.ctx.screen
+        self.renderer.draw(snap, self.camera, target)
+        io = imgui.get_io()
+        io.delta_time = max(dt, 1e-4)
+        imgui.new_frame()
+        self.panel.draw(snap)
+        imgui.render()
+        self.gui.render(imgui.get_draw_data())
+        if self.recorder is not None:
+            self.recorder.capture()
+        if self.state is not None:
+            self.state.maybe_write(self, now)
+
+    def _update_hover(self, snap, now: float) -> None:
+        """The satellite under the mouse (for its name label), a few times a second."""
+        from imgui_bundle import imgui
+
+        mouse = getattr(self, "_mouse", None)
+        if mouse is None or now - self._last_hover < 0.1:
+            return
+        self._last_hover = now
+        if imgui.get_io().want_capture_mouse:
+            self.hovered = -1
+            return
+        found = self.renderer.pick(snap, self.camera, *self.to_pixels(*mouse), radius_px=10.0)
+        self.hovered = -1 if found is None else found
+
+    def close(self) -> None:
+        from imgui_bundle import imgui, implot
+
+        if self.recorder is not None:
+            self.recorder.stop()
+        self.gui.release()
+        implot.destroy_context()
+        imgui.destroy_context(self.imgui_ctx)
+        self.renderer.release()
+        self.window.close()
+
+
+def project_candidates(camera, snap, exclude_rects=(), limit: int = 12) -> list[dict]:
+    """Satellites a test can click: on screen, not behind the Earth, not under a panel,
+    with no other satellite within 14 px. Pixels in framebuffer pixels, y down."""
+    from viz.picking import occluded_by_earth
+
+    pos = np.asarray(snap.positions_km, float)
+    if not len(pos):
+        return []
+    px, _, front = camera.project(pos)
+    w, h = camera.size
+    ok = front & (px[:, 0] > 20) & (px[:, 0] < w - 20) & (px[:, 1] > 20) & (px[:, 1] < h - 20)
+    for x0, y0, x1, y1 in exclude_rects:
+        ok &= ~((px[:, 0] >= x0 - 16) & (px[:, 0] <= x1 + 16) & (px[:, 1] >= y0 - 16)
+                & (px[:, 1] <= y1 + 16))
+    idx = np.nonzero(ok)[0]
+    idx = idx[~occluded_by_earth(camera.eye(), pos[idx])]
+    out = []
+    for i in idx:
+        d = np.hypot(px[:, 0] - px[i, 0], px[:, 1] - px[i, 1])
+        d[i] = np.inf
+        if d[front].min(initial=np.inf) > 14:
+            out.append({"index": int(i), "name": snap.sat_names[i],
+                        "px": [float(px[i, 0]), float(px[i, 1])]})
+        if len(out) >= limit:
+            break
+    return out

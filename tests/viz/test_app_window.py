@@ -93,7 +93,7 @@ def screenshot(display: str, out: pathlib.Path, size) -> pathlib.Path:
     xwd = out.with_suffix(".xwd")
     xwd.write_bytes(raw)
     subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-y", "-i", str(xwd),
-                    "-vf", f"crop={size[0]}:{size[1]}:0:0", str(out)], check=True)
+                    "-vf", f"crop={size[0]}:{size[1]}:0:0", "-pix_fmt", "rgb24", str(out)], check=True)
     xwd.unlink()
     return out
 

@@ -97,14 +97,16 @@ class Session:
         World still owns the worker: this only calls its loader early."""
         import threading
 
-        service = getattr(self.world, "round_trips", None)
-        if self._loader is not None or service is None or not hasattr(service, "worker") \
+        world = self.world
+        service = getattr(world, "round_trips", None)
+        loader = getattr(world, "load_model", None) or getattr(service, "worker", None)
+        if self._loader is not None or loader is None \
                 or getattr(service, "_worker", None) is not None:
             return
 
         def load():
             try:
-                service.worker()
+                loader()
             except Exception as error:  # deque.append is thread-safe; sending retries
                 text = str(error) if isinstance(error, UserError) else \
                     f"{type(error).__name__}: {error}"

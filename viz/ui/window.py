@@ -33,7 +33,8 @@ class AppWindow:
         self.session = session
         self.pyglet = pyglet
         config = pyglet.gl.Config(major_version=3, minor_version=3, forward_compatible=True,
-                                  double_buffer=True, depth_size=24)
+                                  double_buffer=True, depth_size=24, alpha_size=0)
+        # The window needs no alpha channel: the scene and panel are opaque on screen.
         self.window = pyglet.window.Window(
             width=size[0], height=size[1], caption="Orbital AI computing", resizable=True,
             fullscreen=fullscreen, vsync=vsync, config=config)

@@ -19,7 +19,7 @@ from viz.ui.inspector import draw_inspector, draw_network
 
 HELP = (
     ("Left drag", "turn the view"), ("Wheel", "zoom"), ("Click a satellite", "select it"),
-    ("Double click", "follow it"), ("Enter", "send the prompt to the selection"),
+    ("Enter", "send the prompt to the selection"),
     ("Space", "pause / play"), ("+ / -", "warp faster / slower"), ("F", "follow the selection"),
     ("Esc", "deselect"), ("Tab", "hide / show the panels"), ("F11", "fullscreen"),
     ("F12", "screenshot (scene only, full resolution)"), ("R", "start / stop recording"),

@@ -13,6 +13,7 @@ This file is the one place that joins the two layers: it hands viz a factory tha
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from sim import cli as sim_cli
@@ -24,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="run.py",
         description="AI computing in orbit: a 3D visualizer driven by an embedded simulation.",
     )
+    add_app_options(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     sim_cli.add_commands(commands)
     try:
@@ -33,6 +35,25 @@ def build_parser() -> argparse.ArgumentParser:
     if viz_cli is not None:
         viz_cli.add_commands(commands, world_factory=sim_cli.world_from_args)
     return parser
+
+
+def add_app_options(parser: argparse.ArgumentParser) -> None:
+    """Options of the desktop app (plain `run.py` with no command); viz/app.py reads them."""
+    app = parser.add_argument_group("desktop app (no COMMAND)")
+    app.add_argument("--scenario", help="built-in name or scenario/TLE/OMM file "
+                                        "(default network-2035)")
+    app.add_argument("--at", metavar="ISO_UTC", help="start instant (default: scenario epoch)")
+    app.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
+    app.add_argument("--size", metavar="WxH", help="window size (default 1600x900)")
+    app.add_argument("--fullscreen", action="store_true", help="start fullscreen (F11 toggles)")
+    app.add_argument("--warp", type=float, help="starting time warp, 1..10000 (default 60)")
+    app.add_argument("--model-dir", dest="model_dir",
+                     help="a Qwen3 checkpoint folder for the onboard model "
+                          "(default: the shipped byte-level model)")
+    app.add_argument("--no-vsync", action="store_true", help="draw as fast as possible")
+    app.add_argument("--quality", choices=("high", "fast"), help="rendering quality (default high)")
+    app.add_argument("--shots-dir", dest="shots_dir",
+                     help="folder for F12 screenshots and recordings (default screenshots)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,6 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like: not an error
+        sys.stdout = open(os.devnull, "w")
+        return 0
 
 
 def run_bench(args: argparse.Namespace) -> int:

@@ -38,6 +38,23 @@ KEEP_FINISHED = 20
 _ids = itertools.count(1)
 
 
+@dataclasses.dataclass(frozen=True)
+class TripSchedule:
+    """What a live clock needs to know about the trips in flight (sim seconds, absolute):
+    the Snapshot shows only phases already begun, but a clock stepping at high warp must not
+    jump over a millisecond-long uplink or past what a path search has looked at."""
+
+    active: bool = False  #: some trip is not finished
+    light_phase_s: float | None = None  #: length of the shortest light-time phase under way
+    light_phase: str = ""  #: its name ...
+    light_detail: str = ""  #: ... and hops, e.g. "Kashi -> XS-03, 1,795 km"
+    next_boundary_s: float | None = None  #: earliest phase start or end after now
+    search_limit_s: float | None = None  #: how far pending path searches have looked
+    waiting_until_s: float | None = None  #: end of a known wait for a path under way
+    in_inference: bool = False  #: an inference phase is under way (or still generating)
+    model_busy: bool = False  #: the onboard model is generating for some trip
+
+
 @dataclasses.dataclass
 class Phase:
     name: str
@@ -320,6 +337,39 @@ class RoundTripService:
         if not trip.phases:
             trip.phases.append(Phase("waiting_up", trip.submitted_s, trip.submitted_s, message))
         return False
+
+    # --- the live clock's view ----------------------------------------------------------------
+
+    def schedule(self, now_s: float) -> TripSchedule:
+        """Scheduled phases, pending searches and waits of the trips in flight at `now_s`."""
+        boundaries, limits, waits = [], [], []
+        light: tuple[float, Phase] | None = None
+        active = in_inference = busy = False
+        for trip in self.trips:
+            if trip.stage == "done" and (not trip.phases or now_s >= trip.phases[-1].end_s):
+                continue
+            active = True
+            busy |= trip.handle is not None and trip.figures is None and not trip.error
+            for phase in trip.phases:
+                if phase.start_s <= now_s < phase.end_s:
+                    length = phase.end_s - phase.start_s
+                    if phase.name in LIGHT_PHASES and (light is None or length < light[0]):
+                        light = (length, phase)
+                    waits += [phase.end_s] if phase.name.startswith("waiting") else []
+                    in_inference |= phase.name == "inference"
+                boundaries += [edge for edge in (phase.start_s, phase.end_s) if edge > now_s]
+            start, end = trip.inference_start_s, trip.inference_end_s
+            in_inference |= trip.stage == "inference" and start is not None and now_s >= start
+            boundaries += [edge for edge in (start, end) if edge is not None and edge > now_s]
+            if trip.search is not None:
+                limits.append((trip.search.searched_until - self.epoch).total_seconds())
+            elif trip.stage == "search_up" or (trip.stage == "search_down" and now_s >= end):
+                limits.append(now_s)  # a search is due but has not started: hold until it has
+        return TripSchedule(
+            active=active, light_phase_s=light[0] if light else None,
+            light_phase=light[1].name if light else "", light_detail=light[1].detail if light else "",
+            next_boundary_s=min(boundaries, default=None), search_limit_s=min(limits, default=None),
+            waiting_until_s=min(waits, default=None), in_inference=in_inference, model_busy=busy)
 
     # --- views ------------------------------------------------------------------------------------
 

@@ -135,3 +135,23 @@ def test_ask_command_bad_input_exit_2(capsys, model_dir):
     code = run.main(["ask", "--scenario", "cluster-2025", "--sat", "XS-03", "--prompt", "",
                      "--model-dir", model_dir])
     assert code == 2 and "empty prompt" in capsys.readouterr().err
+
+
+def test_schedule_tells_the_clock_what_comes_next(model_dir):
+    world = World.from_scenario("cluster-2025", model_dir=model_dir)
+    try:
+        assert not world.round_trips.schedule(world.sim_time_s).active
+        world.apply(cmd.Ask("XS-03", "Hello", max_tokens=8))
+        plan = world.round_trips.schedule(world.sim_time_s)
+        assert plan.active and plan.search_limit_s is not None  # still looking for a pass
+        world.round_trips.resolve(world.round_trips.trips[0])
+        trip = world.round_trips.trips[0]
+        uplink = next(p for p in trip.phases if p.name == "uplink")
+        plan = world.round_trips.schedule(uplink.start_s + 1e-6)
+        assert plan.light_phase == "uplink" and plan.light_phase_s == pytest.approx(
+            uplink.end_s - uplink.start_s)
+        assert plan.next_boundary_s == pytest.approx(uplink.end_s)
+        wait = trip.phases[0]
+        assert world.round_trips.schedule(wait.start_s + 1).waiting_until_s == wait.end_s
+    finally:
+        world.close()

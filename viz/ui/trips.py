@@ -1,11 +1,9 @@
 """Round trips for the app: the clock's view of what is scheduled, and the conversation log's
 text (phases with their times).
 
-`trip_timing` is the one place that reads the sim's round-trip service beyond the Snapshot:
-the Snapshot shows only phases already begun, but the clock must know when the next one
-starts (so a step at high warp does not jump over a millisecond-long uplink) and how far the
-path search has looked ahead. Everything is read with getattr so an older or newer service
-degrades to "nothing scheduled" instead of breaking the frame.
+`trip_timing` reads the World's round-trip schedule beyond the Snapshot: the Snapshot shows
+only phases already begun, but the clock must know when the next one starts (so a step at high
+warp does not jump over a millisecond-long uplink) and how far the path search has looked.
 """
 from __future__ import annotations
 
@@ -21,55 +19,20 @@ PHASE_TITLES = {
 
 
 def trip_timing(world) -> TripTiming:
-    """Scheduled phases of the trips in flight, relative to the world's sim time."""
-    service = getattr(world, "round_trips", None)
-    trips = list(getattr(service, "trips", ()) or ())
-    now = float(getattr(world, "sim_time_s", 0.0))
-    epoch = getattr(service, "epoch", None)
-    timing = TripTiming()
-    boundaries, limits, waits = [], [], []
-    for trip in trips:
-        phases = list(getattr(trip, "phases", ()) or ())
-        stage = getattr(trip, "stage", "done")
-        if stage == "done" and (not phases or now >= phases[-1].end_s):
-            continue
-        timing.active = True
-        for phase in phases:
-            if phase.start_s <= now < phase.end_s:
-                if phase.name in LIGHT:
-                    duration = phase.end_s - phase.start_s
-                    if timing.light_phase_s is None or duration < timing.light_phase_s:
-                        timing.light_phase_s = duration
-                        timing.light_label = f"{PHASE_TITLES[phase.name]}: {phase.detail}"
-                elif phase.name in WAITS:
-                    waits.append(phase.end_s)
-                elif phase.name == "inference":
-                    timing.in_inference = True
-            for edge in (phase.start_s, phase.end_s):
-                if edge > now:
-                    boundaries.append(edge)
-        start, end = getattr(trip, "inference_start_s", None), getattr(trip, "inference_end_s", None)
-        if stage == "inference" and start is not None and now >= start:
-            timing.in_inference = True  # the model is still generating: run in real time
-        for edge in (start, end):
-            if edge is not None and edge > now:
-                boundaries.append(edge)  # the way down is routed exactly at inference end
-        search = getattr(trip, "search", None)
-        if search is not None and epoch is not None:
-            limits.append((search.searched_until - epoch).total_seconds())
-        elif stage == "search_up" or (stage == "search_down" and end is not None and now >= end):
-            limits.append(now)  # a search is due but not started: hold until it is
-    timing.next_boundary_s = min(boundaries) if boundaries else None
-    timing.search_limit_s = min(limits) if limits else None
-    timing.waiting_until_s = min(waits) if waits else None
-    return timing
+    """What the clock needs about the trips in flight (the sim's own schedule, see
+    sim/roundtrip.py RoundTripService.schedule), with the light phase titled for the screen."""
+    plan = world.round_trips.schedule(world.sim_time_s)
+    label = (f"{PHASE_TITLES.get(plan.light_phase, plan.light_phase)}: {plan.light_detail}"
+             if plan.light_phase else "")
+    return TripTiming(light_phase_s=plan.light_phase_s, light_label=label,
+                      next_boundary_s=plan.next_boundary_s, search_limit_s=plan.search_limit_s,
+                      waiting_until_s=plan.waiting_until_s, in_inference=plan.in_inference,
+                      active=plan.active)
 
 
 def model_busy(world) -> bool:
     """True while the onboard model is generating for some trip (for the frame-gap figures)."""
-    service = getattr(world, "round_trips", None)
-    return any(getattr(t, "handle", None) is not None and getattr(t, "figures", 1) is None
-               and not getattr(t, "error", "") for t in getattr(service, "trips", ()) or ())
+    return world.round_trips.schedule(world.sim_time_s).model_busy
 
 
 def format_duration(seconds: float) -> str:

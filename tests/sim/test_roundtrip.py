@@ -155,3 +155,15 @@ def test_schedule_tells_the_clock_what_comes_next(model_dir):
         assert world.round_trips.schedule(wait.start_s + 1).waiting_until_s == wait.end_s
     finally:
         world.close()
+
+
+def test_view_counts_tokens_not_text_pieces(model_dir):
+    world = World.from_scenario("network-2035", model_dir=model_dir, blocking_inference=True)
+    try:
+        trip = resolved(world, sat="INF-SSO-P03-S05", prompt="Count for me")
+        view = world.round_trips.view(trip, trip.phases[-1].end_s, world.snapshot().positions_km,
+                                      world.snapshot().station_positions_km)
+        assert view.done and view.tokens == trip.figures.generated_tokens
+        assert view.reply == "".join(t for _, t in trip.pieces)
+    finally:
+        world.close()

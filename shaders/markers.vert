@@ -6,6 +6,7 @@
 #include "satdata.glsl"
 uniform float u_base_px;       // marker diameter at the reference distance, pixels
 uniform float u_ref_dist_km;   // distance at which the marker is u_base_px wide
+uniform float u_halo_gain;     // halo strength: high for a dozen satellites, 1 for thousands
 out vec3 v_colour;
 out float v_halo;
 void main() {
@@ -21,5 +22,5 @@ void main() {
     // Eclipse: much dimmer and a little bluer; busy: brighter with a bigger halo.
     float light = st.y > 0.5 ? 1.0 : 0.42;
     v_colour = role_colour(st.x) * light * (1.0 + 0.8 * util) * min(size / 1.5, 1.0);
-    v_halo = 0.25 + 0.55 * util;
+    v_halo = (0.25 + 0.55 * util) * u_halo_gain;
 }

@@ -3,7 +3,9 @@
 They depend on the snapshot (sun direction, Earth rotation, the selected satellite), so each
 preset places the camera relative to what it should show at that instant, in the scene frame
 (GCRS, km):
-  default  the whole Earth, day and night sides with the terminator and city lights in view
+  default  the whole Earth, day and night sides with the terminator and city lights in view;
+           for a few satellites in one plane (a first cluster) it looks across that plane
+           from 14 deg above it, so their ring arches over the globe
   asia     the whole Earth centred over China (30 N, 108 E) at this instant
   polar    high above the north pole
   close    chasing the selected satellite (or satellite 0), Earth's limb below it
@@ -20,6 +22,7 @@ from viz.camera import OrbitCamera, direction_to_azel, local_frame
 from viz.synthetic import latlon_to_unit
 
 PRESETS = ("default", "asia", "polar", "close", "trip")
+FEW_SATS = 64  #: up to this many satellites the default view faces their mean orbit plane
 
 
 def _rotate_z(v: np.ndarray, deg: float) -> np.ndarray:
@@ -38,7 +41,9 @@ def apply_preset(camera: OrbitCamera, name: str, snapshot) -> OrbitCamera:
     camera.min_distance_km = 6371.0 + 800.0
     camera.target = np.zeros(3)
     camera._flight = None
-    if name == "default":
+    if name == "default" and _one_plane(snapshot) is not None:
+        _few_view(camera, snapshot, sun, _one_plane(snapshot))
+    elif name == "default":
         # Sun from the upper left-behind: a lit limb plus a broad night side with cities.
         view = _rotate_z(sun, 98.0)
         view[2] = 0.0
@@ -48,7 +53,7 @@ def apply_preset(camera: OrbitCamera, name: str, snapshot) -> OrbitCamera:
     elif name == "asia":
         view = np.asarray(snapshot.itrs_to_gcrs, float) @ latlon_to_unit(30.0, 108.0)
         camera.azimuth_deg, camera.elevation_deg = direction_to_azel(view)
-        camera.distance_km = 19000.0
+        camera.distance_km = 22000.0
     elif name == "polar":
         az, _ = direction_to_azel(_rotate_z(sun, 100.0))
         camera.azimuth_deg, camera.elevation_deg = az, 78.0
@@ -112,3 +117,33 @@ def _trip_view(camera: OrbitCamera, snapshot) -> OrbitCamera:
     camera.distance_km = 1.5 * extent + 2500.0
     camera._clamp()
     return camera
+
+
+def _one_plane(snapshot):
+    """Unit normal of the orbit plane when the snapshot holds a few satellites (up to
+    FEW_SATS) that all share one plane (their unit r x v agree), else None."""
+    n = snapshot.n_sats
+    if not 0 < n <= FEW_SATS:
+        return None
+    h = np.cross(np.asarray(snapshot.positions_km, float),
+                 np.asarray(snapshot.velocities_km_s, float))
+    h = (h / np.maximum(np.linalg.norm(h, axis=1, keepdims=True), 1e-9)).mean(axis=0)
+    norm = float(np.linalg.norm(h))
+    return h / norm if norm > 0.95 else None
+
+
+def _few_view(camera: OrbitCamera, snapshot, sun: np.ndarray, h: np.ndarray) -> None:
+    """A view of a few satellites' ring (one plane, normal h): 14 deg above the plane,
+    looking across it with the Sun to the side, so the near half of the ring arches across
+    the globe over the terminator. (Face-on, a 500 km ring hugs the limb and reads as
+    nothing.)"""
+    across = np.cross(h, sun)
+    if np.linalg.norm(across) < 0.2:  # plane faces the Sun: any direction in it will do
+        across = np.cross(h, [0.0, 0.0, 1.0]) if abs(h[2]) < 0.9 else np.cross(h, [1.0, 0.0, 0.0])
+    across /= np.linalg.norm(across)
+    # Of the four such views, the one farthest north: most land and city lights, no ice cap.
+    views = [a * across * np.cos(np.radians(14.0)) + b * h * np.sin(np.radians(14.0))
+             for a in (1, -1) for b in (1, -1)]
+    view = max(views, key=lambda v: v[2])
+    camera.azimuth_deg, camera.elevation_deg = direction_to_azel(view)
+    camera.distance_km = 22000.0

@@ -98,7 +98,8 @@ def make_snapshot(planes: int = 12, per_plane: int = 20, alt_km: float = 550.0,
     pairs = grid_links(planes, per_plane)
     length = np.linalg.norm(pos[pairs[:, 0]] - pos[pairs[:, 1]], axis=1)
     capacity = np.full(len(pairs), 100.0)
-    load = capacity * np.clip(rng.beta(1.2, 2.5, len(pairs)) - 0.1, 0, 1)
+    # A few percent of capacity, as the sim's traffic puts on 100 Gbps links (many idle).
+    load = capacity * 0.06 * np.clip(rng.beta(1.2, 2.5, len(pairs)) - 0.1, 0, 1)
 
     names = tuple(s[0] for s in STATIONS)
     latlon = np.array([[s[1], s[2]] for s in STATIONS])

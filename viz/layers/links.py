@@ -2,7 +2,8 @@
 the vertex buffers change only with the topology (`links` version) or the load (`load`).
 
 Per vertex: the link's satellite indices (this end first), the end flag, load / capacity and
-the net flow direction (`isl_flow_sign`). The shader colours by load and moves comet pulses
+the net flow direction (`isl_flow_sign`). Small constellations (up to WIDE_MAX_LINKS links)
+get wide glowing ribbons through a geometry shader; large ones one-pixel GL lines. The shader colours by load and moves comet pulses
 along loaded links in the direction of flow from `u_time`: no per-frame CPU work.
 """
 from __future__ import annotations
@@ -13,9 +14,18 @@ from viz.glutil import Versions, set_uniforms
 from viz.layers import Layer, additive, depth_write
 
 
+WIDE_MAX_LINKS = 400  #: up to this many links they are drawn as wide glowing ribbons
+
+
+def link_width_px(n_links: int, height_px: int) -> float:
+    """Ribbon width of small constellations' links: 12 links get 5 px at 1080p, 400 get 2."""
+    return float(np.clip(9.0 * max(n_links, 1) ** -0.24, 2.0, 5.0)) * max(height_px / 1080.0, 0.6)
+
+
 def link_alpha(n_links: int) -> float:
-    """Overall line strength: thousands of crossing lines must not wash the Earth out."""
-    return float(np.clip(3.0 * max(n_links, 1) ** -0.17, 0.3, 1.0))
+    """Overall line strength: thousands of crossing lines must not wash the Earth out, and
+    the dozen links of a first cluster must glow (up to 2x)."""
+    return float(np.clip(3.0 * max(n_links, 1) ** -0.17, 0.3, 2.0))
 
 
 class LinkLayer(Layer):
@@ -23,25 +33,27 @@ class LinkLayer(Layer):
         super().__init__(ctx, shaders)
         self.satdata = satdata
         self.prog = shaders.program("links")
+        self.wide_prog = shaders.program("links_wide")
         self.n_links = 0
         self._cap = 0
-        self._pair_buf = self._load_buf = self.vao = None
+        self._pair_buf = self._load_buf = self.vao = self.wide_vao = None
         self._versions = Versions()
         self.pulse_spacing_km = 700.0
-        self.strength = 1.0
+        self.strength = 1.0   #: overall brightness, for the app or a test to set
+        self.dim = 1.0        #: set by the renderer per frame (lower while a round trip runs)
 
     def _ensure(self, m: int) -> None:
         if m <= self._cap:
             return
-        for obj in (self.vao, self._pair_buf, self._load_buf):
+        for obj in (self.vao, self.wide_vao, self._pair_buf, self._load_buf):
             if obj is not None:
                 obj.release()
         self._cap = max(m, 2 * self._cap, 1024)
         self._pair_buf = self.ctx.buffer(reserve=self._cap * 2 * 12)  # 2 vertices: 2i + 1f
         self._load_buf = self.ctx.buffer(reserve=self._cap * 2 * 8)  # 2 vertices: load, sign
-        self.vao = self.ctx.vertex_array(self.prog, [
+        self.vao, self.wide_vao = (self.ctx.vertex_array(prog, [
             (self._pair_buf, "2i 1f", "in_pair", "in_end"),
-            (self._load_buf, "1f 1f", "in_load", "in_sign")])
+            (self._load_buf, "1f 1f", "in_load", "in_sign")]) for prog in (self.prog, self.wide_prog))
 
     def update(self, snapshot) -> None:
         m = snapshot.n_links
@@ -75,15 +87,18 @@ class LinkLayer(Layer):
         ctx.enable(ctx.BLEND | ctx.DEPTH_TEST)
         depth_write(ctx, False)
         additive(ctx)
-        set_uniforms(self.prog, **self.frame, **self.satdata.uniforms(),
-                     u_alpha=link_alpha(self.n_links) * self.strength,
-                     u_pulse_spacing_km=self.pulse_spacing_km)
-        self.vao.render(ctx.LINES, vertices=2 * self.n_links)
+        wide = self.n_links <= WIDE_MAX_LINKS
+        prog = self.wide_prog if wide else self.prog
+        set_uniforms(prog, **self.frame, **self.satdata.uniforms(),
+                     u_alpha=link_alpha(self.n_links) * self.strength * self.dim,
+                     u_pulse_spacing_km=self.pulse_spacing_km,
+                     u_width_px=link_width_px(self.n_links, camera.size[1]))
+        (self.wide_vao if wide else self.vao).render(ctx.LINES, vertices=2 * self.n_links)
 
     def release(self) -> None:
-        for obj in (self.vao, self._pair_buf, self._load_buf):
+        for obj in (self.vao, self.wide_vao, self._pair_buf, self._load_buf):
             if obj is not None:
                 obj.release()
-        self.vao = self._pair_buf = self._load_buf = None
+        self.vao = self.wide_vao = self._pair_buf = self._load_buf = None
         self._cap = 0
         super().release()

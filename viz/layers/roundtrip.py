@@ -234,6 +234,7 @@ class RoundTripLayer(Layer):
             self.ribbons.render(ctx.LINES)
         if len(spr):
             set_uniforms(self.sprite_prog, **self.frame)
+            ctx.disable(ctx.DEPTH_TEST)   # sprites.vert hides what the Earth covers
             self.sprites.render(ctx.POINTS)
 
     def release(self) -> None:

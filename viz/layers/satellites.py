@@ -7,6 +7,8 @@ closer. Colour: role; eclipse dimmer; utilisation brighter.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from viz.glutil import set_uniforms
 from viz.layers import Layer, additive, depth_write
 
@@ -16,7 +18,14 @@ REF_DISTANCE_KM = 22000.0  #: camera distance at which markers are base_marker_p
 def base_marker_px(n_sats: int, height_px: int = 1080) -> float:
     """Marker diameter (px) at the reference distance for a constellation of n_sats."""
     size = 30.0 * max(n_sats, 1) ** -0.2
-    return min(max(size, 1.6), 14.0) * max(height_px / 1080.0, 0.5)
+    few = float(np.clip(1.0 - np.log10(max(n_sats, 1)) / 2.0, 0.0, 1.0))  # 1 for one, 0 from 100
+    return min(max(size, 1.6), 20.0) * (1.0 + 1.0 * few) * max(height_px / 1080.0, 0.5)
+
+
+def halo_gain(n_sats: int) -> float:
+    """Halo strength: a dozen satellites get a big glow each (they are the whole picture),
+    thousands a faint one (their halos would merge into fog)."""
+    return 1.0 + 2.5 * float(np.clip(1.0 - np.log10(max(n_sats, 1)) / 3.0, 0.0, 1.0))
 
 
 class SatelliteLayer(Layer):
@@ -45,7 +54,7 @@ class SatelliteLayer(Layer):
         additive(ctx)
         set_uniforms(self.prog, **self.frame, **self.satdata.uniforms(),
                      u_base_px=base_marker_px(n, camera.size[1]) * self.size_scale,
-                     u_ref_dist_km=REF_DISTANCE_KM)
+                     u_ref_dist_km=REF_DISTANCE_KM, u_halo_gain=halo_gain(n))
         self.vao.render(ctx.POINTS, vertices=n)
 
     def draw_rings(self, camera) -> None:

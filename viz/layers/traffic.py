@@ -169,10 +169,14 @@ class TrafficLayer(Layer):
         if self.show_stations:
             set_uniforms(self.line_prog, **self.frame, u_model=np.eye(3), u_pulse_rate=0.8)
             self.beams.render(ctx.LINES)
-            self.station_sprites.render(ctx.POINTS)
         if self.show_flows:
             set_uniforms(self.flow_prog, **self.frame, u_trail=0.12)
             self.routes.render(ctx.LINES)
+        # Sprites without the depth test: sprites.vert hides the ones the Earth covers.
+        ctx.disable(ctx.DEPTH_TEST)
+        if self.show_stations:
+            self.station_sprites.render(ctx.POINTS)
+        if self.show_flows:
             self.sprites.render(ctx.POINTS)
 
     def release(self) -> None:

@@ -11,6 +11,7 @@ from sim import commands as cmd
 from sim.ephemeris import SPEED_OF_LIGHT_KM_S
 from sim.errors import UserError
 from sim.pathfinder import ground_to_sat_best, next_route
+from sim.roundtrip_view import trip_view
 from sim.snapshot import ROUND_TRIP_PHASES
 from sim.world import World
 
@@ -161,8 +162,9 @@ def test_view_counts_tokens_not_text_pieces(model_dir):
     world = World.from_scenario("network-2035", model_dir=model_dir, blocking_inference=True)
     try:
         trip = resolved(world, sat="INF-SSO-P03-S05", prompt="Count for me")
-        view = world.round_trips.view(trip, trip.phases[-1].end_s, world.snapshot().positions_km,
-                                      world.snapshot().station_positions_km)
+        snap = world.snapshot()
+        view = trip_view(trip, trip.phases[-1].end_s, snap.n_sats, world.scenario.epoch,
+                         snap.positions_km, snap.station_positions_km)
         assert view.done and view.tokens == trip.figures.generated_tokens
         assert view.reply == "".join(t for _, t in trip.pieces)
     finally:

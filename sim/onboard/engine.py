@@ -3,6 +3,7 @@ satellite's reply, streaming text pieces and measuring the run (wall-clock, this
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -13,7 +14,9 @@ from sim.onboard.qwen3 import Qwen3ForCausalLM
 from sim.onboard.sampling import SamplingParams, generate_ids
 from sim.onboard.tokenizer import StreamDecoder, Tokenizer
 
-MAX_PROMPT_CHARS = 20_000  # longer input is refused outright, before tokenising it
+MAX_PROMPT_CHARS = 20_000
+# A line naming the next speaker ("DUKE.", "FIRST LORD.") or a stage direction ("[Exit]").
+HEADING = re.compile(r"^\s*(?:[A-Z][A-Z' -]{1,30}\.|\[.*\])\s*$")  # longer input is refused outright, before tokenising it
 
 
 @dataclass(frozen=True)
@@ -104,7 +107,10 @@ class OnboardModel:
         text, sent, n, reason = "", 0, 0, "max_tokens"
         t0 = time.perf_counter()
         t_first = t_last = t0
-        for token in generate_ids(self.model, prep.ids, params, self.tokenizer.end_ids, use_cache):
+        play = self.tokenizer.play
+        heading = play  # the first line is not yet judged
+        for token in generate_ids(self.model, prep.ids, params, self.tokenizer.end_ids, use_cache,
+                                  self.tokenizer.banned_first):
             t_last = time.perf_counter()
             if n == 0:
                 t_first = t_last
@@ -113,6 +119,13 @@ class OnboardModel:
                 reason = "end_token"
                 break
             text += decoder.push(token)
+            if heading:  # hold the first line back until it is complete, then judge it
+                if "\n" not in text:
+                    continue
+                heading = False
+                first, rest = text.split("\n", 1)
+                if HEADING.match(first):
+                    text = rest.lstrip("\n")
             hit = min((i for i in (text.find(s) for s in stops) if i >= 0), default=-1)
             if hit >= 0:
                 text, reason = text[:hit], "end_of_speech"
@@ -121,12 +134,19 @@ class OnboardModel:
             safe = len(text) - _stop_prefix_len(text, stops, hold)
             # Trailing spaces wait for what follows, so the pieces add up to the final text.
             safe = min(safe, len(text.rstrip()))
+            if play:  # whole words only: hold back the word being written
+                safe = min(safe, max(text.rfind(" "), text.rfind("\n")))
             if on_text and safe > sent:
                 on_text(text[sent:safe])
                 sent = safe
             if cancelled is not None and cancelled():
                 reason = "cancelled"
                 break
+        if heading and HEADING.match(text):  # the reply was nothing but a heading
+            text = ""
+        if play and reason in ("max_tokens", "cancelled") and text[-1:].strip():
+            cut = max(text.rfind(" "), text.rfind("\n"))  # drop the unfinished last word
+            text = text[:cut] if cut > 0 else text
         text = text.rstrip()
         if on_text and len(text) > sent:
             on_text(text[sent:])

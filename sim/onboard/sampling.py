@@ -52,11 +52,13 @@ def pick_token(logits: torch.Tensor, params: SamplingParams,
 
 
 def generate_ids(model: Qwen3ForCausalLM, prompt_ids: list[int], params: SamplingParams,
-                 end_ids: Iterable[int] = (), use_cache: bool = True) -> Iterator[int]:
+                 end_ids: Iterable[int] = (), use_cache: bool = True,
+                 banned_first: Iterable[int] = ()) -> Iterator[int]:
     """Yield generated ids one at a time (the first right after the prompt's prefill, so the
     caller can time the first token). Stops after ``max_new_tokens`` or after yielding an end id.
 
-    Without the cache every step recomputes the whole sequence: the cost the cache saves."""
+    ``banned_first``: ids the first token may not be. Without the cache every step recomputes the
+    whole sequence: the cost the cache saves."""
     if not prompt_ids:
         raise ValueError("empty prompt")
     end_ids = set(end_ids)
@@ -69,7 +71,11 @@ def generate_ids(model: Qwen3ForCausalLM, prompt_ids: list[int], params: Samplin
     with torch.inference_mode():
         cache = model.new_cache(len(prompt_ids) + params.max_new_tokens) if use_cache else None
         logits = model(ids, cache, last_only=True)
+    banned = torch.tensor(sorted(set(banned_first)), dtype=torch.long, device=device)
     for i in range(params.max_new_tokens):
+        if i == 0 and len(banned):
+            logits = logits.clone()
+            logits[0, -1, banned] = float("-inf")
         token = pick_token(logits[0, -1], params, generator)
         yield token
         if token in end_ids or i == params.max_new_tokens - 1:

@@ -76,6 +76,12 @@ class Tokenizer:
         self.end_ids = {i for i in (self._tok.token_to_id(t) for t in ends) if i is not None}
         # The byte model's reply is one speech: it ends where the play's next speaker would begin.
         self.stop_strings: tuple[str, ...] = () if self.chat else ("\n\n",)
+        # The byte model may take an unfamiliar speaker name for a stage heading and open with
+        # a blank line (which would end the speech at once) or another speaker's name: the
+        # engine bans a newline as first token and drops a speaker or stage line it opens with,
+        # and streams whole words (a reply cut at max tokens then ends on a whole word).
+        self.play = not self.chat
+        self.banned_first: set[int] = set(self.encode("\n")) if self.play else set()
 
     def encode(self, text: str) -> list[int]:
         """Text -> ids; special-token strings inside the text are tokens (the chat template

@@ -13,8 +13,9 @@ from sim.onboard.worker import (DoneEvent, ErrorEvent, InferenceRequest, Onboard
 
 @pytest.fixture
 def worker(make_model_dir):
-    # no stop strings matter here: sampling a random model rarely writes a blank line
-    w = OnboardWorker(load_model(make_model_dir("w")))
+    # chat-style tokenizer: text streams token by token (the play-style byte model streams
+    # whole words, and a random model writes few spaces)
+    w = OnboardWorker(load_model(make_model_dir("w", chat=True, max_position_embeddings=512)))
     yield w
     w.close()
 

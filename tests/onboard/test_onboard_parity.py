@@ -84,3 +84,17 @@ def test_loads_a_save_pretrained_folder(tmp_path, make_model_dir):
     assert text.endswith("<|im_start|>assistant\n<think>\n\n</think>\n\n")
     reply = om.generate("Status?", params=GREEDY)
     assert reply.generated_tokens >= 1
+
+
+def test_loads_a_sharded_bf16_checkpoint(tmp_path, make_model_dir):
+    hf, _ = hf_pair(False, seed=5)
+    folder = tmp_path / "sharded"
+    hf.to(torch.bfloat16).save_pretrained(folder, max_shard_size="50KB")
+    assert len(list(folder.glob("*.safetensors"))) > 1
+    (folder / "tokenizer.json").write_text(
+        (make_model_dir("tok") / "tokenizer.json").read_text())
+    om = load_model(folder)  # small: computed in float32 from the bf16 weights
+    ids = torch.tensor([[9, 8, 7, 6]])
+    with torch.no_grad():
+        ref = hf.float()(ids).logits
+        torch.testing.assert_close(om.model(ids), ref, atol=1e-4, rtol=1e-3)

@@ -88,6 +88,9 @@ class OrbitCamera:
         self.frame_rotation = np.eye(3)
         self.follow_index = -1  #: satellite index being followed, -1 for none
         self._local = None  #: local-vertical frame of the followed satellite (rows x, y, z)
+        #: while following: orbit this point instead of the satellite itself, km in the
+        #: satellite's local frame (x along-track, z up); the 'trip' view centres a round trip
+        self.follow_offset_km = np.zeros(3)
         self._flight = None
 
     # --- state ----------------------------------------------------------------------------
@@ -217,6 +220,7 @@ class OrbitCamera:
     def follow(self, index: int, position_km=None, distance_km: float = 2500.0) -> None:
         """Follow satellite `index` (-1 stops and flies back to the Earth's centre)."""
         self.follow_index = int(index)
+        self.follow_offset_km = np.zeros(3)
         if self._local is not None:  # back to the plain frame without a jump in view
             offset = self.eye() - self.target
             self._local = None
@@ -245,10 +249,13 @@ class OrbitCamera:
                     self._flight[1] = (self.azimuth_deg, self.elevation_deg, *self._flight[1][2:])
             self._local = local
             self.frame_rotation = local
+        point = np.asarray(position_km, float).copy()
+        if self._local is not None and self.follow_offset_km.any():
+            point += self._local.T @ self.follow_offset_km
         if self._flight is not None:
-            self._flight[1] = (*self._flight[1][:3], np.asarray(position_km, float))
+            self._flight[1] = (*self._flight[1][:3], point)
         else:
-            self.target = np.asarray(position_km, float).copy()
+            self.target = point
 
     def advance(self, dt_s: float) -> None:
         """Advance an ongoing fly-to by `dt_s` wall seconds."""

@@ -2,8 +2,8 @@
 
     run.py shot [--scenario NAME|FILE] [--at ISO_UTC] [--seed N] [--size 1920x1080]
                 [--camera default|asia|polar|close] [--select SAT] [--advance SECONDS]
-                [--samples 4] [--no-caption] [--demo-trip PHASE [--trip-progress F]]
-                --out file.png
+                [--samples 4] [--no-caption] [--ask PROMPT] [--demo-trip PHASE]
+                [--trip-phase PHASE] [--trip-progress F] --out file.png
 
 `shot` renders one frame offscreen through EGL: no window, no display, no pyglet or imgui.
 The World comes from `world_factory(args)` (given by run.py), so this module imports none of
@@ -46,12 +46,18 @@ def add_commands(subparsers, world_factory) -> None:
                    help="run the sim this many seconds before the shot (traffic builds up)")
     p.add_argument("--samples", type=int, default=4, help="MSAA samples (0 = off; default 4)")
     p.add_argument("--no-caption", action="store_true", help="leave out the caption")
+    p.add_argument("--ask", metavar="PROMPT",
+                   help="send PROMPT to the selected satellite (--select) with the sim's own "
+                        "round trip and the onboard model, then shoot at --trip-phase")
+    p.add_argument("--trip-phase", default="hops_up", metavar="PHASE",
+                   help="with --ask: the phase to shoot in (default hops_up)")
     p.add_argument("--demo-trip", metavar="PHASE",
                    help="draw a made-up round trip to the selected satellite in this phase "
                         "(uplink, hops_up, inference, hops_down, ...) routed over the "
                         "snapshot's own links: for demo shots")
     p.add_argument("--trip-progress", type=float, default=0.55, metavar="F",
-                   help="packet position along the demo trip's leg, 0..1 (default 0.55)")
+                   help="with --ask: how far through --trip-phase; with --demo-trip: the "
+                        "packet's position along the leg; 0..1 (default 0.55)")
     p.add_argument("--out", required=True, help="PNG file to write")
     p.set_defaults(handler=lambda args: cmd_shot(args, world_factory))
 
@@ -80,6 +86,26 @@ def advance(world, seconds: float, step_s: float = 10.0):
     return snap
 
 
+def ask_and_wait(world, sat: int, prompt: str, phase: str, progress: float):
+    """Send `prompt` to satellite `sat` (the sim's Ask, fixed generation rate so the shot is
+    reproducible), resolve its whole round trip at once (the onboard model runs now), then
+    step the world to `progress` (0..1) through the trip's first `phase`. The snapshot's
+    round_trips then hold the sim's own view of it."""
+    from sim.commands import Ask
+
+    trip = world.ask(Ask(str(sat), prompt, timing="fixed"))
+    world.round_trips.resolve(trip)
+    if trip.error:
+        raise UserError(f"--ask: the round trip failed: {trip.error}")
+    names = [p.name for p in trip.phases]
+    if phase not in names:
+        raise UserError(f"--trip-phase: this trip has no {phase!r} phase; it has "
+                        f"{', '.join(dict.fromkeys(names))}")
+    p = trip.phases[names.index(phase)]
+    when = p.start_s + min(max(progress, 0.0), 1.0) * (p.end_s - p.start_s)
+    return advance(world, max(when - world.sim_time_s, 0.0))
+
+
 def with_demo_trip(snap, phase: str, progress: float):
     """`snap` with a synthetic round trip to its selected satellite (or satellite 0)."""
     import dataclasses
@@ -95,6 +121,26 @@ def with_demo_trip(snap, phase: str, progress: float):
     return dataclasses.replace(snap, round_trips=(trip,))
 
 
+def _prepare(world, args):
+    """Select, advance, send a prompt or add a demo trip: (snapshot to shoot, title)."""
+    index = -1
+    if args.select is not None:
+        from sim.commands import Select
+
+        index = world.find_satellite(args.select) if hasattr(world, "find_satellite") \
+            else int(args.select)
+        world.apply(Select(index))
+    snap = advance(world, args.advance)
+    if getattr(args, "ask", None):
+        if index < 0:
+            raise UserError("--ask: choose the target satellite with --select")
+        snap = ask_and_wait(world, index, args.ask, args.trip_phase, args.trip_progress)
+    if getattr(args, "demo_trip", None):
+        snap = with_demo_trip(snap, args.demo_trip, args.trip_progress)
+    title = getattr(getattr(world, "scenario", None), "title", None) or str(args.scenario)
+    return snap, title
+
+
 def cmd_shot(args: argparse.Namespace, world_factory) -> int:
     from viz.camera import OrbitCamera
     from viz.offscreen import create_context, render_image, save_png
@@ -107,17 +153,12 @@ def cmd_shot(args: argparse.Namespace, world_factory) -> int:
     if out.suffix.lower() != ".png":
         raise UserError(f"--out: expected a .png file name, got {args.out!r}")
     world = world_factory(args)
-    if args.select is not None:
-        from sim.commands import Select
-
-        index = world.find_satellite(args.select) if hasattr(world, "find_satellite") \
-            else int(args.select)
-        world.apply(Select(index))
-    snap = advance(world, args.advance)
-    if getattr(args, "demo_trip", None):
-        snap = with_demo_trip(snap, args.demo_trip, args.trip_progress)
+    try:
+        snap, title = _prepare(world, args)
+    finally:
+        if hasattr(world, "close"):  # stops the onboard model's worker thread
+            world.close()
     camera = apply_preset(OrbitCamera(size), args.camera, snap)
-    title = getattr(getattr(world, "scenario", None), "title", None) or str(args.scenario)
     ctx = create_context()
     try:
         image = render_image(snap, camera, size, samples=args.samples, ctx=ctx,

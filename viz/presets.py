@@ -9,9 +9,9 @@ preset places the camera relative to what it should show at that instant, in the
   asia     the whole Earth centred over China (30 N, 108 E) at this instant
   polar    high above the north pole
   close    chasing the selected satellite (or satellite 0), Earth's limb below it
-  trip     following the first round trip's target, from behind it and above, looking along
-           the trip towards its station, so the target, the hops and the beam are in view;
-           without a trip, the selected satellite and the station nearest to it
+  trip     following the first round trip's target, centred on the trip (target, station,
+           leg), seen from its side and 55 deg above, so the beam, the hops and the target
+           are all in view; without a trip, the selected satellite and the nearest station
 """
 from __future__ import annotations
 
@@ -39,6 +39,7 @@ def apply_preset(camera: OrbitCamera, name: str, snapshot) -> OrbitCamera:
     camera.follow_index = -1
     camera._local = None
     camera.min_distance_km = 6371.0 + 800.0
+    camera.follow_offset_km = np.zeros(3)
     camera.target = np.zeros(3)
     camera._flight = None
     if name == "default" and _one_plane(snapshot) is not None:
@@ -82,8 +83,8 @@ def apply_preset(camera: OrbitCamera, name: str, snapshot) -> OrbitCamera:
 
 
 def _trip_view(camera: OrbitCamera, snapshot) -> OrbitCamera:
-    """Frame a round trip: the camera follows its target satellite and looks past it towards
-    the rest of the trip (station, leg), from 58 deg above the local horizontal."""
+    """Frame a round trip: the camera follows its target satellite, orbiting the centre of
+    the trip's points, from its side and 55 deg above the local horizontal."""
     n = snapshot.n_sats
     trips = tuple(getattr(snapshot, "round_trips", ()) or ())
     idx = trips[0].sat if trips else int(snapshot.selected)
@@ -101,20 +102,22 @@ def _trip_view(camera: OrbitCamera, snapshot) -> OrbitCamera:
         pts.extend(np.asarray(trips[0].leg_path_km, float).reshape(-1, 3))
     pts = np.array(pts)
     centre = pts.mean(axis=0)
-    # Follow the target in its local frame (z up, x along-track) so the horizon stays level;
-    # stand on the far side of the target from the trip and look across it, downwards.
-    local = local_frame(target, np.asarray(snapshot.velocities_km_s[idx], float))
-    towards = local @ (centre - target)
-    az = np.degrees(np.arctan2(-towards[1], -towards[0])) if np.hypot(*towards[:2]) > 1.0 \
-        else 205.0
+    # Follow the target in its local frame (z up, x along-track) so the horizon stays level,
+    # orbiting the trip's centre; look at the trip from the side and 55 deg above, so that it
+    # spreads across the wide screen axis rather than running away from the camera.
+    local = local_frame(target, np.asarray(snapshot.velocities_km_s, float)[idx])
+    offset = local @ (centre - target)
+    axis = local @ (pts[1] - target) if len(pts) > 1 else np.array([1.0, 0.0, 0.0])
+    az = np.degrees(np.arctan2(axis[1], axis[0])) - 90.0 if np.hypot(*axis[:2]) > 1.0 else 205.0
     camera.follow_index = idx
     camera._local = local
     camera.frame_rotation = local
+    camera.follow_offset_km = offset
     camera.min_distance_km = 30.0
-    camera.target = target.copy()
-    camera.azimuth_deg, camera.elevation_deg = float(az), 58.0
-    extent = float(np.max(np.linalg.norm(pts - target, axis=1)))
-    camera.distance_km = 1.5 * extent + 2500.0
+    camera.target = centre.copy()
+    camera.azimuth_deg, camera.elevation_deg = float(az), 55.0
+    half = float(np.max(np.linalg.norm(pts - centre, axis=1)))
+    camera.distance_km = 2.2 * half + 1500.0
     camera._clamp()
     return camera
 

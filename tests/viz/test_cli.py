@@ -82,3 +82,31 @@ def test_demo_trip_option():
     assert trip.sat == 3 and trip.leg_progress == 1.0 and trip.phase == "hops_up"
     with pytest.raises(UserError, match="--demo-trip"):
         cli.with_demo_trip(snap, "teleport", 0.5)
+
+
+def test_shot_ask_uses_the_sims_round_trip(tmp_path):
+    """--ask drives the sim's own Ask (onboard model, fixed rate) to the chosen phase."""
+    from sim.cli import world_from_args
+
+    seen = {}
+
+    def factory(args):
+        world = world_from_args(args)
+        seen["world"] = world
+        return world
+
+    out = tmp_path / "ask.png"
+    args = parser_with(factory).parse_args(
+        ["shot", "--scenario", "cluster-2025", "--select", "0", "--ask", "Hello?",
+         "--trip-phase", "inference", "--trip-progress", "0.5", "--size", "160x90",
+         "--samples", "0", "--camera", "trip", "--out", str(out)])
+    assert args.handler(args) == 0 and out.exists()
+    world = seen["world"]
+    (trip,) = world.round_trips.trips
+    phase = next(p for p in trip.phases if p.name == "inference")
+    assert abs(world.sim_time_s - (phase.start_s + phase.end_s) / 2) < 1e-6
+    bad = parser_with(world_from_args).parse_args(
+        ["shot", "--scenario", "cluster-2025", "--select", "0", "--ask", "Hi",
+         "--trip-phase", "teleport", "--out", str(tmp_path / "b.png")])
+    with pytest.raises(UserError, match="--trip-phase"):
+        bad.handler(bad)

@@ -52,3 +52,33 @@ def test_answers_as_the_satellite(om):
     letters = sum(c.isalpha() or c.isspace() for c in reply.text)
     assert letters / len(reply.text) > 0.8  # words, not byte soup
     assert reply.stop_reason in ("end_of_speech", "max_tokens")
+
+
+def test_main_thread_stays_responsive(om):
+    """While the worker generates with the shipped model, a frame-like loop on this thread keeps
+    its pace (torch releases the GIL) and sees text arrive before generation ends."""
+    import time
+
+    from sim.onboard.worker import DoneEvent, InferenceRequest, OnboardWorker, TokenEvent
+
+    with OnboardWorker(om, use_cache=False) as worker:  # no cache: a long generation
+        handle = worker.submit(InferenceRequest(
+            1, "Speak, satellite.", "Kashi", "Xingshi-07",
+            SamplingParams(300, temperature=0.8, seed=1)))  # seed 1: runs to 300 tokens
+        frames, first_text, done, worst = 0, None, None, 0.0
+        last = time.perf_counter()
+        while done is None:
+            time.sleep(0.004)  # a frame's worth of other work
+            now = time.perf_counter()
+            worst, last = max(worst, now - last), now
+            frames += 1
+            while not handle.events.empty():
+                ev = handle.events.get_nowait()
+                if isinstance(ev, TokenEvent) and first_text is None:
+                    first_text = frames
+                elif isinstance(ev, DoneEvent):
+                    done = frames
+            assert frames < 20_000
+    assert first_text is not None and first_text < done, (first_text, done)
+    assert done > 50  # many frames passed during generation
+    assert worst < 0.1, f"a frame waited {worst * 1000:.0f} ms"

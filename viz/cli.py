@@ -3,7 +3,8 @@
     run.py shot [--scenario NAME|FILE] [--at ISO_UTC] [--seed N] [--size 1920x1080]
                 [--camera default|asia|polar|close] [--select SAT] [--advance SECONDS]
                 [--samples 4] [--no-caption] [--ask PROMPT] [--demo-trip PHASE]
-                [--trip-phase PHASE] [--trip-progress F] --out file.png
+                [--trip-phase PHASE] [--trip-progress F] [--layers borders,-stars,...]
+                --out file.png
 
 `shot` renders one frame offscreen through EGL: no window, no display, no pyglet or imgui.
 The World comes from `world_factory(args)` (given by run.py), so this module imports none of
@@ -46,6 +47,10 @@ def add_commands(subparsers, world_factory) -> None:
                    help="run the sim this many seconds before the shot (traffic builds up)")
     p.add_argument("--samples", type=int, default=4, help="MSAA samples (0 = off; default 4)")
     p.add_argument("--no-caption", action="store_true", help="leave out the caption")
+    p.add_argument("--layers", default="", metavar="LIST",
+                   help="comma-separated layers to switch on, or off with a leading '-' "
+                        "(e.g. borders,all_planes,-stations); names: see viz.renderer."
+                        "LayerSettings")
     p.add_argument("--ask", metavar="PROMPT",
                    help="send PROMPT to the selected satellite (--select) with the sim's own "
                         "round trip and the onboard model, then shoot at --trip-phase")
@@ -121,6 +126,23 @@ def with_demo_trip(snap, phase: str, progress: float):
     return dataclasses.replace(snap, round_trips=(trip,))
 
 
+def parse_layers(text: str):
+    """'borders,-stars' -> LayerSettings with borders on and stars off; UserError on a bad
+    name (naming --layers and the valid names)."""
+    import dataclasses
+
+    from viz.renderer import LayerSettings
+
+    settings = LayerSettings()
+    names = [f.name for f in dataclasses.fields(settings)]
+    for item in filter(None, (t.strip() for t in text.split(","))):
+        name, on = (item[1:], False) if item.startswith("-") else (item.lstrip("+"), True)
+        if name not in names:
+            raise UserError(f"--layers: unknown layer {name!r}; layers: {', '.join(names)}")
+        setattr(settings, name, on)
+    return settings
+
+
 def _prepare(world, args):
     """Select, advance, send a prompt or add a demo trip: (snapshot to shoot, title)."""
     index = -1
@@ -147,6 +169,7 @@ def cmd_shot(args: argparse.Namespace, world_factory) -> int:
     from viz.presets import apply_preset
 
     size = parse_size(args.size)
+    layers = parse_layers(getattr(args, "layers", "") or "")
     if args.advance < 0:
         raise UserError(f"--advance: must be >= 0 seconds, got {args.advance}")
     out = pathlib.Path(args.out)
@@ -161,8 +184,16 @@ def cmd_shot(args: argparse.Namespace, world_factory) -> int:
     camera = apply_preset(OrbitCamera(size), args.camera, snap)
     ctx = create_context()
     try:
-        image = render_image(snap, camera, size, samples=args.samples, ctx=ctx,
-                             caption=[] if args.no_caption else caption_lines(snap, title))
+        from viz.renderer import Renderer
+
+        renderer = Renderer(ctx, size)
+        renderer.layers = layers
+        try:
+            image = render_image(snap, camera, size, samples=args.samples, ctx=ctx,
+                                 renderer=renderer,
+                                 caption=[] if args.no_caption else caption_lines(snap, title))
+        finally:
+            renderer.release()
         renderer_name = ctx.info["GL_RENDERER"]
     finally:
         ctx.release()

@@ -50,7 +50,7 @@ def apply_preset(camera: OrbitCamera, name: str, snapshot) -> OrbitCamera:
         view[2] = 0.0
         view = view / np.linalg.norm(view) + np.array([0.0, 0.0, 0.42])
         camera.azimuth_deg, camera.elevation_deg = direction_to_azel(view)
-        camera.distance_km = 26000.0
+        camera.distance_km = 23500.0
     elif name == "asia":
         view = np.asarray(snapshot.itrs_to_gcrs, float) @ latlon_to_unit(30.0, 108.0)
         camera.azimuth_deg, camera.elevation_deg = direction_to_azel(view)

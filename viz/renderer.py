@@ -113,7 +113,7 @@ class Renderer:
         self.earth.lights_gain = 2.8 if on.earth_lights else 0.0
         self.traffic.show_flows, self.traffic.show_stations = on.flows, on.stations
         # While a prompt is under way, the background links step back so its path stands out.
-        self.links.dim = 0.5 if self.trips.active else 1.0
+        self.links.dim = 0.65 if self.trips.active else 1.0
         target.use()
         ctx = self.ctx
         ctx.viewport = (0, 0, *camera.size)

@@ -110,3 +110,10 @@ def test_shot_ask_uses_the_sims_round_trip(tmp_path):
          "--trip-phase", "teleport", "--out", str(tmp_path / "b.png")])
     with pytest.raises(UserError, match="--trip-phase"):
         bad.handler(bad)
+
+
+def test_parse_layers():
+    settings = cli.parse_layers("borders, -stars,+all_planes")
+    assert settings.borders and not settings.stars and settings.all_planes and settings.links
+    with pytest.raises(UserError, match="--layers: unknown layer 'clouds'"):
+        cli.parse_layers("clouds")

@@ -5,7 +5,9 @@
 For each satellite count (2,800 / 30,000 / 100,000, with laser links and flows) and each size
 (1280x720, 1920x1080), it renders `frames` frames, each of a *new* snapshot (so positions,
 load and flows are uploaded every frame, as in the live app), and reports the median and 90th
-percentile in ms. Snapshots are made before timing: the sim step is measured by the sim bench.
+percentile in ms. Each snapshot carries one round trip in flight (hops_up, routed over its own
+links) so the trip layer's per-frame work is in the figures too. Snapshots are made before
+timing: the sim step is measured by the sim bench.
 No MSAA (the app's default window path). GL_RENDERER names the device that made the figures.
 """
 from __future__ import annotations
@@ -19,14 +21,17 @@ COUNTS = (2800, 30000, 100000)
 
 
 def _snapshots(world, k: int, dt_s: float = 2.0) -> list:
+    from viz.cli import with_demo_trip
+
     snaps = [world.snapshot()]
     for _ in range(k - 1):
         snaps.append(world.step(dt_s))
-    return snaps
+    # A prompt in flight, its packet at a different place in every frame.
+    return [with_demo_trip(s, "hops_up", (i + 0.5) / k) for i, s in enumerate(snaps)]
 
 
 def run_render_bench(world_factory_for_n=None, as_json: bool = False, sizes=SIZES,
-                     counts=COUNTS, frames: int = 30, distinct: int = 6) -> dict:
+                     counts=COUNTS, frames: int = 30, distinct: int = 6, layers=None) -> dict:
     """Measure and print; returns {"gl_renderer", "results": [{n_sats, size, median_ms, ...}]}.
 
     world_factory_for_n(n) -> an object with snapshot() and step(dt) (sim.bench.synthetic_world
@@ -47,6 +52,8 @@ def run_render_bench(world_factory_for_n=None, as_json: bool = False, sizes=SIZE
         print(f"{'satellites':>10} {'links':>8} {'flows':>6} {'size':>10} {'median ms':>10} "
               f"{'p90 ms':>8} {'fps':>6}")
     renderer = Renderer(ctx, sizes[0], quality="fast")
+    if layers is not None:  # a viz.renderer.LayerSettings (default: the renderer's defaults)
+        renderer.layers = layers
     try:
         for n in counts:
             world = world_factory_for_n(n)

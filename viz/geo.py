@@ -83,6 +83,16 @@ def coastline_segments(radius_km: float) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=4)
+def coarse_coastline_segments(radius_km: float) -> np.ndarray:
+    """Coastlines at 1:110m (the countries' arcs that only one country uses): ~5,000
+    segments instead of ~59,000, for views from far away where 1:50m detail is sub-pixel."""
+    topo = json.loads((ASSETS / COUNTRIES).read_text())
+    arcs = decode_arcs(topo)
+    shared = set(shared_arcs(topo, "countries").tolist())
+    return arcs_to_segments([a for i, a in enumerate(arcs) if i not in shared], radius_km)
+
+
+@functools.lru_cache(maxsize=4)
 def border_segments(radius_km: float) -> np.ndarray:
     """Land borders between countries (1:110m) as (S,2,3) ITRS km segments."""
     topo = json.loads((ASSETS / COUNTRIES).read_text())
@@ -91,7 +101,7 @@ def border_segments(radius_km: float) -> np.ndarray:
 
 
 def plane_rings(positions_km, velocities_km_s, shell_index, plane_index,
-                steps: int = 96, max_planes: int = 3000):
+                steps: int = 72, max_planes: int = 3000):
     """One circle per orbital plane, fitted from its satellites' orbit normals.
 
     Satellites are grouped by (shell, plane) (plane -1 = unknown, skipped). Each group's normal

@@ -50,7 +50,7 @@ class LayerSettings:
     flows: bool = True          #: background traffic: routes, packets, inference glows
     stations: bool = True       #: ground stations and their beams
     labels: bool = True         #: names and round-trip phases (the caption stays)
-    borders: bool = False       #: coastlines and country borders
+    borders: bool = True        #: coastlines and country borders (1:110m far, 1:50m near)
 
 
 class Renderer:

@@ -58,12 +58,12 @@ def test_coast_and_border_pixels_follow_the_projected_lines(ctx, renderer):
     cam = OrbitCamera(SIZE)
     cam.azimuth_deg, cam.elevation_deg, cam.distance_km = 20.0, 10.0, 20000.0
     snap = single_satellite((0.0, 0.0, 60000.0), sun_dir=(1.0, 0.0, 0.0))
-    plain = render(renderer, ctx, snap, cam)
-    renderer.layers.borders = True
+    renderer.layers.borders = False
     try:
-        lines = render(renderer, ctx, snap, cam)
+        plain = render(renderer, ctx, snap, cam)
     finally:
-        renderer.layers.borders = False
+        renderer.layers.borders = True
+    lines = render(renderer, ctx, snap, cam)
     added = (lines - plain) > 12
     assert added.sum() > 300
     pts = np.concatenate([coastline_segments(EARTH_RADIUS_KM), border_segments(EARTH_RADIUS_KM)])
@@ -82,7 +82,7 @@ def test_coast_and_border_pixels_follow_the_projected_lines(ctx, renderer):
 def test_layer_settings_switch_parts_off(ctx, renderer):
     from viz.renderer import LayerSettings
 
-    assert not LayerSettings().borders and LayerSettings().links
+    assert LayerSettings().borders and not LayerSettings().all_planes and LayerSettings().links
     snap = make_snapshot(6, 10, n_flows=0)
     cam = OrbitCamera(SIZE)
     full = render(renderer, ctx, snap, cam)

@@ -43,7 +43,11 @@ def test_sunlit_side_brighter(ctx, renderer, sun):
     cam.azimuth_deg, cam.elevation_deg, cam.distance_km = 90.0, 0.0, 26000.0   # eye on +y
     sun = np.array(sun) / np.linalg.norm(sun)
     snap = single_satellite((0.0, 0.0, 60000.0), sun_dir=sun)  # satellite far outside view
-    img = render(renderer, ctx, snap, cam).astype(float).mean(axis=2)
+    renderer.layers.borders = False   # coastlines would light up the night side's patch
+    try:
+        img = render(renderer, ctx, snap, cam).astype(float).mean(axis=2)
+    finally:
+        renderer.layers.borders = True
     toward_cam = np.array([0.0, 1.0, 0.0])
 
     def patch(direction):

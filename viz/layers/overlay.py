@@ -14,12 +14,13 @@ from __future__ import annotations
 import numpy as np
 
 from viz.camera import EARTH_RADIUS_KM
-from viz.geo import border_segments, coastline_segments, plane_rings
+from viz.geo import border_segments, coarse_coastline_segments, coastline_segments, plane_rings
 from viz.glutil import DynamicMesh, Versions, set_uniforms
 from viz.layers import Layer, additive, depth_write
 from viz.layers.traffic import LINE
 
 LIFT_KM = 4.0
+FINE_BELOW_KM = 14000.0  #: camera distance from the Earth's centre below which 1:50m coasts show
 COAST = (0.62, 0.78, 1.0, 0.30)
 BORDER = (0.62, 0.78, 1.0, 0.16)
 RING = {0: (0.30, 0.70, 1.0), 1: (1.0, 0.62, 0.22)}  #: by the plane's majority role
@@ -29,7 +30,10 @@ class OverlayLayer(Layer):
     def __init__(self, ctx, shaders):
         super().__init__(ctx, shaders)
         self.prog = shaders.program("lines")
+        # Two levels of detail (line count is what costs on llvmpipe): 1:110m coasts and
+        # borders from far away, 1:50m coasts and 1:110m borders up close.
         self.coast = DynamicMesh(ctx, self.prog, "3f 4f 1f", "in_pos", "in_colour", "in_t")
+        self.coast_far = DynamicMesh(ctx, self.prog, "3f 4f 1f", "in_pos", "in_colour", "in_t")
         self.rings = DynamicMesh(ctx, self.prog, "3f 4f 1f", "in_pos", "in_colour", "in_t")
         self.show_borders = False
         self.show_planes = False
@@ -41,14 +45,17 @@ class OverlayLayer(Layer):
 
     def _build_coast(self) -> None:
         radius = EARTH_RADIUS_KM + LIFT_KM
-        parts = []
-        for segs, colour in ((coastline_segments(radius), COAST),
-                             (border_segments(radius), BORDER)):
+
+        def lines(segs, colour):
             v = np.zeros(segs.shape[:2], LINE)
             v["pos"] = segs
             v["colour"] = colour
-            parts.append(v.reshape(-1))
-        self.coast.write(np.concatenate(parts))
+            return v.reshape(-1)
+
+        borders = lines(border_segments(radius), BORDER)
+        self.coast.write(np.concatenate([lines(coastline_segments(radius), COAST), borders]))
+        self.coast_far.write(np.concatenate([lines(coarse_coastline_segments(radius), COAST),
+                                             borders]))
         self._coast_built = True
 
     def update(self, snapshot) -> None:
@@ -95,12 +102,13 @@ class OverlayLayer(Layer):
         additive(ctx)
         if self.show_borders:
             set_uniforms(self.prog, **self.frame, u_model=self.itrs_to_gcrs, u_pulse_rate=0.0)
-            self.coast.render(ctx.LINES)
+            near = float(np.linalg.norm(camera.eye())) < FINE_BELOW_KM
+            (self.coast if near else self.coast_far).render(ctx.LINES)
         if self.show_planes:
             set_uniforms(self.prog, **self.frame, u_model=np.eye(3), u_pulse_rate=0.0)
             self.rings.render(ctx.LINES)
 
     def release(self) -> None:
-        for mesh in (self.coast, self.rings):
+        for mesh in (self.coast, self.coast_far, self.rings):
             mesh.release()
         super().release()

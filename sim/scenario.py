@@ -3,7 +3,8 @@ assets/scenarios/) or straight from a TLE / OMM file.
 
 A scenario file has these tables (every key is checked; see assets/scenarios/*.toml):
 
-    [scenario]  name, title, description, epoch (UTC), seed, sources[], assumptions[]
+    [scenario]  name, title, description, epoch (UTC), seed, sources[], assumptions[], and
+                `base`: a scenario to start from (see `with_base`)
     [[shells]]  Walker shells: name, role, altitude_km, inclination_deg, planes, sats_per_plane,
                 phasing, raan_deg, raan_spread_deg, sun_synchronous, dawn_dusk, ltan_hours
     [[elements]] real element sets: file (TLE / OMM JSON / OMM CSV), role, name
@@ -107,6 +108,7 @@ class Scenario:
 
 _ROLE = Field(str, "inference", check=one_of(*ROLE_NAMES))
 _SCHEMA_SCENARIO = {
+    "base": Field(str, None),
     "name": Field(str, required=True), "title": Field(str, ""), "description": Field(str, ""),
     "epoch": Field((str, dt.datetime), required=True), "seed": Field(int, 0),
     "sources": Field(list, []), "assumptions": Field(list, []),
@@ -195,7 +197,7 @@ def from_element_file(path: pathlib.Path) -> Scenario:
 
 
 def load_toml(path: pathlib.Path) -> Scenario:
-    src = TomlSource.read(path)
+    src = with_base(TomlSource.read(path))
     for key in src.data:
         if key not in _TOP:
             close = difflib.get_close_matches(key, list(_TOP), n=1)
@@ -221,6 +223,32 @@ def load_toml(path: pathlib.Path) -> Scenario:
         compute_pflops={role: compute[f"{role}_pflops"] for role in ROLE_NAMES},
         traffic=Traffic(**{**traffic, "origins": tuple(traffic["origins"])}), path=path,
     )
+
+
+def with_base(src: TomlSource) -> TomlSource:
+    """A file whose [scenario] names a `base` (a built-in name or a .toml path relative to
+    the file) starts from that scenario's tables: its own tables replace the base's table by
+    table, and keys of its [scenario] replace the base's one by one. So a scripted story can
+    reuse a constellation without repeating it."""
+    head = src.data.get("scenario")
+    base = head.get("base") if isinstance(head, dict) else None
+    if base is None:
+        return src
+    if not isinstance(base, str):
+        raise src.error(("scenario",), "base", f"expected a string, got {base!r}")
+    base_path = src.path.parent / base
+    if not base_path.is_file():
+        if base not in builtin_names():
+            raise src.error(("scenario",), "base", f"no built-in scenario or file {base!r}")
+        base_path = SCENARIO_DIR / f"{base}.toml"
+    if base_path.resolve() == src.path.resolve():
+        raise src.error(("scenario",), "base", "a scenario cannot be its own base")
+    parent = with_base(TomlSource.read(base_path)).data
+    parent.pop("timeline", None)  # a script belongs to its own file
+    merged = {**parent, **{k: v for k, v in src.data.items() if k != "scenario"}}
+    merged["scenario"] = {**parent.get("scenario", {}), **head}
+    merged["scenario"].pop("base")
+    return dataclasses.replace(src, data=merged)
 
 
 def _array(src: TomlSource, key: str) -> list:

@@ -173,3 +173,20 @@ def test_malformed_omm(write):
         read_element_file(write("x.json", "[{"))
     with pytest.raises(UserError, match=r"x.csv:1: OMM CSV header lacks"):
         read_element_file(write("x.csv", "OBJECT_NAME,EPOCH\nA,2026\n"))
+
+
+def test_base_scenario_is_inherited_table_by_table(write):
+    path = write("story.toml", '[scenario]\nbase = "cluster-2025"\nname = "story"\n'
+                               'epoch = "2026-01-15T03:45:00Z"\n\n[ground]\nsets = ["china"]\n'
+                               'only = ["Kashi"]\nmin_elevation_deg = 10\n')
+    scen = scenario_mod.resolve(str(path))
+    base = scenario_mod.resolve("cluster-2025")
+    assert scen.name == "story" and scen.epoch.hour == 3
+    assert scen.shells == base.shells and scen.compute_pflops == base.compute_pflops
+    assert scen.sources == base.sources
+    assert [p.name for p in scen.stations] == ["Kashi (Kashgar) deep-space station"]
+
+
+def test_unknown_base_is_named(write):
+    message = load_error(write, '[scenario]\nbase = "cluster-2052"\nname = "x"\n')
+    assert "bad.toml:2: scenario.base" in message and "cluster-2052" in message

@@ -89,7 +89,7 @@ def cmd_scenarios(args) -> int:
         scen = scenario_mod.resolve(name)
         count = sum(s.size for s in scen.shells)
         default = "  (default)" if name == scenario_mod.DEFAULT_SCENARIO else ""
-        print(f"{name:<16} {count:>5} sats  {scen.title}{default}")
+        print(f"{name:<22} {count:>6} sats  {scen.title}{default}")
     return 0
 
 

@@ -172,3 +172,8 @@ def test_target_glow_and_waiting_ring(ctx, renderer, world, phase, radius_px):
     assert added[ring].mean() > (40 if radius_px else 150), added[ring].mean()
     if radius_px:
         assert added[r < 6].mean() < added[ring].mean() / 3
+
+
+def test_inference_label_before_the_first_token(world):
+    trip = demo_round_trip(world, 3, "inference", tokens=0)
+    assert phase_text(trip) == "inference · generating"

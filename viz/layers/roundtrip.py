@@ -98,7 +98,7 @@ def phase_text(trip, station_names=(), elapsed_s: float | None = None) -> str:
     elif phase == "downlink":
         text = f"downlink to {station}" if station else "downlink"
     elif phase == "inference":
-        text = f"inference · {trip.tokens} tokens"
+        text = f"inference · {trip.tokens} tokens" if trip.tokens else "inference · generating"
     elif phase == "queue":
         text = "queued for the model"
     elif phase == "waiting_up":
@@ -215,7 +215,8 @@ class RoundTripLayer(Layer):
             if trip.phases:
                 elapsed = (snap.time_utc - trip.phases[0].start_utc).total_seconds()
             text = phase_text(trip, snap.station_names, elapsed)
-            out.append(Label(text, tuple(target), (22 * scale, 10 * scale), 19 * scale,
+            # Right of the target, clear of its inference glow and below its name label.
+            out.append(Label(text, tuple(target), (40 * scale, 10 * scale), 19 * scale,
                              (*trip_colour(trip), 1.0)))
         return out
 

@@ -80,8 +80,10 @@ def caption_lines(snap, title: str) -> list[str]:
     return [title, counts, snap.time_utc.strftime("%Y-%m-%d %H:%M:%S UTC")]
 
 
-def advance(world, seconds: float, step_s: float = 10.0):
-    """Step the world forward `seconds` of sim time in steps of at most `step_s`."""
+def advance(world, seconds: float, step_s: float = 1.0):
+    """Step the world forward `seconds` of sim time in steps of at most `step_s` (about what
+    the live loop takes at a brisk warp: the traffic it samples per step then fills the sky
+    as it would in the app)."""
     snap = world.snapshot()
     left = float(seconds)
     while left > 1e-9:

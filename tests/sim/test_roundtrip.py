@@ -169,3 +169,26 @@ def test_view_counts_tokens_not_text_pieces(model_dir):
         assert view.reply == "".join(t for _, t in trip.pieces)
     finally:
         world.close()
+
+
+def test_fixed_timing_reveals_the_reply_gradually(model_dir):
+    world = World.from_scenario("network-2035", model_dir=model_dir, blocking_inference=True)
+    try:
+        trip = resolved(world, sat="INF-SSO-P03-S05", prompt="Tell a story", timing="fixed",
+                        tokens_per_s=10.0, max_tokens=30, seed=5)
+        inference = next(p for p in trip.phases if p.name == "inference")
+        snap = world.snapshot()
+        texts, tokens = [], []
+        for share in (0.0, 0.25, 0.5, 0.75, 1.0):
+            when = inference.start_s + share * (inference.end_s - inference.start_s)
+            view = trip_view(trip, when, snap.n_sats, world.scenario.epoch, snap.positions_km,
+                             snap.station_positions_km)
+            texts.append(view.reply)
+            tokens.append(view.tokens)
+        full = "".join(t for _, t in trip.pieces)
+        assert texts[0] == "" and texts[-1] == full and tokens[-1] == trip.figures.generated_tokens
+        assert all(full.startswith(t) for t in texts)
+        assert len(texts[1]) < len(texts[2]) < len(texts[3]) < len(full)
+        assert tokens == sorted(tokens) and 0 < tokens[2] < tokens[-1]
+    finally:
+        world.close()

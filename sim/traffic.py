@@ -22,13 +22,13 @@ import dataclasses
 
 import numpy as np
 
-from .ephemeris import SPEED_OF_LIGHT_KM_S
 from .routing import Network
 from .scenario import Traffic
 from .snapshot import ROLE_INFERENCE
 
-#: Nearest-satellite searches stop at this one-way light-time (s): ~9,000 km of path.
-SEARCH_LIMIT_S = 0.03
+#: Nearest-satellite searches look this far (one-way light-time, s): first ~2,400 km of path,
+#: where nearly every request finds its model, then ~9,000 km for the few that did not.
+SEARCH_LIMITS_S = (0.008, 0.03)
 
 
 @dataclasses.dataclass
@@ -100,34 +100,36 @@ class TrafficModel:
         need = weight * self.spec.job_pflops
         eligible = {int(m): (self.hosted == m) & (self.capacity - self.used >= need)
                     for m in np.unique(models)}
-        unique = np.unique(origins)
-        # One multi-source search, bounded by the farthest nearest visible candidate:
-        # nothing farther can be the nearest satellite with the model and spare compute.
-        limit = self._search_limit_s(origins, models, eligible, network)
-        dist, pred = network.trees_from_ground(unique, limit)
+        pending = list(zip(origins.tolist(), models.tolist(), starts.tolist()))
+        # Search near first (cheap: few nodes lie within a few ms), then farther for the rest.
+        for limit_s in SEARCH_LIMITS_S:
+            pending = self._assign(pending, limit_s, weight, eligible, network)
+            if not pending:
+                break
+        self.no_path += weight * len(pending)
+
+    def _assign(self, jobs: list, limit_s: float, weight: float, eligible: dict,
+                network: Network) -> list:
+        """Start each (origin, model, start) job on the nearest satellite with its model and
+        spare compute within `limit_s` of light-time; return the jobs that found none."""
+        need = weight * self.spec.job_pflops
+        unique = np.unique([origin for origin, _, _ in jobs])
+        dist, pred = network.trees_from_ground(unique, limit_s)
         reachable = [np.flatnonzero(np.isfinite(row)) for row in dist]
         row_of = {int(o): row for row, o in enumerate(unique)}
-        for origin, model, start in zip(origins.tolist(), models.tolist(), starts.tolist()):
+        unplaced = []
+        for origin, model, start in jobs:
             row = row_of[origin]
             sats = reachable[row][eligible[model][reachable[row]]]
             if not len(sats):
-                self.no_path += weight
+                unplaced.append((origin, model, start))
                 continue
             sat = int(sats[np.argmin(dist[row][sats])])
             route = network.path_from_tree(pred[row], network.n_sats + origin, sat)
             self._start(Job(origin, model, sat, np.array(route.nodes), start,
                             start + self.spec.job_seconds, 2e3 * route.one_way_s, weight))
             eligible[model][sat] = self.capacity[sat] - self.used[sat] >= need
-
-    def _search_limit_s(self, origins, models, eligible, network: Network) -> float:
-        limit = 0.0
-        for origin, model in set(zip(origins.tolist(), models.tolist())):
-            sats, slant_km = network.sats_seen_by(origin)
-            ok = eligible[model][sats]
-            if not ok.any():
-                return SEARCH_LIMIT_S
-            limit = max(limit, float(slant_km[ok].min()) / SPEED_OF_LIGHT_KM_S)
-        return limit * 1.0001
+        return unplaced
 
     def _start(self, job: Job) -> None:
         sats = job.nodes[1:].astype(np.int64)  # nodes[0] is the ground origin

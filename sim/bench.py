@@ -46,8 +46,8 @@ def synthetic_scenario(n_sats: int) -> scenario_mod.Scenario:
 def synthetic_world(n_sats: int, seed: int = 0) -> World:
     """A World of about `n_sats` satellites with links, stations and traffic running."""
     world = World(synthetic_scenario(n_sats), seed=seed)
-    for _ in range(3):  # fill the network with running jobs first
-        world.step(BENCH_STEP_S * 6)
+    for _ in range(24):  # fill the network with running jobs first, as the live loop would
+        world.step(1.0)
     return world
 
 

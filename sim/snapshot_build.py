@@ -73,17 +73,18 @@ def _flows(jobs, node_positions: np.ndarray, n_sats: int, now_s: float):
         return (np.zeros((0, 2, 3), np.float32), np.zeros(0, np.int32),
                 np.zeros((0, 2), np.int32), np.zeros(0, np.float32), np.zeros(0, np.int8))
     lengths = np.array([len(j.nodes) for j in jobs], np.int32)
-    padded = np.empty((len(jobs), lengths.max()), np.int64)
-    for row, job in enumerate(jobs):
-        padded[row, : len(job.nodes)] = job.nodes
-        padded[row, len(job.nodes):] = job.nodes[-1]
-    sat_index = np.where(padded < n_sats, padded, -1).astype(np.int32)
-    sat_index[np.arange(padded.shape[1])[None, :] >= lengths[:, None]] = -1
+    flat = np.concatenate([j.nodes for j in jobs])
+    offsets = np.cumsum(lengths) - lengths
+    columns = np.arange(lengths.max())[None, :]
+    # Each row repeats its last node past its own length (a polyline stays where it ends).
+    padded = flat[offsets[:, None] + np.minimum(columns, lengths[:, None] - 1)]
+    sat_index = np.where((padded < n_sats) & (columns < lengths[:, None]), padded, -1)
     starts = np.array([j.start_s for j in jobs])
     ends = np.array([j.end_s for j in jobs])
     progress = np.clip((now_s - starts) / np.maximum(ends - starts, 1e-9), 0.0, 1.0)
-    direction = np.array([j.direction(now_s) for j in jobs], np.int8)
-    return (node_positions[padded].astype(np.float32), lengths, sat_index,
+    # First half of a job: the prompt goes up (+1); second half: the answer comes back (-1).
+    direction = np.where(progress < 0.5, 1, -1).astype(np.int8)
+    return (node_positions[padded].astype(np.float32), lengths, sat_index.astype(np.int32),
             progress.astype(np.float32), direction)
 
 

@@ -24,16 +24,23 @@ def trip_view(trip: RoundTrip, now_s: float, n_sats: int, epoch: dt.datetime, sa
     phase, progress = current_phase(trip, now_s)
     leg = trip.down if phase in ("hops_down", "downlink", "done") and trip.down else trip.up
     n = n_sats
+
+    def polyline(route_leg):
+        """Current GCRS positions and satellite indices (-1: ground) of a leg's nodes."""
+        if route_leg is None:
+            return np.zeros((0, 3), np.float32), np.zeros(0, np.int32)
+        nodes = np.array(route_leg.route.nodes)
+        positions = np.where((nodes < n)[:, None], sat_positions_km[np.minimum(nodes, n - 1)],
+                             station_positions_km[np.maximum(nodes - n, 0)])
+        return positions.astype(np.float32), np.where(nodes < n, nodes, -1).astype(np.int32)
+
     if leg is None or phase.startswith("waiting"):
         path, sat_index, leg_progress = np.zeros((0, 3), np.float32), np.zeros(0, np.int32), 0.0
     else:
-        nodes = np.array(leg.route.nodes)
-        positions = np.where((nodes < n)[:, None], sat_positions_km[np.minimum(nodes, n - 1)],
-                             station_positions_km[np.maximum(nodes - n, 0)])
-        path = positions.astype(np.float32)
-        sat_index = np.where(nodes < n, nodes, -1).astype(np.int32)
+        path, sat_index = polyline(leg)
         span = max(leg.end_s - leg.start_s, 1e-12)
         leg_progress = float(np.clip((now_s - leg.start_s) / span, 0.0, 1.0))
+    up_path, up_index = polyline(trip.up if trip.up and now_s >= trip.up.start_s else None)
     ground_end = (leg.route.nodes[-1] if leg is trip.down else leg.route.nodes[0]) if leg else -1
     utc = lambda seconds: epoch + dt.timedelta(seconds=seconds)  # noqa: E731
     return RoundTripView(
@@ -45,6 +52,7 @@ def trip_view(trip: RoundTrip, now_s: float, n_sats: int, epoch: dt.datetime, sa
                      for p in trip.phases if p.start_s <= now_s),
         in_light_phase=phase in LIGHT_PHASES, done=phase == "done" or bool(trip.error),
         error=trip.error, tokens=revealed_tokens(trip, now_s), figures=figures_dict(trip.figures),
+        up_path_km=up_path, up_sat_index=up_index,
     )
 
 

@@ -90,6 +90,9 @@ def test_live_world_streams_the_trip(model_dir):
             if view.phase == "uplink":
                 assert view.in_light_phase and view.leg_sat_index[0] == -1
                 assert np.allclose(view.leg_path_km[0], snap.station_positions_km[view.station])
+            if view.phase == "downlink":
+                assert view.up_sat_index[0] == -1 and view.up_sat_index[-1] == view.sat
+                assert view.leg_sat_index[0] == view.sat and view.leg_sat_index[-1] == -1
             if view.done:
                 break
             time.sleep(0.001)

@@ -43,7 +43,7 @@ import pathlib
 from typing import Any
 
 from .errors import UserError
-from .tomlcheck import Field, TomlSource, at_least, between, one_of, read_table
+from .tomlcheck import Field, TomlSource, between, one_of, read_table
 
 KINDS = ("camera", "warp", "layers", "caption", "title", "select", "prompt", "end")
 CAMERA_PRESETS = ("default", "asia", "polar")

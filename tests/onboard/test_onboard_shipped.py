@@ -4,7 +4,6 @@ the shipped held-out slice, and answers in the play's voice."""
 import json
 
 import pytest
-import torch
 
 from sim.onboard.loading import DEFAULT_MODEL_DIR, load_model
 from sim.onboard.sampling import SamplingParams

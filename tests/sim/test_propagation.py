@@ -10,7 +10,6 @@ from skyfield.framelib import itrs
 
 from sim import ephemeris, orbits
 from sim.elements import read_element_file
-from sim.scenario import Shell
 from sim.world import World
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]

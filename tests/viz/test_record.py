@@ -1,7 +1,6 @@
 """`run.py record`: frame-exact H.264 read back with imageio-ffmpeg, determinism, interrupted
 recordings that still play, and bad input refused before any rendering."""
 import argparse
-import pathlib
 
 import imageio_ffmpeg
 import numpy as np

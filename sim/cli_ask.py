@@ -10,7 +10,7 @@ import pathlib
 
 from . import commands as cmd
 from .errors import UserError
-from .roundtrip import RoundTrip
+from .roundtrip import RoundTrip, short_duration
 
 
 def add_ask_command(commands, add_scenario_args) -> None:
@@ -102,7 +102,7 @@ def print_trip(report: dict) -> None:
     if inference:
         hardware = inference["hardware_s"]
         stated = (f"; the satellite's stated {inference['hardware_tops']:,.0f} TOPS would need "
-                  f"{hardware:.3g} s for the same {inference['flops']:.3g} FLOPs"
+                  f"{short_duration(hardware)} for the same {inference['flops']:.3g} FLOPs"
                   if hardware is not None else "")
         print(f"\ninference: first token {inference['time_to_first_token_ms']:.1f} ms, "
               f"{inference['tokens_per_s']:.0f} tokens/s on this machine{stated}. "

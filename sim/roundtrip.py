@@ -104,6 +104,14 @@ class RoundTrip:
         return self.phases[-1].end_s if self.stage == "done" and self.phases else None
 
 
+def short_duration(seconds: float) -> str:
+    """'0.52 us', '3.1 ms', '2.4 s': the unit that keeps the number readable."""
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
+        if seconds >= scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds * 1e9:.3g} ns"
+
+
 class RoundTripService:
     """Owns the onboard worker and every round trip of one World."""
 
@@ -283,10 +291,14 @@ class RoundTripService:
                                           trip.inference_end_s)
         if trip.timing == "measured":
             detail = (f"{figures.generated_tokens} tokens at {figures.tokens_per_s:.0f} tokens/s "
-                      f"(measured on this machine)")
+                      f"(measured on this machine, drives the timeline)")
         else:
             detail = (f"{figures.generated_tokens} tokens at a fixed {trip.tokens_per_s_fixed:g} "
-                      f"tokens/s (measured here: {figures.tokens_per_s:.0f} tokens/s)")
+                      f"tokens/s (drives the timeline; measured here: "
+                      f"{figures.tokens_per_s:.0f} tokens/s)")
+        if figures.hardware_s is not None:
+            detail += (f"; the satellite's stated {figures.hardware_tops:,.0f} TOPS would need "
+                       f"{short_duration(figures.hardware_s)} for these {figures.flops:.2g} FLOPs")
         trip.phases.append(Phase("inference", trip.inference_start_s, trip.inference_end_s, detail))
         trip.stage = "search_down"
         return True

@@ -19,8 +19,12 @@ void main() {
     float zoom = clamp(pow(u_ref_dist_km / max(distance(p, u_eye), 1.0), 0.6), 0.6, 3.5);
     float size = u_base_px * zoom * (1.0 + 0.5 * util);
     gl_PointSize = max(size, 1.5);
-    // Eclipse: much dimmer and a little bluer; busy: brighter with a bigger halo.
+    // Eclipse: much dimmer and a little bluer. Busy: a little brighter and warmer, with a
+    // somewhat bigger halo; kept modest because hundreds of busy satellites side by side
+    // would otherwise merge into a white glare (the round trip's target must stay brighter).
     float light = st.y > 0.5 ? 1.0 : 0.42;
-    v_colour = role_colour(st.x) * light * (1.0 + 0.8 * util) * min(size / 1.5, 1.0);
-    v_halo = (0.25 + 0.55 * util) * u_halo_gain;
+    vec3 role = role_colour(st.x);
+    vec3 busy = mix(role, vec3(1.0, 0.72, 0.55), 0.35 * util);
+    v_colour = busy * light * (1.0 + 0.3 * util) * min(size / 1.5, 1.0);
+    v_halo = (0.25 + 0.25 * util) * u_halo_gain;
 }

@@ -101,6 +101,9 @@ class Renderer:
         if 0 <= follow < snapshot.n_sats:
             camera.track(snapshot.positions_km[follow], snapshot.velocities_km_s[follow])
         camera.set_frame(snapshot.itrs_to_gcrs)
+        # Background sprites follow the frame height (no floor: at 480x270 they must stay
+        # small); the round trip keeps a floor so that it stays readable and the brightest.
+        self.traffic.height_px = int(camera.size[1])
         self.update(snapshot)
         self.satellites.hovered = self.hovered
         self.labels.labels = self._labels(snapshot, camera)

@@ -15,12 +15,16 @@ float load_level(float ratio) {
 }
 vec3 link_colour(float s_km, float ratio, float sign, float time_s) {
     float load = load_level(ratio);
-    vec3 c = load_colour(load) * (0.24 + 0.76 * load);
+    vec3 tint = load_colour(load);
+    // Load shows as hue (blue -> teal -> orange) more than as brightness: thousands of
+    // loaded links at full strength would add up to a white glare over the globe.
+    vec3 c = tint * (0.24 + 0.6 * load);
     // u rises towards the head of each pulse (u -> 1) and wraps to 0 just ahead of it; with
     // sign -1 the same formula runs the other way along the link. The head moves at
     // (0.6..2) pulse spacings per second.
     float u = fract(sign * s_km / u_pulse_spacing_km - time_s * (0.6 + 1.4 * load));
     float comet = pow(u, 10.0) * (1.0 - smoothstep(0.96, 1.0, u));
     float on = step(1e-6, ratio) * abs(sign);
-    return c + vec3(0.9, 1.0, 1.0) * comet * on * (0.7 + load);
+    // Pulses in the link's own hue, lightened: visible motion, not white streaks.
+    return c + mix(tint, vec3(1.0), 0.35) * comet * on * (0.55 + 0.5 * load);
 }

@@ -28,6 +28,12 @@ def link_alpha(n_links: int) -> float:
     return float(np.clip(3.0 * max(n_links, 1) ** -0.17, 0.3, 2.0))
 
 
+def small_frame_gain(height_px: int) -> float:
+    """One-pixel lines cover more of a small frame: at 480x270 the same web of links would be
+    four times as dense on screen, so it gets fainter (0.5 at 270 px, 1 from 1080 px)."""
+    return float(np.clip((height_px / 1080.0) ** 0.5, 0.5, 1.0))
+
+
 class LinkLayer(Layer):
     def __init__(self, ctx, shaders, satdata):
         super().__init__(ctx, shaders)
@@ -90,7 +96,8 @@ class LinkLayer(Layer):
         wide = self.n_links <= WIDE_MAX_LINKS
         prog = self.wide_prog if wide else self.prog
         set_uniforms(prog, **self.frame, **self.satdata.uniforms(),
-                     u_alpha=link_alpha(self.n_links) * self.strength * self.dim,
+                     u_alpha=link_alpha(self.n_links) * self.strength * self.dim
+                     * small_frame_gain(camera.size[1]),
                      u_pulse_spacing_km=self.pulse_spacing_km,
                      u_width_px=link_width_px(self.n_links, camera.size[1]))
         (self.wide_vao if wide else self.vao).render(ctx.LINES, vertices=2 * self.n_links)

@@ -25,6 +25,30 @@ FLOW = np.dtype([("pos", "<f4", 3), ("s", "<f4"), ("progress", "<f4"), ("dir", "
 
 
 MAX_FAINT_BEAMS = 3000  #: above this many ground links only each station's best two are drawn
+GLOW_COVER = 0.20  #: at most this share of the globe's disc is covered by inference glows
+
+
+def glow_budget(n: int, height_px: int, base_px: float, min_px: float,
+                cover: float = GLOW_COVER) -> tuple[float, float]:
+    """(diameter px, strength 0..1) of n background glows in a frame height_px tall.
+
+    Additive glows that overlap turn white: hundreds of busy satellites must read as a lively
+    web, not as fog. Their size scales with the frame and is capped so that together they
+    cover at most `cover` of the globe's disc (about a 0.42*height radius in the default
+    views); where the cap bites, each glow also gets fainter, so a 480x270 frame does not
+    merge them into blobs. Never below min_px (a glow smaller than a few pixels is a dot)."""
+    size = base_px * height_px / 1080.0
+    disc = np.pi * (0.42 * height_px) ** 2
+    cap = np.sqrt(cover * disc / max(n, 1))
+    strength = float(np.clip(cap / max(size, 1e-6), 0.5, 1.0))
+    return float(max(min(size, cap), min_px)), strength
+
+
+def busy_colour(count: np.ndarray) -> np.ndarray:
+    """(N,3) colour of an inference glow by how many requests its satellite serves: one is a
+    soft violet like the routes, several turn warm rose: load is read as colour, not as white."""
+    x = np.clip(np.log2(np.maximum(count, 1)) / 2.0, 0.0, 1.0)[:, None]
+    return (1 - x) * np.array([0.62, 0.58, 1.0]) + x * np.array([1.0, 0.55, 0.72])
 
 
 def beam_strength(station: np.ndarray, length_km: np.ndarray) -> np.ndarray:
@@ -90,23 +114,28 @@ class TrafficLayer(Layer):
         self._versions = Versions()
         self._heads = np.zeros(0, SPRITE)
         self._stations = np.zeros(0, SPRITE)
-        self.px_scale = 1.0
+        self.height_px = 1080       #: frame height, set by the renderer: sprite sizes follow it
+        self._built_height = 1080
+        self._n_flows = 0
+        self.gain = 1.0             #: route brightness, set by the renderer (lower during a trip)
 
     def update(self, snapshot) -> None:
         v = self._versions
-        flows = v.changed(snapshot, "flows", len(snapshot.flow_path_len))
+        resized = self.height_px != self._built_height
+        flows = v.changed(snapshot, "flows", len(snapshot.flow_path_len)) or resized
         moved = v.changed(snapshot, "positions", snapshot.n_sats)
         ground = v.changed(snapshot, "ground_links", len(snapshot.ground_pairs))
         earth = v.changed(snapshot, "earth")
         if flows:
             self._update_flows(snapshot)
             self.sprites.write(self._heads)
-        if moved or ground or earth:
+        if moved or ground or earth or resized:
             self._update_ground(snapshot)
             self.station_sprites.write(self._stations)
 
     def _update_flows(self, snap) -> None:
         lengths = np.asarray(snap.flow_path_len, int)
+        self._n_flows, self._built_height = len(lengths), self.height_px
         if not len(lengths) or lengths.max() < 1:
             self.routes.write(np.zeros(0, FLOW))
             self._heads = np.zeros(0, SPRITE)
@@ -123,14 +152,22 @@ class TrafficLayer(Layer):
         self.routes.write(verts.reshape(-1))
         heads = np.zeros(len(lengths), SPRITE)
         heads["pos"] = packet_heads(paths, arc, progress)
-        heads["colour"] = np.where(direction[:, None] > 0, (*UPLINK, 1.0), (*DOWNLINK, 1.0))
-        heads["size"] = 11.0 * self.px_scale
-        # A soft glow on each flow's inference satellite (the route's last point) while it runs.
-        ends = np.zeros(len(lengths), SPRITE)
-        ends["pos"] = paths[np.arange(len(lengths)), np.maximum(lengths - 1, 0)]
-        ends["colour"] = (0.85, 0.95, 1.0, 0.45)
-        ends["size"] = 26.0 * self.px_scale
-        self._heads = np.concatenate([heads, ends[lengths > 1]])
+        height = self.height_px
+        size, strength = glow_budget(len(lengths), height, 11.0, 2.5, cover=0.04)
+        heads["colour"] = np.where(direction[:, None] > 0, (*UPLINK, 0.8 * strength),
+                                   (*DOWNLINK, 0.8 * strength))
+        heads["size"] = size
+        # One soft glow on each inference satellite (a route's last point), however many
+        # requests it serves: stacked additive glows would burn white. Its colour says how busy.
+        last = paths[np.arange(len(lengths)), np.maximum(lengths - 1, 0)][lengths > 1]
+        ends_pos, count = np.unique(last.astype(np.float32), axis=0, return_counts=True)
+        size, strength = glow_budget(len(ends_pos), height, 20.0, 4.0)
+        ends = np.zeros(len(ends_pos), SPRITE)
+        ends["pos"] = ends_pos
+        ends["colour"][:, :3] = busy_colour(count)
+        ends["colour"][:, 3] = (0.5 + 0.1 * np.minimum(count, 4)) * strength
+        ends["size"] = size
+        self._heads = np.concatenate([heads, ends])
 
     def _update_ground(self, snap) -> None:
         st = np.asarray(snap.station_positions_km, np.float64).reshape(-1, 3)
@@ -141,7 +178,7 @@ class TrafficLayer(Layer):
         stations = np.zeros(len(st), SPRITE)
         stations["pos"] = st
         stations["colour"] = (*STATION, 0.9)
-        stations["size"] = 13.0 * self.px_scale
+        stations["size"] = max(13.0 * self.height_px / 1080.0, 7.0)  # a ring needs 7 px
         stations["shape"] = 1.0
         self._stations = stations
         pairs = np.asarray(snap.ground_pairs, int).reshape(-1, 2)
@@ -170,7 +207,10 @@ class TrafficLayer(Layer):
             set_uniforms(self.line_prog, **self.frame, u_model=np.eye(3), u_pulse_rate=0.8)
             self.beams.render(ctx.LINES)
         if self.show_flows:
-            set_uniforms(self.flow_prog, **self.frame, u_trail=0.12)
+            # Hundreds of routes with bright trails would fog the globe: fainter the more there are.
+            n = max(self._n_flows, 1)
+            set_uniforms(self.flow_prog, **self.frame, u_trail=0.12,
+                         u_gain=self.gain * float(np.clip((60.0 / n) ** 0.35, 0.55, 1.0)))
             self.routes.render(ctx.LINES)
         # Sprites without the depth test: sprites.vert hides the ones the Earth covers.
         ctx.disable(ctx.DEPTH_TEST)

@@ -1,7 +1,10 @@
 #version 330
 // Widens a line segment into a quad `g_width` pixels wide in screen space (GL lines are one
 // pixel wide on core profiles). A segment crossing the camera plane is cut at a small w so
-// that the close chase camera never gets a quad flipped through infinity.
+// that the close chase camera never gets a quad flipped through infinity. g_offset shifts the
+// ribbon sideways (to the right of its direction of travel): the way up and the way down of a
+// round trip, which follow the same satellites in opposite directions, then run side by side
+// like the two lanes of a road instead of on top of each other.
 #include "common.glsl"
 layout(lines) in;
 layout(triangle_strip, max_vertices = 4) out;
@@ -9,6 +12,7 @@ in vec4 g_colour[];
 in float g_s[];
 in float g_progress[];
 in float g_width[];
+in float g_offset[];
 out vec4 v_colour;
 out float v_s;
 out float v_across;      // -1..1 across the ribbon
@@ -31,9 +35,10 @@ void main() {
     vec2 d = sb - sa;
     d = dot(d, d) > 1e-6 ? normalize(d) : vec2(1.0, 0.0);
     vec2 n = vec2(-d.y, d.x) / u_viewport;   // one pixel across, in NDC units / 2
-    emit(a, n * g_width[0], 0, 1.0);
-    emit(a, -n * g_width[0], 0, -1.0);
-    emit(b, n * g_width[1], 1, 1.0);
-    emit(b, -n * g_width[1], 1, -1.0);
+    vec2 sa_off = -n * 2.0 * g_offset[0], sb_off = -n * 2.0 * g_offset[1];  // right-hand lane
+    emit(a, sa_off + n * g_width[0], 0, 1.0);
+    emit(a, sa_off - n * g_width[0], 0, -1.0);
+    emit(b, sb_off + n * g_width[1], 1, 1.0);
+    emit(b, sb_off - n * g_width[1], 1, -1.0);
     EndPrimitive();
 }

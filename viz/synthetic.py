@@ -260,6 +260,9 @@ def demo_round_trip(snapshot, target: int, phase: str, leg_progress: float = 0.5
     st = np.asarray(snapshot.station_positions_km, np.float64).reshape(-1, 3)
     ground = st[station] if station >= 0 else np.asarray(snapshot.positions_km[route[0]])
     leg = np.concatenate([ground[None], np.asarray(snapshot.positions_km)[route]])
+    # The way up, known from the uplink on (as the sim's RoundTripView gives it).
+    known = station >= 0 and ROUND_TRIP_PHASES.index(phase) >= ROUND_TRIP_PHASES.index("uplink")
+    up_path, up_sats = (leg, sats) if known else (np.zeros((0, 3)), np.zeros(0, np.int32))
     if phase in ("hops_down", "downlink"):
         leg, sats = leg[::-1], sats[::-1]
     if phase not in ("uplink", "hops_up", "hops_down", "downlink") or station < 0:
@@ -280,4 +283,5 @@ def demo_round_trip(snapshot, target: int, phase: str, leg_progress: float = 0.5
         phase_progress=0.5, leg_path_km=leg.astype(np.float32), leg_sat_index=sats,
         leg_progress=float(leg_progress), phases=tuple(phases),
         in_light_phase=phase in ("uplink", "hops_up", "hops_down", "downlink"), done=done,
-        error=error, tokens=int(tokens))
+        error=error, tokens=int(tokens), up_path_km=up_path.astype(np.float32),
+        up_sat_index=up_sats.astype(np.int32))

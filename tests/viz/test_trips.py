@@ -177,3 +177,28 @@ def test_target_glow_and_waiting_ring(ctx, renderer, world, phase, radius_px):
 def test_inference_label_before_the_first_token(world):
     trip = demo_round_trip(world, 3, "inference", tokens=0)
     assert phase_text(trip) == "inference · generating"
+
+
+def test_way_up_drawn_beside_the_way_down(ctx, renderer, world):
+    """While the answer comes down, the way up stays in view in the prompt's gold, in a lane
+    beside the down leg (the two follow the same satellites)."""
+    trip = demo_round_trip(world, 3, "hops_down", leg_progress=0.3)
+    assert len(trip.up_path_km) == len(trip.leg_path_km) >= 3
+    snap, cam = trip_view(world, trip)
+    both = render(renderer, ctx, snap, cam)
+    no_up = dataclasses.replace(trip, up_path_km=np.zeros((0, 3), np.float32),
+                                up_sat_index=np.zeros(0, np.int32))
+    cam = apply_preset(OrbitCamera(SIZE), "trip", snap)
+    down_only = render(renderer, ctx, dataclasses.replace(snap, round_trips=(no_up,)), cam)
+    added = both - down_only
+    assert added.sum() > 3000 and added[..., 0].sum() > added[..., 2].sum(), "no gold way up"
+    # Across the middle of the longest hop on screen, the added light is off to one side.
+    px, _, _ = cam.project(trip.up_path_km.astype(float))
+    seg = np.argmax(np.linalg.norm(np.diff(px, axis=0), axis=1))
+    a, b = px[seg], px[seg + 1]
+    mid, d = (a + b) / 2, (b - a) / np.linalg.norm(b - a)
+    normal = np.array([-d[1], d[0]])
+    light = added.sum(axis=2)
+    side = [max(light[int(round(y)), int(round(x))] for x, y in
+                (mid + normal * k * s for s in (4, 5, 6))) for k in (1, -1)]
+    assert max(side) > 3 * max(min(side), 1.0), side

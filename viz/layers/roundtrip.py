@@ -6,6 +6,8 @@
   hops_up / hops_down        the packet (a bright head with a comet trail) moving along the leg
                              at `leg_progress`; the hops it has crossed stay lit, the ones
                              ahead are faint rings
+  hops_down / downlink       also the way up (`up_path_km`), dimmer in the prompt colour and
+                             beside the way down, so the whole round trip is in view
   queue / inference          a glow on the target, pulsing, with ripples while the model runs
   done                       the station rings in the answer colour
 
@@ -32,9 +34,11 @@ PROMPT = (1.0, 0.84, 0.42)   #: white-gold
 ANSWER = (0.40, 0.95, 1.0)   #: cyan-white
 ERROR = (1.0, 0.30, 0.25)
 RIBBON = np.dtype([("pos", "<f4", 3), ("colour", "<f4", 4), ("s", "<f4"), ("progress", "<f4"),
-                   ("width", "<f4")])
+                   ("width", "<f4"), ("offset", "<f4")])
 UP_PHASES = ("waiting_up", "uplink", "hops_up", "queue", "inference")  #: drawn in PROMPT
 LIGHT_PHASES = ("uplink", "hops_up", "hops_down", "downlink")
+DOWN_PHASES = ("hops_down", "downlink")  #: the way up is drawn too, beside the way down
+UP_TRACE = 0.5   #: strength of the way up while the answer comes down (the leg's is 1)
 GLOW, STATION, DASHED, RING = 0.0, 1.0, 2.0, 3.0  #: sprite shapes (shaders/sprites.frag)
 
 
@@ -51,10 +55,15 @@ def lift_to_surface(p: np.ndarray) -> np.ndarray:
     return p * (np.maximum(r, EARTH_RADIUS_KM + 3.0) / r)
 
 
-def leg_points(trip) -> tuple[np.ndarray, np.ndarray]:
-    """(P,3) float64 GCRS km of the current leg with its ground end lifted, and (P,) sat index."""
-    path = np.asarray(trip.leg_path_km, np.float64).reshape(-1, 3)
-    sats = np.asarray(trip.leg_sat_index, np.int64).reshape(-1)
+def leg_points(trip, up: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(P,3) float64 GCRS km of the current leg (with up=True: of the way up, `up_path_km`)
+    with its ground end lifted, and (P,) satellite index (-1 for the ground)."""
+    if up:
+        path = np.asarray(getattr(trip, "up_path_km", ()), np.float64).reshape(-1, 3)
+        sats = np.asarray(getattr(trip, "up_sat_index", ()), np.int64).reshape(-1)
+    else:
+        path = np.asarray(trip.leg_path_km, np.float64).reshape(-1, 3)
+        sats = np.asarray(trip.leg_sat_index, np.int64).reshape(-1)
     if len(sats) != len(path):
         sats = np.zeros(len(path), np.int64)
     path = path.copy()
@@ -117,8 +126,8 @@ class RoundTripLayer(Layer):
         super().__init__(ctx, shaders)
         self.ribbon_prog = shaders.program("trip")
         self.sprite_prog = shaders.program("sprites")
-        self.ribbons = DynamicMesh(ctx, self.ribbon_prog, "3f 4f 1f 1f 1f", "in_pos", "in_colour",
-                                   "in_s", "in_progress", "in_width")
+        self.ribbons = DynamicMesh(ctx, self.ribbon_prog, "3f 4f 1f 1f 1f 1f", "in_pos",
+                                   "in_colour", "in_s", "in_progress", "in_width", "in_offset")
         self.sprites = DynamicMesh(ctx, self.sprite_prog, "3f 4f 1f 1f", "in_pos", "in_colour",
                                    "in_size", "in_shape")
         self.trips: tuple = ()
@@ -159,6 +168,12 @@ class RoundTripLayer(Layer):
             target, station = self._target_pos(trip), self._station_pos(trip)
             phase = "done" if trip.done else trip.phase
             path, sats = leg_points(trip)
+            up_path, up_sats = leg_points(trip, up=True)
+            if phase in DOWN_PHASES and len(up_path) >= 2 and not trip.error:
+                # The way up stays in view, dimmer, evenly lit (no packet) and a lane to the
+                # side, so the way down is drawn beside it rather than over it.
+                ribbons.append(self._leg_ribbon(up_path, up_sats, -1.0, PROMPT, UP_TRACE,
+                                                width=0.7, lane=True))
             if phase in LIGHT_PHASES and len(path) >= 2:
                 ribbons.append(self._leg_ribbon(path, sats, float(trip.leg_progress), colour))
                 _, _, arc = flow_geometry(path[None], np.array([len(path)]))
@@ -189,7 +204,11 @@ class RoundTripLayer(Layer):
         spr = np.concatenate(sprites) if sprites else np.zeros(0, SPRITE)
         return rib, spr
 
-    def _leg_ribbon(self, path, sats, progress, colour) -> np.ndarray:
+    def _leg_ribbon(self, path, sats, progress, colour, strength: float = 1.0,
+                    width: float = 1.0, lane: bool = False) -> np.ndarray:
+        """Ribbon vertices of one leg; progress < 0 lights it evenly (no packet); `lane` moves
+        it to the right of its direction of travel, clear of a full-width leg on the same
+        satellites (which is `width` times as wide as the normal one)."""
         _, _, arc = flow_geometry(path[None], np.array([len(path)]))
         n = len(path) - 1
         v = np.zeros((n, 2), RIBBON)
@@ -197,10 +216,13 @@ class RoundTripLayer(Layer):
         v["s"][:, 0], v["s"][:, 1] = arc[0, :-1], arc[0, 1:]
         v["progress"] = progress
         v["colour"][..., :3] = colour
-        v["colour"][..., 3] = 1.0
+        v["colour"][..., 3] = strength
         ground = (sats[:-1] < 0) | (sats[1:] < 0)
         # The ground beam is wider than the laser hops: it is the moment Earth talks to orbit.
-        v["width"] = np.where(ground, 14.0, 8.0)[:, None] * self.px_scale
+        full = np.where(ground, 14.0, 8.0)[:, None] * self.px_scale
+        v["width"] = full * width
+        if lane:  # half the full leg, half this one and a small gap
+            v["offset"] = full * (0.5 + 0.5 * width) + 1.5 * self.px_scale
         return v.reshape(-1)
 
     def labels(self, scale: float) -> list[Label]:

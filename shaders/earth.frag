@@ -2,7 +2,9 @@
 // Day texture lit by the real sun direction, city lights on the night side, a soft twilight band
 // at the terminator, sun glint on water and a thin atmospheric rim.
 // Written for llvmpipe too: two texture fetches (water mask rides in the day texture's alpha),
-// few pow() calls, and branches that whole pixel blocks skip (no lights by day, no glint by night).
+// few pow() calls. Note that llvmpipe runs both sides of an `if` for every pixel (masked, not
+// skipped): the branches below save nothing there, so cost is cut by fetching less (one mip
+// level per fetch, see viz/layers/earth.py), not by branching.
 #include "common.glsl"
 uniform sampler2D u_day;      // rgb: Blue Marble; a: water mask (1 = water)
 uniform sampler2D u_night;    // city lights

@@ -80,10 +80,16 @@ def main(args: argparse.Namespace | None, world_factory) -> int:
         app = open_window(session, opts)
         if app is None:
             return 1
+        import signal
+
+        # SIGTERM (a test, a session manager) ends the loop like closing the window, so a
+        # recording in progress is finished and playable rather than cut off.
+        previous = signal.signal(signal.SIGTERM, lambda *_: setattr(app.window, "has_exit", True))
         try:
             app.run()
         finally:
             app.close()
+            signal.signal(signal.SIGTERM, previous)
     finally:
         session.close()
     return 0

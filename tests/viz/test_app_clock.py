@@ -51,3 +51,12 @@ def test_warp_keys_and_formats():
     assert clock.warp_up(60) == 100 and clock.warp_down(60) == 50
     assert clock.warp_up(10000) == 10000 and clock.warp_down(1) == 1
     assert format_duration(0.0031) == "3.10 ms" and format_duration(400) == "6 min 40 s"
+
+
+def test_a_wait_stays_on_screen_when_not_fast_forwarded():
+    near = TripTiming(waiting_until_s=10.0 + 120.0)  # two minutes at x60: two wall seconds
+    d = decide(1 / 30, 10.0, 60.0, False, near)
+    assert d.mode == "wait" and d.warp == 60.0 and "2 min" in d.note
+    far = TripTiming(waiting_until_s=10.0 + 3 * 3600)
+    d = decide(1 / 30, 10.0, 1.0, False, far, auto_fast_forward=False)
+    assert d.mode == "wait" and d.warp == 1.0 and "3.0 h" in d.note

@@ -135,7 +135,10 @@ class AskPanel:
                     imgui.text_disabled(detail)
                     imgui.pop_text_wrap_pos()
             imgui.end_table()
-        if figures.get("generated_tokens"):
+        # The model may have answered in wall time while the prompt still waits for its pass
+        # in sim time: show the figures only once the trip has reached and left inference.
+        answered = any(p.name == "inference" for p in trip.phases) and trip.phase != "inference"
+        if figures.get("generated_tokens") and answered:
             imgui.text_disabled(f"{figures['generated_tokens']:.0f} tokens, "
                                 f"{figures.get('tokens_per_s', 0):.0f} tokens/s, first token "
                                 f"{figures.get('ttft_ms', 0):.0f} ms")

@@ -46,7 +46,7 @@ class TripTiming:
 class ClockDecision:
     dt_sim_s: float
     warp: float  #: effective warp for this step
-    mode: str  #: "", "paused", "slow", "realtime", "fast", "search"
+    mode: str  #: "", "paused", "slow", "realtime", "fast", "wait", "search"
     note: str = ""  #: why, for the screen
 
 
@@ -62,11 +62,13 @@ def decide(dt_wall_s: float, now_s: float, warp: float, paused: bool, timing: Tr
     elif timing.in_inference:
         eff, mode = min(warp, 1.0), "realtime"
         note = "the onboard model answers in real time"
-    elif timing.waiting_until_s is not None and auto_fast_forward:
+    elif timing.waiting_until_s is not None:
         left = timing.waiting_until_s - now_s
-        if left / max(warp, 1e-9) > WAIT_WALL_S:
+        if auto_fast_forward and left / max(warp, 1e-9) > WAIT_WALL_S:
             eff, mode = left / WAIT_WALL_S, "fast"
-            note = f"no path yet: fast-forward to the next pass ({left / 60:,.0f} min ahead)"
+        else:  # the chosen warp, but the wait stays on screen until the path opens
+            mode = "wait"
+        note = f"no path yet, the next pass is {_ahead(left)} ahead"
     elif timing.search_limit_s is not None and auto_fast_forward and warp < SEARCH_WARP:
         eff, mode, note = SEARCH_WARP, "search", "looking ahead for the next path"
     dt = dt_wall_s * eff
@@ -75,6 +77,14 @@ def decide(dt_wall_s: float, now_s: float, warp: float, paused: bool, timing: Tr
     if timing.search_limit_s is not None:  # never run ahead of the path search
         dt = min(dt, max(timing.search_limit_s - now_s, 0.0))
     return ClockDecision(max(dt, 0.0), eff, mode, note)
+
+
+def _ahead(seconds: float) -> str:
+    if seconds < 90:
+        return f"{max(seconds, 0):.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:,.0f} min"
+    return f"{seconds / 3600:,.1f} h"
 
 
 class FixedStepper:

@@ -32,6 +32,7 @@ LAYER_TITLES = {
     "labels": "Labels", "borders": "Coastlines and borders",
 }
 MODE_COLOURS = {"slow": (1.0, 0.84, 0.42, 1.0), "fast": (0.5, 0.85, 1.0, 1.0),
+                "wait": (0.5, 0.85, 1.0, 1.0),
                 "search": (0.5, 0.85, 1.0, 1.0), "realtime": (0.6, 1.0, 0.7, 1.0),
                 "paused": (1.0, 0.6, 0.5, 1.0)}
 
@@ -42,6 +43,8 @@ class Panel:
         self.ask = AskPanel(app)
         self.show_help = False
         self.rects: dict[str, list[float]] = {}  #: window rectangles, framebuffer pixels
+        #: last seen rectangles of some widgets, window points (where a test clicks)
+        self.widgets: dict[str, list[float]] = {}
         self.scenario_path = ""
         self.time_text = ""
         self.time_dirty = False
@@ -53,6 +56,10 @@ class Panel:
         sx, sy = io.display_framebuffer_scale.x, io.display_framebuffer_scale.y
         p, s = imgui.get_window_pos(), imgui.get_window_size()
         self.rects[name] = [p.x * sx, p.y * sy, (p.x + s.x) * sx, (p.y + s.y) * sy]
+
+    def _remember_item(self, name: str) -> None:
+        lo, hi = imgui.get_item_rect_min(), imgui.get_item_rect_max()
+        self.widgets[name] = [lo.x, lo.y, hi.x, hi.y]
 
     def offer_follow(self, index: int) -> None:
         self.follow_offer = (index, time.monotonic() + 6.0)
@@ -106,19 +113,29 @@ class Panel:
         names = list(builtin_names())
         current = names.index(session.scenario_name) if session.scenario_name in names else -1
         imgui.set_next_item_width(-1)
-        changed, pick = imgui.combo("##scenario", current, names)
-        if changed and pick != current:
-            session.switch_scenario(names[pick])
+        pick = current
+        shown = names[current] if current >= 0 else session.scenario_name
+        if imgui.begin_combo("##scenario", shown):
+            for i, name in enumerate(names):
+                if imgui.selectable(name, i == current)[0]:
+                    pick = i
+                self._remember_item(f"scenario:{name}")
+            imgui.end_combo()
+        self._remember_item("scenario_combo")
+        if pick != current and session.switch_scenario(names[pick]):
             self.app.camera.reset()
         imgui.set_next_item_width(-70)
         _, self.scenario_path = imgui.input_text_with_hint("##file", "scenario .toml / TLE file",
                                                            self.scenario_path)
+        self._remember_item("scenario_file")
         imgui.same_line()
         if imgui.button("Open") and self.scenario_path.strip():
             if session.switch_scenario(self.scenario_path.strip()):
                 self.app.camera.reset()
+        self._remember_item("scenario_open")
         if imgui.button("Reset scenario"):
             session.reset()
+        self._remember_item("scenario_reset")
         imgui.same_line()
         if imgui.button("Reset view"):
             self.app.camera.reset()
@@ -182,6 +199,11 @@ class Panel:
         session = self.app.session
         decision = session.decision
         imgui.set_next_window_pos((w / 2, 10), imgui.Cond_.always, (0.5, 0.0))
+        # Keep the banner between the two panels (wrapping its notes), never under them.
+        side = 0.0
+        if self.app.show_panel:
+            side = max(float(np.clip(w * 0.2, 300, 400)), float(np.clip(w * 0.24, 340, 470)))
+        wrap = max(w - 2 * (side + 30) - 24, 260.0)
         flags = (imgui.WindowFlags_.no_decoration | imgui.WindowFlags_.always_auto_resize
                  | imgui.WindowFlags_.no_inputs | imgui.WindowFlags_.no_focus_on_appearing
                  | imgui.WindowFlags_.no_nav)
@@ -190,28 +212,36 @@ class Panel:
         self._remember_rect("banner")
         mode = "paused" if session.paused else decision.mode
         warp = clock_mod.format_warp(0.0 if session.paused else decision.warp)
+        imgui.push_text_wrap_pos(wrap)
         imgui.text(f"{snap.time_utc:%Y-%m-%d %H:%M:%S} UTC   {warp}")
         if mode == "slow":
             imgui.text_colored(MODE_COLOURS["slow"], f"SLOW MOTION {warp}: light needs only "
                                f"milliseconds")
             imgui.text_colored(MODE_COLOURS["slow"], decision.note)
         elif mode in MODE_COLOURS and mode != "paused":
-            label = {"fast": "FAST-FORWARD", "search": "SEARCHING", "realtime": "REAL TIME"}[mode]
+            label = {"fast": "FAST-FORWARD", "search": "SEARCHING", "realtime": "REAL TIME",
+                     "wait": "WAITING"}[mode]
             imgui.text_colored(MODE_COLOURS[mode], f"{label} {warp}: {decision.note}")
         elif mode == "paused":
             imgui.text_colored(MODE_COLOURS["paused"], "PAUSED (Space plays)")
         if decision.mode and not session.paused and abs(session.warp - decision.warp) > 1e-9:
             imgui.text_disabled(f"back to x{session.warp:,.0f} after")
+        recorder = self.app.recorder
+        if recorder is not None and self.app.show_panel:
+            imgui.text_colored((1.0, 0.4, 0.4, 1.0), f"REC {recorder.seconds:.1f} s (R stops)")
         offer = self.follow_offer
         if offer and time.monotonic() < offer[1] and self.app.camera.follow_index != offer[0] \
                 and offer[0] < snap.n_sats:
             imgui.text_colored((0.7, 0.9, 1.0, 1.0),
                                f"Selected {snap.sat_names[offer[0]]}: press F to follow it")
+        imgui.pop_text_wrap_pos()
         imgui.end()
 
     def _messages(self, w: float, h: float) -> None:
         now = time.monotonic()
-        recent = [m for m in self.app.session.messages if now - m[0] < 8.0]
+        # With the panels hidden (Tab: a clean picture, a recording) only errors show.
+        recent = [m for m in self.app.session.messages if now - m[0] < 8.0
+                  and (self.app.show_panel or m[2] == "error")]
         if not recent:
             return
         imgui.set_next_window_pos((w / 2, h - 60), imgui.Cond_.always, (0.5, 1.0))

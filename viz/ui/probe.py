@@ -90,7 +90,11 @@ class StateWriter:
             "positions_km": {str(c["index"]): snap.positions_km[c["index"]].tolist()
                              for c in project_candidates(cam, snap, rects)},
             "panel_rects": app.panel.rects, "prompt_box": app.panel.ask.prompt_rect,
-            "panel_visible": app.show_panel,
+            "widgets": app.panel.widgets,
+            "panel_visible": app.show_panel, "help_visible": app.panel.show_help,
+            "fullscreen": bool(app.window.fullscreen),
+            "recording": ({"path": str(app.recorder.path), "frames": app.recorder.frames}
+                          if app.recorder is not None else None),
             "selected": int(snap.selected),
             "selected_name": snap.sat_names[snap.selected] if snap.selected >= 0 else "",
             "sim_time_s": snap.sim_time_s, "utc": snap.time_utc.isoformat(),

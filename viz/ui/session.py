@@ -73,6 +73,9 @@ class Session:
         except OSError as error:
             self.message(f"Scenario not loaded: {error}", "error")
             return False
+        except Exception as error:  # a sim bug on odd input must not close the app
+            self.message(f"Scenario not loaded: {type(error).__name__}: {error}", "error")
+            return False
         self._join_loader()
         self.world.close()  # stops the old scenario's model worker
         self.pending = None
@@ -188,16 +191,20 @@ class Session:
             print(f"orbitviz: {text}", file=sys.stderr)
 
     # --- time -------------------------------------------------------------------------------------
-    def tick(self, frame_dt_s: float) -> int:
+    def tick(self, frame_dt_s: float, exact: bool = False) -> int:
         """Advance the sim for one frame of `frame_dt_s` wall seconds: fixed steps, each as
-        long as the clock decides (slow motion around light-time phases). Returns steps run."""
+        long as the clock decides (slow motion around light-time phases). Returns steps run.
+
+        `exact` (recording): exactly one step of `frame_dt_s`, so that every video frame
+        advances the same time; the accumulator would sometimes give 0 and then 2 steps."""
         if self.pending is not None and not self.model_loading:
             command, self.pending = self.pending, None
             self._send(command)
-        n = self.stepper.steps(frame_dt_s)
+        n = 1 if exact else self.stepper.steps(frame_dt_s)
+        step_s = frame_dt_s if exact else self.stepper.step_s
         for _ in range(n):
             timing = trip_timing(self.world)
-            self.decision = clock_mod.decide(self.stepper.step_s, self.world.sim_time_s,
+            self.decision = clock_mod.decide(step_s, self.world.sim_time_s,
                                              self.warp, self.paused, timing,
                                              self.auto_fast_forward)
             if self.paused:

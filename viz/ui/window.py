@@ -59,6 +59,8 @@ class AppWindow:
         self.recorder = None
         self.show_panel = True
         self.hovered = -1
+        self._toggle_fullscreen = False
+        self.anim_s = 0.0  #: the shader clock (pulses, packet trails): fixed steps while recording
         self._press = None  #: (x, y, captured by imgui) of the current left press
         self._last_frame = time.perf_counter()
         self._last_hover = 0.0
@@ -90,6 +92,9 @@ class AppWindow:
     # --- pyglet events ----------------------------------------------------------------------
     def on_resize(self, width, height):
         size = self.fb_size()
+        if self.recorder is not None and tuple(size) != self.recorder.window_size:
+            # A video cannot change size midway: finish the file rather than scale frames.
+            self.stop_record("the window changed size")
         self.camera.resize(size)
         self.renderer.resize(size)
         self.input.resize()
@@ -145,7 +150,7 @@ class AppWindow:
         key = self.pyglet.window.key
         self.input.key(symbol, True)
         if symbol == key.F11:
-            self.window.set_fullscreen(not self.window.fullscreen)
+            self._toggle_fullscreen = True  # after pyglet has finished with this key event
         elif symbol == key.F12:
             self.screenshot()
         elif not imgui.get_io().want_capture_keyboard:
@@ -185,6 +190,16 @@ class AppWindow:
             self.session.prepare_model()
             self.panel.offer_follow(index)
 
+    def toggle_fullscreen(self) -> None:
+        self._toggle_fullscreen = False
+        self.window.set_fullscreen(not self.window.fullscreen)
+        # On X11 pyglet makes a new window and F11's release goes to the old one: pyglet then
+        # took the next F11 press for an auto-repeat and dropped it (F11 had to be pressed
+        # twice to leave fullscreen). Forget the press.
+        key = self.pyglet.window.key.F11
+        getattr(self.window, "pressed_keys", set()).discard(key)
+        self.input.key(key, False)
+
     def toggle_follow(self) -> None:
         snap = self.session.snapshot
         if self.camera.follow_index >= 0:
@@ -203,13 +218,16 @@ class AppWindow:
         camera.resize(size)
         target = OffscreenTarget(self.ctx, size, samples=4)
         try:
-            self.renderer.draw(self.session.snapshot, camera, target.fbo)
+            self.renderer.draw(self.session.snapshot, camera, target.fbo, time_s=self.anim_s)
             image = target.read()
         finally:
             target.release()
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        path = pathlib.Path(self.shots_dir) / f"orbitviz-{stamp}.png"
+        from viz.ui.recording import unique_path
+
         try:
+            folder = pathlib.Path(self.shots_dir)
+            folder.mkdir(parents=True, exist_ok=True)
+            path = unique_path(folder, f"orbitviz-{time.strftime('%Y%m%d-%H%M%S')}", ".png")
             save_png(image, path)
         except OSError as error:
             self.session.message(f"Screenshot not saved: {error}", "error")
@@ -221,9 +239,7 @@ class AppWindow:
         from viz.ui.recording import LiveRecorder
 
         if self.recorder is not None:
-            path = self.recorder.stop()
-            self.recorder = None
-            self.session.message(f"Recording saved: {path}", "info")
+            self.stop_record()
             return
         try:
             self.recorder = LiveRecorder(self.ctx, self.fb_size(), self.shots_dir)
@@ -232,6 +248,22 @@ class AppWindow:
             return
         self.session.message(f"Recording to {self.recorder.path} (R stops)", "info")
 
+    def stop_record(self, why: str = "") -> None:
+        """Finish the recording; `why` (a resize, an encoder error) makes it a warning."""
+        recorder, self.recorder = self.recorder, None
+        if recorder is None:
+            return
+        try:
+            path = recorder.stop()
+        except Exception as error:  # ffmpeg died, disk full: the file may be cut short
+            self.session.message(f"Recording failed: {error}", "error")
+            return
+        what = f"{recorder.frames} frames, {recorder.seconds:.1f} s"
+        if why:
+            self.session.message(f"Recording stopped ({why}): saved {path} ({what})", "error")
+        else:
+            self.session.message(f"Recording saved: {path} ({what})", "info")
+
     # --- the loop ---------------------------------------------------------------------------
     def run(self) -> None:
         while not self.window.has_exit:
@@ -239,12 +271,17 @@ class AppWindow:
             self.window.dispatch_events()
             if self.window.has_exit:
                 break
+            if self._toggle_fullscreen:
+                self.toggle_fullscreen()
             self.frame()
             self.window.flip()
-            if not self.vsync:  # no vsync to pace us: do not spin faster than ~60 Hz
-                left = 1 / 60 - (time.perf_counter() - self._last_frame)
-                if left > 0:
-                    time.sleep(left)
+            # Without vsync, do not spin faster than ~60 Hz. While recording, each frame is
+            # 1/FPS of video: never run faster than that, or the live view runs fast.
+            period = self.recorder.frame_dt if self.recorder is not None else \
+                (0.0 if self.vsync else 1 / 60)
+            left = period - (time.perf_counter() - self._last_frame)
+            if left > 0:
+                time.sleep(left)
 
     def frame(self) -> None:
         from imgui_bundle import imgui
@@ -254,14 +291,18 @@ class AppWindow:
         self._last_frame = now
         busy = self.session.model_busy()
         self.stats.add(now, busy)
-        self.session.tick(dt)
+        recorder = self.recorder
+        if recorder is not None:  # one video frame = one fixed step, whatever the wall clock
+            dt = recorder.frame_dt
+        self.session.tick(dt, exact=recorder is not None)
         self.camera.advance(dt)
+        self.anim_s += dt
         snap = self.session.snapshot
         self._update_hover(snap, now)
         self.renderer.hovered = self.hovered
         self.renderer.caption = self.panel.caption_lines(snap)
         target = self.recorder.target if self.recorder is not None else self.ctx.screen
-        self.renderer.draw(snap, self.camera, target)
+        self.renderer.draw(snap, self.camera, target, time_s=self.anim_s)
         io = imgui.get_io()
         io.delta_time = max(dt, 1e-4)
         imgui.new_frame()
@@ -269,7 +310,10 @@ class AppWindow:
         imgui.render()
         self.gui.render(imgui.get_draw_data())
         if self.recorder is not None:
-            self.recorder.capture()
+            try:
+                self.recorder.capture()
+            except Exception as error:  # the encoder failed: keep the app, end the file
+                self.stop_record(f"the encoder failed: {error}")
         if self.state is not None:
             self.state.maybe_write(self, now)
 
@@ -290,8 +334,13 @@ class AppWindow:
     def close(self) -> None:
         from imgui_bundle import imgui, implot
 
-        if self.recorder is not None:
-            self.recorder.stop()
+        if self.recorder is not None:  # closing the window finishes the video properly
+            self.stop_record()
+            _, text, level = self.session.messages[-1]
+            if level != "error":  # errors are already on the terminal
+                import sys
+
+                print(f"orbitviz: {text}", file=sys.stderr)
         self.gui.release()
         implot.destroy_context()
         imgui.destroy_context(self.imgui_ctx)

@@ -70,6 +70,11 @@ def main(args: argparse.Namespace | None, world_factory) -> int:
     # The model worker and llvmpipe share the CPU: one torch thread leaves the window a core
     # (measured on 2 cores: frames during inference went from ~4x to ~1.5x the median).
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    # The tiny onboard model holds the GIL for most of its Python-heavy token loop; every GL
+    # or X call of the frame releases the GIL and then waits up to the switch interval to get
+    # it back. 1 ms instead of 5 (with the model thread niced, viz/ui/session.py) took frames
+    # during inference from ~1.5x to ~1.3x the median, the longest from ~2.2x to ~1.9x.
+    sys.setswitchinterval(0.001)
     world_args = argparse.Namespace(**{**vars(args), "scenario": opts["scenario"],
                                        "at": opts["at"], "seed": opts["seed"]})
     from viz.ui.session import Session

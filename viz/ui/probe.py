@@ -38,11 +38,13 @@ class FrameStats:
         gaps = np.diff(np.asarray(self.times)) * 1e3
         busy = np.asarray(self.busy[1:], bool)
         idle = gaps[~busy] if (~busy).any() else gaps
-        out = {"frames": len(self.times), "median_ms": float(np.median(idle)),
-               "max_ms": float(gaps.max()), "busy_frames": int(busy.sum())}
+        median = float(np.median(idle))
+        out = {"frames": len(self.times), "median_ms": median, "max_ms": float(gaps.max()),
+               "idle_p99_ms": float(np.percentile(idle, 99)), "busy_frames": int(busy.sum())}
         if busy.any():
             out.update(busy_median_ms=float(np.median(gaps[busy])),
-                       busy_max_ms=float(gaps[busy].max()))
+                       busy_max_ms=float(gaps[busy].max()),
+                       busy_over_2x=int((gaps[busy] > 2 * median).sum()))
         return out
 
 
@@ -76,6 +78,7 @@ class StateWriter:
 
         snap, cam, session = app.session.snapshot, app.camera, app.session
         rects = [r for r in app.panel.rects.values()]
+        candidates = project_candidates(cam, snap, rects)
         state = {
             "ready": True, "pid": os.getpid(), "wall": time.time(),
             "scenario": session.scenario_name, "title": session.title,
@@ -86,9 +89,9 @@ class StateWriter:
                        "size": list(cam.size), "fov_y_deg": cam.fov_y_deg,
                        "frame_rotation": np.asarray(cam.frame_rotation).tolist(),
                        "follow_index": cam.follow_index},
-            "candidates": project_candidates(cam, snap, rects),
+            "candidates": candidates,
             "positions_km": {str(c["index"]): snap.positions_km[c["index"]].tolist()
-                             for c in project_candidates(cam, snap, rects)},
+                             for c in candidates},
             "panel_rects": app.panel.rects, "prompt_box": app.panel.ask.prompt_rect,
             "widgets": app.panel.widgets,
             "panel_visible": app.show_panel, "help_visible": app.panel.show_help,

@@ -28,6 +28,38 @@ READY_PROMPTS = (
 )
 
 
+MODEL_THREAD = "onboard-model"  #: the name sim/onboard/worker.py gives its thread
+MODEL_NICE = 10
+
+
+def lower_priority(thread_name: str | None = None) -> bool:
+    """Give the onboard model's thread (or the calling thread) a lower CPU priority.
+
+    Why: on a machine without a GPU the scene is rasterised by Mesa's llvmpipe on the same
+    cores as the model; at equal priority a generating model stretched frames to 3-4x the
+    median. Niced, the model gets what the frame leaves and the answer streams a little
+    slower instead. Linux applies nice per thread (the id is the thread's native id);
+    elsewhere this does nothing. Returns True when done (or not possible here)."""
+    import os
+    import threading
+
+    if not hasattr(os, "setpriority"):
+        return True
+    if thread_name is None:
+        ident = threading.get_native_id()
+    else:
+        found = [t for t in threading.enumerate() if t.name == thread_name]
+        if not found or found[0].native_id is None:
+            return False
+        ident = found[0].native_id
+    try:
+        os.setpriority(os.PRIO_PROCESS, ident, max(os.getpriority(os.PRIO_PROCESS, ident),
+                                                   MODEL_NICE))
+    except OSError:
+        pass
+    return True
+
+
 class Session:
     """One running scenario plus the presenter's settings that survive a scenario switch."""
 
@@ -47,6 +79,7 @@ class Session:
         self._last_history = 0.0
         self._loader = None  #: thread loading the onboard model ahead of the first prompt
         self.pending = None  #: an Ask waiting for the model to finish loading
+        self._worker_niced = False
         self.world = self._make_world(args)
         self.snapshot = self.world.snapshot()
         self.scenario_name = str(getattr(args, "scenario", ""))
@@ -108,6 +141,7 @@ class Session:
             return
 
         def load():
+            lower_priority()  # the worker thread started from here inherits it
             try:
                 loader()
             except Exception as error:  # deque.append is thread-safe; sending retries
@@ -200,6 +234,8 @@ class Session:
         if self.pending is not None and not self.model_loading:
             command, self.pending = self.pending, None
             self._send(command)
+        if not self._worker_niced:
+            self._worker_niced = lower_priority(MODEL_THREAD)
         n = 1 if exact else self.stepper.steps(frame_dt_s)
         step_s = frame_dt_s if exact else self.stepper.step_s
         for _ in range(n):

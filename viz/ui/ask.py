@@ -22,7 +22,8 @@ class AskPanel:
         self.app = app
         self.prompt = ""
         self.station = 0  #: 0 = nearest station with a path, else index + 1
-        self.max_tokens = 48
+        # The shipped model is byte-level (a token is a character): 48 gave half a line.
+        self.max_tokens = 120
         self.prompt_rect: list[float] = []  #: prompt box, window points (for a test's clicks)
         self._focus = False
         self._last_count = 0
@@ -114,7 +115,7 @@ class AskPanel:
         imgui.push_text_wrap_pos(0.0)
         imgui.text_colored(PROMPT_COLOUR, f"> {trip.prompt}")
         if trip.reply or trip.phase == "inference":
-            cursor = "" if trip.done else " _"
+            cursor = " _" if trip.phase == "inference" else ""  # still generating
             imgui.text_colored(ANSWER_COLOUR, f"{trip.reply}{cursor}")
         imgui.pop_text_wrap_pos()
         rows = phase_lines(trip)

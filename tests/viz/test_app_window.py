@@ -264,7 +264,8 @@ def test_click_ask_and_answer(xvfb, tmp_path):
 
 
 def ask(app: App, name: str, prompt: str) -> None:
-    """Click the satellite `name` where the app says it is, type `prompt`, press Enter."""
+    """Click the satellite `name` where the app says it is, type `prompt`, press Enter.
+    Start the app at a low warp: the pixel is read from a state file up to 0.2 s old."""
     pick = next(c for c in app.read()["candidates"] if c["name"] == name)
     app.click(*pick["px"])
     app.wait(lambda s: s["selected_name"] == name, 15, f"selection of {name}")

@@ -112,6 +112,7 @@ class Session:
         self._join_loader()
         self.world.close()  # stops the old scenario's model worker
         self.pending = None
+        self._worker_niced = False  # the new world starts its own model thread
         self.world, self.args, self.scenario_name = world, args, name_or_path
         self.snapshot = world.snapshot()
         for series in self.history.values():

@@ -3,7 +3,8 @@ assets/scenarios/) or straight from a TLE / OMM file.
 
 A scenario file has these tables (every key is checked; see assets/scenarios/*.toml):
 
-    [scenario]  name, title, description, epoch (UTC), seed, sources[], assumptions[], and
+    [scenario]  name, title, description, epoch (UTC: when Walker shells are laid out),
+                start (UTC: when the sim starts; default epoch), seed, sources[], assumptions[],
                 `base`: a scenario to start from (see `with_base`)
     [[shells]]  Walker shells: name, role, altitude_km, inclination_deg, planes, sats_per_plane,
                 phasing, raan_deg, raan_spread_deg, sun_synchronous, dawn_dusk, ltan_hours
@@ -99,9 +100,13 @@ class Scenario:
     compute_pflops: dict  #: role name -> PFLOPS per satellite
     traffic: Traffic
     path: pathlib.Path | None = None
+    #: instant the sim starts at (default: the epoch). Satellites of Walker shells are laid
+    #: out at `epoch` and propagated to `start`, so a later start sees the same constellation
+    #: later, not a new one.
+    start: dt.datetime | None = None
 
-    def with_epoch(self, epoch: dt.datetime) -> "Scenario":
-        return dataclasses.replace(self, epoch=epoch)
+    def starting_at(self, start: dt.datetime) -> "Scenario":
+        return dataclasses.replace(self, start=start)
 
 
 # --- schema ---------------------------------------------------------------------------------
@@ -110,7 +115,8 @@ _ROLE = Field(str, "inference", check=one_of(*ROLE_NAMES))
 _SCHEMA_SCENARIO = {
     "base": Field(str, None),
     "name": Field(str, required=True), "title": Field(str, ""), "description": Field(str, ""),
-    "epoch": Field((str, dt.datetime), required=True), "seed": Field(int, 0),
+    "epoch": Field((str, dt.datetime), required=True),
+    "start": Field((str, dt.datetime), None), "seed": Field(int, 0),
     "sources": Field(list, []), "assumptions": Field(list, []),
 }
 _SCHEMA_SHELL = {
@@ -204,7 +210,8 @@ def load_toml(path: pathlib.Path) -> Scenario:
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             raise src.error((key,), None, f"unknown table{hint}; allowed: {', '.join(_TOP)}")
     head = read_table(src, ("scenario",), src.data.get("scenario"), _SCHEMA_SCENARIO)
-    epoch = _parse_epoch(src, head["epoch"])
+    epoch = _parse_epoch(src, head["epoch"], "epoch")
+    start = _parse_epoch(src, head["start"], "start") if head["start"] is not None else None
     shells = tuple(_read_shell(src, i, raw) for i, raw in enumerate(_array(src, "shells")))
     elements = tuple(_read_elements(src, i, raw) for i, raw in enumerate(_array(src, "elements")))
     if not shells and not elements:
@@ -222,6 +229,7 @@ def load_toml(path: pathlib.Path) -> Scenario:
         stations=_read_stations(src, ground),
         compute_pflops={role: compute[f"{role}_pflops"] for role in ROLE_NAMES},
         traffic=Traffic(**{**traffic, "origins": tuple(traffic["origins"])}), path=path,
+        start=start,
     )
 
 
@@ -287,13 +295,13 @@ def check_time_range(value: dt.datetime, what: str) -> dt.datetime:
     return value
 
 
-def _parse_epoch(src: TomlSource, value) -> dt.datetime:
+def _parse_epoch(src: TomlSource, value, key: str) -> dt.datetime:
     try:
         if isinstance(value, dt.datetime):
-            return check_time_range(as_utc(value), "epoch")
+            return check_time_range(as_utc(value), key)
         return parse_utc(value)
     except UserError as error:
-        raise src.error(("scenario",), "epoch", str(error)) from None
+        raise src.error(("scenario",), key, str(error)) from None
 
 
 def _read_shell(src: TomlSource, index: int, raw) -> Shell:

@@ -49,7 +49,8 @@ class World:
         self.traffic = TrafficModel(scenario.traffic, self.constellation.roles,
                                     self.constellation.capacity_pflops, weights,
                                     np.random.default_rng(self.seed))
-        self.sim_time_s = 0.0
+        start = scenario.start or scenario.epoch
+        self.sim_time_s = (start - scenario.epoch).total_seconds()  # sim time counts from epoch
         self.warp = warp
         self.paused = False
         self.selected = -1
@@ -66,12 +67,13 @@ class World:
     def from_scenario(cls, name_or_path: str | Scenario | None = None,
                       at: dt.datetime | None = None, seed: int | None = None,
                       **options) -> "World":
-        """Build from a built-in name, a scenario/TLE/OMM path or a Scenario; `at` moves the
-        epoch (UTC); `options` go to the constructor."""
+        """Build from a built-in name, a scenario/TLE/OMM path or a Scenario; the sim starts
+        at `at` (UTC; default the scenario's start or epoch); `options` go to the
+        constructor."""
         scenario = name_or_path if isinstance(name_or_path, Scenario) else \
             scenario_mod.resolve(name_or_path)
         if at is not None:
-            scenario = scenario.with_epoch(at)
+            scenario = scenario.starting_at(at)
         return cls(scenario, seed=seed, **options)
 
     def load_model(self) -> None:

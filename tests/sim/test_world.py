@@ -127,3 +127,17 @@ def test_warp_beyond_step_length_stays_bounded():
     assert snap.totals["requests_not_routed"] > 5000  # arrived and ended within the step
     # the running ones are still represented in full: 50/s x 20 s
     assert snap.totals["requests_active"] == pytest.approx(1000, rel=0.25)
+
+
+def test_starting_later_shows_the_same_constellation_later():
+    """--at starts the sim at another instant of the same constellation: the same positions
+    as flying the world there step by step (not a constellation laid out anew)."""
+    import datetime as dt
+
+    later = dt.datetime(2026, 1, 15, 3, 45, tzinfo=dt.timezone.utc)
+    started = World.from_scenario("cluster-2025", at=later).snapshot()
+    flown = World.from_scenario("cluster-2025")
+    flown.apply(cmd.SetTime(later.isoformat()))
+    assert started.time_utc == later
+    assert np.allclose(started.positions_km, flown.snapshot().positions_km, atol=1e-6)
+    assert started.sim_time_s == pytest.approx(3.75 * 3600)

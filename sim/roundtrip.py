@@ -118,7 +118,7 @@ class RoundTripService:
     def __init__(self, model: GeometryModel, stations: GroundSites, epoch: dt.datetime,
                  sat_names: tuple[str, ...], capacity_pflops: np.ndarray,
                  model_dir: str | None = None, blocking: bool = False,
-                 evaluations_per_step: int = 4):
+                 evaluations_per_step: int = 12):
         self.model = model
         self.stations = stations
         self.epoch = epoch

@@ -171,10 +171,11 @@ class World:
         if command.station:
             point = stations_mod.find_by_name(command.station, self.scenario.stations)
             station = self.scenario.stations.index(point)
-        # The trip's first path search runs in the next step, not in the caller's input handler.
-        return self.round_trips.submit(sat, command.prompt, self.sim_time_s, station,
+        trip = self.round_trips.submit(sat, command.prompt, self.sim_time_s, station,
                                        command.max_tokens, command.seed, command.timing,
                                        command.tokens_per_s)
+        self.round_trips.step(self.sim_time_s)
+        return trip
 
     # --- lookups ----------------------------------------------------------------------------
 

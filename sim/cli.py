@@ -16,6 +16,7 @@ import numpy as np
 
 from . import scenario as scenario_mod
 from .cli_ask import add_ask_command
+from .ephemeris import EARTH_RADIUS_KM
 from .errors import UserError
 from .export import write_satellite_csv
 from .ground import GroundSites
@@ -103,7 +104,7 @@ def scenario_info(world: World) -> dict:
         entry = {"name": name, "role": role, "satellites": int(members.sum()),
                  "pflops": float(con.capacity_pflops[members].sum())}
         if shell is not None:
-            alt = float(np.mean(np.linalg.norm(snap.positions_km[members], axis=1)) - 6378.137)
+            alt = float(np.mean(np.linalg.norm(snap.positions_km[members], axis=1)) - EARTH_RADIUS_KM)
             entry.update(planes=shell.planes, sats_per_plane=shell.sats_per_plane,
                          altitude_km=shell.altitude_km, mean_altitude_now_km=round(alt, 1),
                          inclination_deg=shell.inclination_deg, sun_synchronous=shell.sun_synchronous,

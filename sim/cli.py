@@ -16,7 +16,7 @@ import numpy as np
 
 from . import scenario as scenario_mod
 from .cli_ask import add_ask_command
-from .ephemeris import EARTH_RADIUS_KM
+from .ephemeris import EARTH_RADIUS_KM, SPEED_OF_LIGHT_KM_S
 from .errors import UserError
 from .export import write_satellite_csv
 from .ground import GroundSites
@@ -220,7 +220,7 @@ def route_report(world: World, points, result: RouteResult, from_name: str | Non
     for a, b, km in zip(route.nodes, route.nodes[1:], route.hop_km):
         kind = "laser" if a < n and b < n else ("uplink" if a >= n else "downlink")
         report["hops"].append({"from": names[a], "to": names[b], "kind": kind,
-                               "length_km": round(km, 3), "light_ms": round(km / 299.792458, 4)})
+                               "length_km": round(km, 3), "light_ms": round(km / SPEED_OF_LIGHT_KM_S * 1e3, 4)})
     report.update(path_found=True, length_km=round(route.length_km, 3),
                   one_way_ms=round(route.one_way_s * 1e3, 4),
                   round_trip_ms=round(2 * route.one_way_s * 1e3, 4))

@@ -6,16 +6,6 @@ class UserError(Exception):
     expected. run.py prints it as one line without a traceback and exits with code 2."""
 
 
-def where(path: object, line: int | None = None, field: str | None = None) -> str:
-    """Format a location prefix such as ``scen.toml:12: [links].max_range_km``."""
-    text = str(path)
-    if line is not None:
-        text += f":{line}"
-    if field:
-        text += f": {field}"
-    return text
-
-
 def read_user_text(path, expected: str) -> str:
     """The text of a file the user named; UserError if it cannot be read or is not UTF-8 text.
     `expected` says what the file should be ('a TOML scenario file'). A UTF-8 BOM is dropped."""

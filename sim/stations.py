@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import difflib
 import functools
 import pathlib
 
 import numpy as np
 
 from .errors import UserError
+from .names import match_name
 
 ASSETS = pathlib.Path(__file__).resolve().parents[1] / "assets"
 CATALOG = ASSETS / "catalog"
@@ -82,35 +82,8 @@ def cities() -> tuple[GroundPoint, ...]:
 
 def find_by_name(query: str, candidates: tuple[GroundPoint, ...] | list[GroundPoint],
                  what: str = "station") -> GroundPoint:
-    """Match `query` to one ground point: exact name, then a unique case-insensitive substring.
-    Raises UserError with the closest names when nothing (or several) match."""
-    names = [c.name for c in candidates]
-    lowered = query.strip().lower()
-    exact = [c for c in candidates if c.name.lower() == lowered]
-    if exact:
-        return exact[0]
-    partial = [c for c in candidates if lowered and lowered in c.name.lower()]
-    if len(partial) == 1:
-        return partial[0]
-    if len(partial) > 1:
-        listed = "; ".join(c.name for c in partial[:6])
-        raise UserError(f"{what} '{query}' is ambiguous: matches {listed}")
-    close = closest_names(query, names)
-    hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    raise UserError(f"unknown {what} '{query}'{hint}")
-
-
-def closest_names(query: str, names: list[str], count: int = 3) -> list[str]:
-    """Names most like `query`, comparing with the whole name and with each of its words
-    (so 'Kashgarr' finds 'Kashi (Kashgar) deep-space station')."""
-    lowered = query.strip().lower()
-
-    def score(name: str) -> float:
-        words = [w.strip("()',.") for w in name.lower().split()] + [name.lower()]
-        return max(difflib.SequenceMatcher(None, lowered, w).ratio() for w in words if w)
-
-    scored = sorted(((score(n), n) for n in names), reverse=True)
-    return [n for s, n in scored[:count] if s >= 0.6]
+    """The ground point `query` names (see names.match_name); UserError otherwise."""
+    return candidates[match_name(query, [c.name for c in candidates], what)]
 
 
 def parse_ground_point(text: str, known: tuple[GroundPoint, ...]) -> GroundPoint:

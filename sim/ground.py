@@ -23,6 +23,8 @@ class GroundSites:
     itrs_km: np.ndarray  #: (G,3)
     up: np.ndarray  #: (G,3) unit geodetic vertical
     up_tree: cKDTree  #: k-d tree of `up`, for finding satellites above each site
+    names: tuple[str, ...]
+    lat_lon_deg: np.ndarray  #: (G,2) geodetic latitude, longitude
 
     @classmethod
     def of(cls, points: tuple[GroundPoint, ...] | list[GroundPoint]) -> "GroundSites":
@@ -34,7 +36,8 @@ class GroundSites:
         lat_r, lon_r = np.radians(lat), np.radians(lon)
         up = np.stack([np.cos(lat_r) * np.cos(lon_r), np.cos(lat_r) * np.sin(lon_r),
                        np.sin(lat_r)], axis=-1).reshape(-1, 3)
-        return cls(points, itrs, up, cKDTree(up))
+        return cls(points, itrs, up, cKDTree(up),
+                   tuple(p.name for p in points), np.stack([lat, lon], axis=-1).reshape(-1, 2))
 
     def __len__(self) -> int:
         return len(self.points)

@@ -52,9 +52,8 @@ def build_snapshot(world: "World") -> Snapshot:
         isl_pairs=geo.isl.pairs, isl_length_km=geo.isl.length_km,
         isl_capacity_gbps=np.full(len(geo.isl.pairs), world.scenario.links.capacity_gbps),
         isl_load_gbps=load, isl_flow_sign=flow_sign,
-        station_names=tuple(p.name for p in world.sites.points[: world.n_stations]),
-        station_lat_lon_deg=np.array([[p.lat_deg, p.lon_deg] for p in
-                                      world.sites.points[: world.n_stations]]).reshape(-1, 2),
+        station_names=world.station_sites.names,
+        station_lat_lon_deg=world.station_sites.lat_lon_deg,
         station_positions_itrs_km=stations_itrs,
         station_positions_km=stations_itrs @ state.itrs_to_gcrs.T,
         ground_pairs=ground_pairs, ground_length_km=geo.ground.slant_km[station_rows],

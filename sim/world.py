@@ -42,6 +42,7 @@ class World:
         self.n_stations = len(scenario.stations)
         #: Stations first (indices < n_stations), then traffic-generating cities.
         self.sites = GroundSites.of(scenario.stations + tuple(city_points))
+        self.station_sites = GroundSites.of(scenario.stations)
         weights = np.array([p.weight for p in self.sites.points], float)
         if "stations" not in origins:
             weights[: self.n_stations] = 0.0
@@ -56,7 +57,7 @@ class World:
         self.selected = -1
         self.step_index = 0
         self.round_trips = RoundTripService(
-            self.model, GroundSites.of(scenario.stations), scenario.epoch,
+            self.model, self.station_sites, scenario.epoch,
             self.constellation.names, self.constellation.capacity_pflops, model_dir,
             blocking=blocking_inference)
         self._versions = VersionTracker()

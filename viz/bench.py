@@ -5,7 +5,9 @@
 For each satellite count (2,800 / 30,000 / 100,000, with laser links and flows) and each size
 (1280x720, 1920x1080), it renders `frames` frames, each of a *new* snapshot (so positions,
 load and flows are uploaded every frame, as in the live app), and reports the median and 90th
-percentile in ms. Each snapshot carries one round trip in flight (hops_up, routed over its own
+percentile in ms, and the CPU update inside it: `Renderer.update` (per-frame numpy and buffer
+uploads), the part of the frame that stays on the CPU on any card, so on a GPU it is most of
+the frame (../shared/GPU.md: the draw itself took 0.9-2.5 ms there). Each snapshot carries one round trip in flight (hops_up, routed over its own
 links) so the trip layer's per-frame work is in the figures too. Snapshots are made before
 timing: the sim step is measured by the sim bench.
 No MSAA (the app's default window path). GL_RENDERER names the device that made the figures.
@@ -50,7 +52,7 @@ def run_render_bench(world_factory_for_n=None, as_json: bool = False, sizes=SIZE
     if not as_json:
         print(f"GL_RENDERER: {info['GL_RENDERER']}  ({info['GL_VERSION']})")
         print(f"{'satellites':>10} {'links':>8} {'flows':>6} {'size':>10} {'median ms':>10} "
-              f"{'p90 ms':>8} {'fps':>6}")
+              f"{'p90 ms':>8} {'fps':>6} {'cpu upd ms':>10}")
     renderer = Renderer(ctx, sizes[0], quality="fast")
     if layers is not None:  # a viz.renderer.LayerSettings (default: the renderer's defaults)
         renderer.layers = layers
@@ -61,25 +63,29 @@ def run_render_bench(world_factory_for_n=None, as_json: bool = False, sizes=SIZE
             for size in sizes:
                 cam = apply_preset(OrbitCamera(size), "default", snaps[0])
                 target = OffscreenTarget(ctx, size)
-                times = []
+                times, updates = [], []
                 for i in range(frames + 3):
                     snap = snaps[i % len(snaps)]
                     t0 = time.perf_counter()
+                    renderer.update(snap)  # draw() calls it again: a no-op for the same snapshot
+                    t1 = time.perf_counter()
                     renderer.draw(snap, cam, target.fbo, time_s=i / 60.0)
                     ctx.finish()
                     if i >= 3:  # first frames compile/allocate
                         times.append((time.perf_counter() - t0) * 1000.0)
+                        updates.append((t1 - t0) * 1000.0)
                 target.release()
                 times.sort()
                 row = {"n_sats": snaps[0].n_sats, "n_links": snaps[0].n_links,
                        "n_flows": len(snaps[0].flow_path_len), "size": f"{size[0]}x{size[1]}",
                        "median_ms": round(statistics.median(times), 2),
-                       "p90_ms": round(times[int(0.9 * (len(times) - 1))], 2)}
+                       "p90_ms": round(times[int(0.9 * (len(times) - 1))], 2),
+                       "cpu_update_ms": round(statistics.median(updates), 2)}
                 report["results"].append(row)
                 if not as_json:
                     print(f"{row['n_sats']:>10,} {row['n_links']:>8,} {row['n_flows']:>6} "
                           f"{row['size']:>10} {row['median_ms']:>10.1f} {row['p90_ms']:>8.1f} "
-                          f"{1000.0 / row['median_ms']:>6.1f}", flush=True)
+                          f"{1000.0 / row['median_ms']:>6.1f} {row['cpu_update_ms']:>10.1f}", flush=True)
     finally:
         renderer.release()
         ctx.release()

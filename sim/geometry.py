@@ -44,6 +44,9 @@ class GeometryModel:
     policy: LinkPolicy
     min_elevation_deg: float
     frames: EarthFrames = dataclasses.field(default_factory=EarthFrames, compare=False)
+    #: first-pass ground-link candidates, reused over a few sim seconds (see ground.py)
+    ground_candidates: ground.CandidateCache = dataclasses.field(
+        default_factory=ground.CandidateCache, compare=False)
 
     @classmethod
     def of(cls, constellation: Constellation, policy: LinkPolicy, min_elevation_deg: float,
@@ -67,8 +70,13 @@ class GeometryModel:
         isl = links.active_links(self.candidates, state.positions_km, state.online, self.policy,
                                  self.free_mask)
         clock.lap("laser_links")
+        candidates = None
+        if len(sites) and self.constellation.size:
+            candidates = self.ground_candidates.get(
+                sites, when.timestamp(), state.positions_itrs_km, state.velocities_itrs_km_s,
+                state.online, self.min_elevation_deg)
         seen = ground.visible(sites, state.positions_itrs_km, state.online,
-                              self.min_elevation_deg)
+                              self.min_elevation_deg, candidates)
         clock.lap("ground_links")
         return Geometry(when, state, lit, isl, seen, len(sites))
 

@@ -3,7 +3,9 @@
 Works in the Earth-fixed frame (ITRS), where ground points do not move. The test is
 `(r_sat - r_ground) . up >= |r_sat - r_ground| * sin(min_elevation)`, with `up` the geodetic
 vertical. A cheap first pass (k-d trees of unit vectors) keeps only satellites inside each
-site's coverage cone; the exact test runs on those few.
+site's coverage cone; the exact test runs on those few. `CandidateCache` reuses one first pass
+for the steps of the next few sim seconds (with the cone widened by how far satellites can
+move meanwhile), so most steps only run the exact test.
 """
 from __future__ import annotations
 
@@ -45,36 +47,127 @@ class GroundSites:
 
 @dataclasses.dataclass(frozen=True)
 class GroundLinks:
-    pairs: np.ndarray  #: (K,2) int32 [ground index, satellite index], in no particular order
+    pairs: np.ndarray  #: (K,2) int32 [ground index, satellite index], sorted by ground then sat
     slant_km: np.ndarray  #: (K,)
-    elevation_deg: np.ndarray  #: (K,)
+    sin_elevation: np.ndarray  #: (K,)
+
+    @property
+    def elevation_deg(self) -> np.ndarray:
+        """(K,) elevation of each satellite above its ground point's horizon, degrees."""
+        return np.degrees(np.arcsin(np.clip(self.sin_elevation, -1, 1)))
 
 
 def visible(sites: GroundSites, sat_itrs_km: np.ndarray, online: np.ndarray,
-            min_elevation_deg: float) -> GroundLinks:
-    """Every (ground point, satellite) pair with the satellite above the minimum elevation."""
+            min_elevation_deg: float, candidates: "Candidates | None" = None) -> GroundLinks:
+    """Every (ground point, satellite) pair with the satellite above the minimum elevation.
+    `candidates` (from `candidate_pairs`, for these sites and satellites) skips the first
+    pass; without them it runs here."""
     if len(sites) == 0 or len(sat_itrs_km) == 0:
         return GroundLinks(np.zeros((0, 2), np.int32), np.zeros(0), np.zeros(0))
+    if candidates is None:
+        candidates = candidate_pairs(sites, sat_itrs_km, online, min_elevation_deg)
+    s = candidates.sat
+    site_km, up = candidates.site_km, candidates.up
+    if not online[s].all():
+        keep = online[s]
+        s, site_km, up = s[keep], site_km[keep], up[keep]
+        g = candidates.ground[keep]
+    else:
+        g = candidates.ground
+    # Exact test on the few candidates.
+    d = sat_itrs_km.take(s, axis=0)
+    d -= site_km
+    slant = np.sqrt(np.einsum("ij,ij->i", d, d))
+    sin_el = np.einsum("ij,ij->i", d, up) / np.maximum(slant, 1e-9)
+    ok = sin_el >= np.sin(np.radians(min_elevation_deg))
+    return GroundLinks(np.stack([g[ok], s[ok]], axis=1), slant[ok], sin_el[ok])
+
+
+@dataclasses.dataclass(frozen=True)
+class Candidates:
+    """(ground, satellite) pairs that may be in view, sorted by ground then satellite, with
+    each pair's ground position and vertical (ITRS)."""
+
+    ground: np.ndarray  #: (C,) int32
+    sat: np.ndarray  #: (C,) int32
+    site_km: np.ndarray  #: (C,3)
+    up: np.ndarray  #: (C,3)
+
+
+def candidate_pairs(sites: GroundSites, sat_itrs_km: np.ndarray, online: np.ndarray,
+                    min_elevation_deg: float, margin_rad: float = 0.0,
+                    radius_margin_km: float = 0.0) -> Candidates:
+    """Satellites inside each site's coverage cone (widened by `margin_rad`, and computed for
+    orbits up to `radius_margin_km` higher than the highest now)."""
     radius = np.sqrt(np.einsum("ij,ij->i", sat_itrs_km, sat_itrs_km))
-    cone = coverage_half_angle_rad(float(radius.max()), min_elevation_deg)
+    cone = coverage_half_angle_rad(float(radius.max()) + radius_margin_km, min_elevation_deg)
     # First pass: satellites inside each site's coverage cone, found as unit vectors within
     # the cone's chord of the site's vertical (k-d trees: near-linear in N, unlike an N x G
     # table of dot products).
     unit = sat_itrs_km / np.maximum(radius, 1e-9)[:, None]
     # An unbalanced tree builds twice as fast and queries as fast for points on a sphere.
     tree = cKDTree(unit, balanced_tree=False, compact_nodes=False)
-    close = tree.sparse_distance_matrix(sites.up_tree, 2 * np.sin(cone / 2),
+    close = tree.sparse_distance_matrix(sites.up_tree, 2 * np.sin(min(cone + margin_rad, np.pi) / 2),
                                         output_type="ndarray")
-    s, g = close["i"].astype(np.int64), close["j"].astype(np.int64)
+    s, g = close["i"].astype(np.int32), close["j"].astype(np.int32)
     keep = online[s]
     g, s = g[keep], s[keep]
-    # Exact test on the few candidates.
-    d = sat_itrs_km[s] - sites.itrs_km[g]
-    slant = np.sqrt(np.einsum("ij,ij->i", d, d))
-    sin_el = np.einsum("ij,ij->i", d, sites.up[g]) / np.maximum(slant, 1e-9)
-    ok = sin_el >= np.sin(np.radians(min_elevation_deg))
-    return GroundLinks(np.stack([g[ok], s[ok]], axis=1).astype(np.int32), slant[ok],
-                       np.degrees(np.arcsin(np.clip(sin_el[ok], -1, 1))))
+    order = np.lexsort((s, g))
+    g, s = g[order], s[order]
+    return Candidates(g, s, sites.itrs_km[g], sites.up[g])
+
+
+#: Sim seconds a set of candidate pairs serves (before and after the instant it was found for).
+CANDIDATE_HORIZON_S = 20.0
+#: Upper bound of gravity's pull anywhere above Earth's surface, km/s^2.
+MAX_GRAVITY_KM_S2 = 0.00982
+
+
+class CandidateCache:
+    """Candidate pairs reused over nearby instants, so that the k-d tree pass runs once every
+    `horizon_s` of sim time instead of every step.
+
+    Found with a cone widened by how far any satellite can move in `horizon_s` (its angular
+    rate about Earth's centre is at most speed / radius; speed and radius change by at most
+    gravity x time), so within the horizon every satellite in view is among them and the
+    exact test gives the same links as a fresh first pass. One entry per GroundSites.
+    """
+
+    def __init__(self, horizon_s: float = CANDIDATE_HORIZON_S, max_entries: int = 4):
+        self.horizon_s = horizon_s
+        self.max_entries = max_entries
+        self._entries: dict[int, tuple] = {}
+
+    def get(self, sites: GroundSites, time_s: float, sat_itrs_km: np.ndarray,
+            sat_velocity_itrs_km_s: np.ndarray, online: np.ndarray,
+            min_elevation_deg: float) -> Candidates:
+        """Candidates for `sites` at sim time `time_s` (s, any fixed origin)."""
+        entry = self._entries.get(id(sites))
+        if entry is not None:
+            owner, elevation, ref_s, ref_online, candidates = entry
+            if (owner is sites and elevation == min_elevation_deg
+                    and abs(time_s - ref_s) <= self.horizon_s
+                    and len(ref_online) == len(online) and not np.any(online & ~ref_online)):
+                return candidates
+        candidates = self._find(sites, sat_itrs_km, sat_velocity_itrs_km_s, online,
+                                min_elevation_deg)
+        if len(self._entries) >= self.max_entries and id(sites) not in self._entries:
+            self._entries.pop(next(iter(self._entries)))
+        self._entries[id(sites)] = (sites, min_elevation_deg, time_s, online.copy(), candidates)
+        return candidates
+
+    def _find(self, sites, sat_itrs_km, velocity, online, min_elevation_deg) -> Candidates:
+        h, g = self.horizon_s, MAX_GRAVITY_KM_S2
+        radius = np.sqrt(np.einsum("ij,ij->i", sat_itrs_km, sat_itrs_km))
+        speed = np.sqrt(np.einsum("ij,ij->i", velocity, velocity))
+        radial = np.abs(np.einsum("ij,ij->i", sat_itrs_km, velocity)) / np.maximum(radius, 1e-9)
+        live = online & (radius > 0)
+        if not live.any():
+            return candidate_pairs(sites, sat_itrs_km, online, min_elevation_deg)
+        climb_km = float(radial[live].max()) * h + 0.5 * g * h * h
+        lowest_km = max(float(radius[live].min()) - climb_km, 1.0)
+        turn_rad = (float(speed[live].max()) + g * h) / lowest_km * h
+        return candidate_pairs(sites, sat_itrs_km, online, min_elevation_deg, turn_rad, climb_km)
 
 
 def coverage_half_angle_rad(orbit_radius_km: float, min_elevation_deg: float) -> float:

@@ -29,3 +29,33 @@ def test_geodetic_round_trip():
     back = geodetic_from_itrs(itrs_from_geodetic(lat, lon, alt))
     assert np.allclose(back[0], lat, atol=1e-9) and np.allclose(back[2], alt, atol=1e-6)
     assert np.allclose(back[1][:2], lon[:2], atol=1e-9)
+
+
+def test_cached_candidates_give_the_same_links_as_a_fresh_search(network_world):
+    """Steps inside and across the cache's horizon, forwards and back, find exactly the links
+    that a first pass run at that very instant finds."""
+    import dataclasses
+    import datetime as dt
+
+    from sim.ground import CandidateCache
+
+    world = network_world
+    searches = []
+
+    class Counting(CandidateCache):
+        def _find(self, *args):
+            searches.append(1)
+            return super()._find(*args)
+
+    model = dataclasses.replace(world.model, ground_candidates=Counting(horizon_s=20.0))
+    start = world.now
+    offsets = [0.0, 1.7, 5.0, 11.0, 19.9, 20.1, 3.0, 45.0, 64.9, 66.0, 30.0, 600.0]
+    for offset in offsets:
+        geometry = model.compute(start + dt.timedelta(seconds=offset), world.sites)
+        state = geometry.state
+        fresh = visible(world.sites, state.positions_itrs_km, state.online,
+                        model.min_elevation_deg)
+        assert np.array_equal(geometry.ground.pairs, fresh.pairs), offset
+        assert np.array_equal(geometry.ground.slant_km, fresh.slant_km), offset
+        assert len(fresh.pairs) > 1000
+    assert len(searches) == 6  # at 0, 20.1, 45, 66, 30 and 600 s

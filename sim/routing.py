@@ -121,11 +121,18 @@ class Network:
 
     def path_from_tree(self, pred: np.ndarray, source: int, target: int) -> Route:
         """Walk a predecessor array (route-node numbering) back from `target` to `source`."""
+        nodes = self.nodes_from_tree(pred, source, target)
+        return Route(tuple(nodes), tuple(self.edge_km(a, b) for a, b in zip(nodes, nodes[1:])))
+
+    @staticmethod
+    def nodes_from_tree(pred: np.ndarray, source: int, target: int) -> list[int]:
+        """The route nodes from `source` to `target` in a predecessor array (no hop lengths:
+        the tree's distance to `target` is already their sum, added up in the same order)."""
         nodes = [target]
         while nodes[-1] != source:
             nodes.append(int(pred[nodes[-1]]))
         nodes.reverse()
-        return Route(tuple(nodes), tuple(self.edge_km(a, b) for a, b in zip(nodes, nodes[1:])))
+        return nodes
 
     def edge_km(self, a: int, b: int) -> float:
         """Length of the link between route nodes a and b (km); KeyError when there is none."""

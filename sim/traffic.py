@@ -98,8 +98,8 @@ class TrafficModel:
         models = self.rng.integers(0, self.spec.models, size=simulated)
         starts = now_s - self.rng.uniform(0.0, window, size=simulated)
         need = weight * self.spec.job_pflops
-        eligible = {int(m): (self.hosted == m) & (self.capacity - self.used >= need)
-                    for m in np.unique(models)}
+        spare = self.capacity - self.used >= need
+        eligible = {int(m): (self.hosted == m) & spare for m in np.unique(models)}
         pending = list(zip(origins.tolist(), models.tolist(), starts.tolist()))
         # Search near first (cheap: few nodes lie within a few ms), then farther for the rest.
         for limit_s in SEARCH_LIMITS_S:
@@ -125,9 +125,10 @@ class TrafficModel:
                 unplaced.append((origin, model, start))
                 continue
             sat = int(sats[np.argmin(dist[row][sats])])
-            route = network.path_from_tree(pred[row], network.n_sats + origin, sat)
-            self._start(Job(origin, model, sat, np.array(route.nodes), start,
-                            start + self.spec.job_seconds, 2e3 * route.one_way_s, weight))
+            # The tree's light-time to `sat` is the sum of the route's hops (same order).
+            nodes = network.nodes_from_tree(pred[row], network.n_sats + origin, sat)
+            self._start(Job(origin, model, sat, np.array(nodes), start,
+                            start + self.spec.job_seconds, 2e3 * float(dist[row, sat]), weight))
             eligible[model][sat] = self.capacity[sat] - self.used[sat] >= need
         return unplaced
 

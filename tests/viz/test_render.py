@@ -108,6 +108,19 @@ def test_beam_strength_ranks_per_station():
     assert (many > 0).sum() == 2
 
 
+def test_beam_strength_same_in_any_link_order():
+    """The grouped-by-station fast path and the scatter path agree (stations 1 and 4 absent)."""
+    from viz.layers.traffic import beam_strength, per_station_min
+
+    rng = np.random.default_rng(3)
+    station = np.sort(rng.choice([0, 2, 3, 5], 400))
+    length = rng.uniform(500, 2500, 400)
+    np.testing.assert_array_equal(per_station_min(station, length, 6)[[1, 4]], [np.inf, np.inf])
+    order = rng.permutation(400)
+    np.testing.assert_array_equal(beam_strength(station, length)[order],
+                                  beam_strength(station[order], length[order]))
+
+
 def test_flow_packet_heads():
     from viz.layers.traffic import flow_geometry, packet_heads
 

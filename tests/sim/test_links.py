@@ -100,3 +100,27 @@ def test_imported_objects_link_to_nearest_neighbours(tmp_path):
     degree = np.bincount(snap.isl_pairs.ravel(), minlength=snap.n_sats)
     assert degree.max() <= world.scenario.links.terminals
     assert snap.isl_length_km.max() <= world.scenario.links.max_range_km
+
+
+def test_cheap_bound_agrees_with_the_exact_grazing_test():
+    """`clears_earth` (a bound, exact test only where it cannot decide) gives exactly what
+    `line_clears_earth` gives, for segments far from, near and through the grazing layer."""
+    rng = np.random.default_rng(7)
+    n = 20000
+    radius = EARTH_RADIUS_KM + rng.uniform(300.0, 2000.0, n)
+    direction = rng.normal(size=(n, 3))
+    points = direction / np.linalg.norm(direction, axis=1)[:, None] * radius[:, None]
+    # Half the segments end near their start (from 10 km to 10,000 km away), half anywhere.
+    near = points + rng.normal(size=(n, 3)) * np.geomspace(10.0, 10_000.0, n)[:, None]
+    positions = np.concatenate([points, near])
+    first = np.arange(n, dtype=np.intp)
+    second = np.where(np.arange(n) % 2 == 0, n + first, rng.integers(0, n, n)).astype(np.intp)
+    keep = first != second
+    first, second = first[keep], second[keep]
+    a, b = positions[first], positions[second]
+    length = np.linalg.norm(b - a, axis=1)
+    limit = EARTH_RADIUS_KM + 80.0
+    expected = links.line_clears_earth(a, b, limit)
+    assert 0.05 < expected.mean() < 0.95  # both outcomes well represented
+    got = links.clears_earth(a, b, length, positions, first, second, limit)
+    assert np.array_equal(got, expected)

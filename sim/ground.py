@@ -66,21 +66,20 @@ def visible(sites: GroundSites, sat_itrs_km: np.ndarray, online: np.ndarray,
         return GroundLinks(np.zeros((0, 2), np.int32), np.zeros(0), np.zeros(0))
     if candidates is None:
         candidates = candidate_pairs(sites, sat_itrs_km, online, min_elevation_deg)
-    s = candidates.sat
+    s, g = candidates.sat, candidates.ground
     site_km, up = candidates.site_km, candidates.up
-    if not online[s].all():
+    if not online.all() and not online[s].all():
         keep = online[s]
-        s, site_km, up = s[keep], site_km[keep], up[keep]
-        g = candidates.ground[keep]
-    else:
-        g = candidates.ground
+        s, g, site_km, up = s[keep], g[keep], site_km[keep], up[keep]
     # Exact test on the few candidates.
     d = sat_itrs_km.take(s, axis=0)
     d -= site_km
     slant = np.sqrt(np.einsum("ij,ij->i", d, d))
     sin_el = np.einsum("ij,ij->i", d, up) / np.maximum(slant, 1e-9)
-    ok = sin_el >= np.sin(np.radians(min_elevation_deg))
-    return GroundLinks(np.stack([g[ok], s[ok]], axis=1), slant[ok], sin_el[ok])
+    ok = np.flatnonzero(sin_el >= np.sin(np.radians(min_elevation_deg)))
+    pairs = np.empty((len(ok), 2), np.int32)
+    pairs[:, 0], pairs[:, 1] = g.take(ok), s.take(ok)
+    return GroundLinks(pairs, slant.take(ok), sin_el.take(ok))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -71,11 +71,31 @@ class Network:
         size = self.n_sats + self.n_ground + extra_nodes
         return csr_matrix((km, (rows, cols)), shape=(size, size))
 
+    def _uplink(self) -> csr_matrix:
+        """`_graph()` without extra edges, with the same CSR arrays scipy's construction gives
+        (duplicate-free, columns ascending in each row), put together from parts: the laser
+        rows (satellites) keep their layout while the set of links stays the same, so only
+        their lengths are filled in; the ground rows follow, sorted already."""
+        n, size = self.n_sats, self.n_sats + self.n_ground
+        ground_keys = self._ground_point * n + self._ground_sat
+        if not (np.all(self._isl_pairs[:, 0] < self._isl_pairs[:, 1])
+                and np.all(np.diff(self._isl_keys) > 0) and np.all(np.diff(ground_keys) > 0)):
+            return self._graph()  # duplicates or unsorted ground links: let scipy sort it out
+        indptr_isl, indices_isl, order = _laser_layout(self._isl_pairs, n)
+        indptr = np.empty(size + 1, np.int32)
+        indptr[: n + 1] = indptr_isl
+        indptr[n + 1:] = indptr_isl[-1] + np.cumsum(np.bincount(self._ground_point,
+                                                                minlength=self.n_ground))
+        indices = np.concatenate([indices_isl, self._ground_sat.astype(np.int32)])
+        data = np.concatenate([self._isl_km, self._isl_km])
+        data = np.concatenate([data.take(order), self._ground_km])
+        return csr_matrix((data, indices, indptr), shape=(size, size))
+
     def trees_from_ground(self, grounds: np.ndarray, limit_s: float = np.inf):
         """One-way light-time (s) from each ground point in `grounds` to every satellite
         (K,N), and predecessors in route-node numbering (K,N; -9999 where unreachable)."""
         if self._uplink_graph is None:
-            self._uplink_graph = self._graph()
+            self._uplink_graph = self._uplink()
         dist, pred = dijkstra(self._uplink_graph, directed=True,
                               indices=self.n_sats + np.asarray(grounds, np.int64),
                               return_predecessors=True, limit=limit_s * SPEED_OF_LIGHT_KM_S)
@@ -148,3 +168,24 @@ class Network:
             if at < len(self._isl_keys) and self._isl_keys[at] == key:
                 return float(self._isl_km[at])
         raise KeyError(f"no link between route nodes {a} and {b}")
+
+
+#: Recent laser layouts (`_laser_layout`): most steps have the same links as the step before.
+_LAYOUTS: list[tuple[np.ndarray, int, tuple]] = []
+
+
+def _laser_layout(pairs: np.ndarray, n_sats: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """CSR layout of the satellite rows of the laser graph (each link (a, b) both ways):
+    indptr (N+1,), column indices, and the order that takes [lengths, lengths] into place."""
+    for known, n, layout in _LAYOUTS:
+        if n == n_sats and np.array_equal(known, pairs):
+            return layout
+    rows = np.concatenate([pairs[:, 0], pairs[:, 1]])
+    cols = np.concatenate([pairs[:, 1], pairs[:, 0]])
+    order = np.lexsort((cols, rows))
+    indptr = np.zeros(n_sats + 1, np.int32)
+    np.cumsum(np.bincount(rows, minlength=n_sats), out=indptr[1:])
+    layout = (indptr, cols.take(order).astype(np.int32), order)
+    _LAYOUTS.insert(0, (pairs.copy(), n_sats, layout))
+    del _LAYOUTS[4:]
+    return layout

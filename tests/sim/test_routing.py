@@ -119,3 +119,22 @@ def test_cluster_coverage_matches_the_design_sanity_figure():
     # Overlapping passes over different stations merge into one window here, so there are
     # fewer, longer windows than single-station passes (measured 62 of ~10.5 min).
     assert 50 < len(passes) < 90
+
+
+def _same_csr(a, b):
+    return (a.shape == b.shape and np.array_equal(a.indptr, b.indptr)
+            and np.array_equal(a.indices, b.indices) and np.array_equal(a.data, b.data))
+
+
+def test_uplink_graph_assembled_from_parts_equals_scipys(network_world):
+    """The search graph put together from a reused laser layout is the one scipy builds from
+    the edge list, array for array, before and after links change."""
+    geometry = network_world.geometry
+    net = geometry.network
+    assert _same_csr(net._uplink(), net._graph())
+    assert _same_csr(net._uplink(), net._graph())  # layout reused
+    fewer = Network(net.n_sats, geometry.isl.pairs[::2], geometry.isl.length_km[::2],
+                    geometry.ground.pairs, geometry.ground.slant_km, net.n_ground)
+    assert _same_csr(fewer._uplink(), fewer._graph())
+    hand = small_network()
+    assert _same_csr(hand._uplink(), hand._graph())

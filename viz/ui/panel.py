@@ -107,9 +107,14 @@ class Panel:
 
     # --- sections ---------------------------------------------------------------------------
     def _scenario(self) -> None:
+        """The scenario list, a file to open and Reset. While a new scenario loads (on the
+        Session's loader thread) these are disabled and a line says what is loading; the
+        current scenario keeps running meanwhile."""
         from sim.scenario import builtin_names
 
         session = self.app.session
+        loading = session.loading
+        imgui.begin_disabled(loading)
         names = list(builtin_names())
         current = names.index(session.scenario_name) if session.scenario_name in names else -1
         imgui.set_next_item_width(-1)
@@ -122,23 +127,31 @@ class Panel:
                 self._remember_item(f"scenario:{name}")
             imgui.end_combo()
         self._remember_item("scenario_combo")
-        if pick != current and session.switch_scenario(names[pick]):
-            self.app.camera.reset()
+        if pick != current and not loading:
+            session.switch_scenario(names[pick], on_loaded=self.app.camera.reset)
+        imgui.end_disabled()
         imgui.set_next_item_width(-70)
         _, self.scenario_path = imgui.input_text_with_hint("##file", "scenario .toml / TLE file",
                                                            self.scenario_path)
         self._remember_item("scenario_file")
         imgui.same_line()
-        if imgui.button("Open") and self.scenario_path.strip():
-            if session.switch_scenario(self.scenario_path.strip()):
-                self.app.camera.reset()
+        imgui.begin_disabled(loading)
+        if imgui.button("Open") and self.scenario_path.strip() and not loading:
+            session.switch_scenario(self.scenario_path.strip(), on_loaded=self.app.camera.reset)
         self._remember_item("scenario_open")
-        if imgui.button("Reset scenario"):
+        if imgui.button("Reset scenario") and not loading:
             session.reset()
         self._remember_item("scenario_reset")
+        imgui.end_disabled()
         imgui.same_line()
         if imgui.button("Reset view"):
             self.app.camera.reset()
+        if loading:  # below the controls, so that nothing above moves while it shows
+            dots = "." * (1 + int(time.monotonic() * 3) % 3)
+            imgui.text_colored(MODE_COLOURS["slow"], f"Loading {session.loading_name} {dots}")
+            self._remember_item("scenario_loading")
+        else:
+            self.widgets.pop("scenario_loading", None)  # a test reads it as "still loading"
 
     def _time(self, snap) -> None:
         session = self.app.session

@@ -5,11 +5,17 @@ with a real World.
 The World comes only from `world_factory(args)` (run.py's), so viz never imports the sim's
 heavy libraries. Every change goes through a Command (DESIGN.md rule 3); a UserError from
 the sim becomes a message in the app, and the current scenario stays.
+
+Switching scenario builds the new World on a background thread ("scenario-loader") while the
+current one keeps stepping and drawing; `tick` swaps it in on the main thread (DESIGN.md
+rule 7: slow work never runs on the frame). The build touches no GL and no imgui.
 """
 from __future__ import annotations
 
 import argparse
 import collections
+import dataclasses
+import threading
 import time
 
 import numpy as np
@@ -30,6 +36,20 @@ READY_PROMPTS = (
 
 MODEL_THREAD = "onboard-model"  #: the name sim/onboard/worker.py gives its thread
 MODEL_NICE = 10
+LOADER_THREAD = "scenario-loader"  #: the thread that builds a new scenario's World
+
+
+@dataclasses.dataclass(eq=False)
+class _Load:
+    """One scenario switch in flight: filled in by the loader thread, read on the main one."""
+
+    name: str
+    args: argparse.Namespace
+    on_loaded: object = None  #: called with no argument on the main thread after the swap
+    world: object = None  #: the new World once built (None on an error)
+    error: str = ""  #: the one-line message when the build failed
+    done: threading.Event = dataclasses.field(default_factory=threading.Event)
+    thread: threading.Thread | None = None
 
 
 def lower_priority(thread_name: str | None = None) -> bool:
@@ -80,50 +100,147 @@ class Session:
         self._loader = None  #: thread loading the onboard model ahead of the first prompt
         self.pending = None  #: an Ask waiting for the model to finish loading
         self._worker_niced = False
-        self.world = self._make_world(args)
+        self._load: _Load | None = None  #: the scenario switch in flight (main thread only)
+        self._lock = threading.Lock()  #: guards `_load` against a loader thread finishing
+        self.world = self._build_world(args)  # the first scenario: synchronous (errors raise)
+        self.world.apply(cmd.SetWarp(self.warp))
         self.snapshot = self.world.snapshot()
         self.scenario_name = str(getattr(args, "scenario", ""))
 
     # --- world -------------------------------------------------------------------------------
-    def _make_world(self, args):
+    def _build_world(self, args):
+        """The World for `args`. Runs on the loader thread: it must not read Session state
+        that the main thread changes, nor touch GL or imgui."""
         options = {"model_dir": self.model_dir} if self.model_dir else {}
-        world = self.world_factory(args, **options)
-        world.apply(cmd.SetWarp(self.warp))
-        return world
+        return self.world_factory(args, **options)
 
     @property
     def title(self) -> str:
         return getattr(getattr(self.world, "scenario", None), "title", "") or self.scenario_name
 
-    def switch_scenario(self, name_or_path: str, at: str | None = None) -> bool:
-        """Build a new World for `name_or_path`; on a UserError keep the current one."""
+    def switch_scenario(self, name_or_path: str, at: str | None = None, *, wait: bool = False,
+                        on_loaded=None) -> bool:
+        """Start loading `name_or_path` (a built-in name or a .toml / TLE / OMM file) on the
+        "scenario-loader" thread; the current World keeps stepping and drawing meanwhile.
+
+        The first `tick` after the build has finished swaps the new World in on the main
+        thread: the old World is closed (its model worker stops), pending prompts and the
+        plotted history are dropped, "Loaded <title>" is posted and `on_loaded()` is called
+        (the panel resets the camera there). A UserError, OSError or any other exception
+        from the build becomes one "Scenario not loaded: ..." message and the current
+        scenario stays.
+
+        A second request while one is loading supersedes it: the presenter's latest choice
+        wins (picking network-2035 by mistake and then cluster-2025 loads cluster-2025, not
+        both in turn). The superseded World is closed by its loader thread as soon as its
+        build returns, never installed and never leaked. (The panel disables its scenario
+        controls while loading, so this is for scripts, keys and tests.)
+
+        Returns True when the request was accepted. `wait=True` is the old synchronous
+        behaviour (the first scenario at launch, tests, command-line paths): it loads, swaps
+        and returns whether the new World is now the current one."""
         args = argparse.Namespace(**{**vars(self.args), "scenario": name_or_path, "at": at})
+        load = _Load(str(name_or_path), args, on_loaded)
+        with self._lock:
+            previous, self._load = self._load, load
+        if previous is not None:  # (the panel shows a plain "Loading ..." line itself)
+            self.message(f"Loading {load.name} instead of {previous.name} ...")
+        load.thread = threading.Thread(target=self._run_load, args=(load,), name=LOADER_THREAD,
+                                       daemon=True)
+        load.thread.start()
+        if not wait:
+            return True
+        self.wait_loaded()
+        return self.world is load.world
+
+    def _run_load(self, load: _Load) -> None:
+        """The loader thread: build, then hand the World over (or close it if superseded)."""
+        world = None
+        load.error = f"Scenario not loaded: {load.name}: the loader stopped"  # if it dies
         try:
-            world = self._make_world(args)
+            lower_priority()  # the frame on the main thread goes first on a busy CPU
+            world = self._build_world(load.args)
+            load.error = ""
         except UserError as error:
-            self.message(f"Scenario not loaded: {error}", "error")
-            return False
+            load.error = f"Scenario not loaded: {error}"
         except OSError as error:
-            self.message(f"Scenario not loaded: {error}", "error")
-            return False
+            load.error = f"Scenario not loaded: {error}"
         except Exception as error:  # a sim bug on odd input must not close the app
-            self.message(f"Scenario not loaded: {type(error).__name__}: {error}", "error")
+            load.error = f"Scenario not loaded: {type(error).__name__}: {error}"
+        finally:
+            with self._lock:
+                current = self._load is load
+                if current:
+                    load.world = world
+            try:
+                if world is not None and not current:  # superseded, or the session closed
+                    world.close()
+            finally:
+                load.done.set()
+
+    @property
+    def loading(self) -> bool:
+        """True while a scenario switch is in flight (until `tick` swaps or reports it)."""
+        return self._load is not None
+
+    @property
+    def loading_name(self) -> str:
+        """The scenario being loaded ("" when none)."""
+        load = self._load
+        return load.name if load is not None else ""
+
+    def wait_loaded(self, timeout: float | None = None) -> bool:
+        """Block (main thread) until the scenario switch in flight is built, then swap it in
+        or report its error, as `tick` would. For tests and command-line paths; the window
+        never calls it. Returns False if `timeout` seconds passed first."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self._load is not None:
+            load = self._load
+            left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+            if not load.done.wait(left):
+                return False
+            self._join_loader()  # the swap waits for the model loader; here we may block
+            self._finish_load()
+        return True
+
+    def _finish_load(self) -> bool:
+        """On the main thread: install a finished load. Returns True when a World changed.
+
+        The swap also waits until the onboard model's loader thread is done (it belongs to
+        the old World), so that joining it never blocks the frame."""
+        load = self._load
+        if load is None or not load.done.is_set() or self.model_loading:
+            return False
+        with self._lock:
+            self._load = None
+        if load.world is None:
+            self.message(load.error, "error")
             return False
         self._join_loader()
         self.world.close()  # stops the old scenario's model worker
+        world = load.world
+        world.apply(cmd.SetWarp(self.warp))
         self.pending = None
         self._worker_niced = False  # the new world starts its own model thread
-        self.world, self.args, self.scenario_name = world, args, name_or_path
+        self.world, self.args, self.scenario_name = world, load.args, load.name
         self.snapshot = world.snapshot()
         for series in self.history.values():
             series.clear()
         self.message(f"Loaded {self.title}", "info")
+        if load.on_loaded is not None:
+            load.on_loaded()
         return True
 
-    def reset(self) -> bool:
-        return self.switch_scenario(self.scenario_name, getattr(self.args, "at", None))
+    def reset(self, wait: bool = False) -> bool:
+        """Reload the current scenario from its start (asynchronously unless `wait`)."""
+        return self.switch_scenario(self.scenario_name, getattr(self.args, "at", None),
+                                    wait=wait)
 
     def close(self) -> None:
+        """Close the World. A scenario still loading is abandoned: its loader thread closes
+        the World it builds (a daemon thread: it never holds the process open)."""
+        with self._lock:
+            self._load = None
         self._join_loader()
         self.world.close()
 
@@ -231,7 +348,11 @@ class Session:
         long as the clock decides (slow motion around light-time phases). Returns steps run.
 
         `exact` (recording): exactly one step of `frame_dt_s`, so that every video frame
-        advances the same time; the accumulator would sometimes give 0 and then 2 steps."""
+        advances the same time; the accumulator would sometimes give 0 and then 2 steps.
+
+        A scenario that finished loading on the loader thread is swapped in first."""
+        if self._load is not None:
+            self._finish_load()
         if self.pending is not None and not self.model_loading:
             command, self.pending = self.pending, None
             self._send(command)

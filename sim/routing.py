@@ -50,10 +50,13 @@ class Network:
             order = np.argsort(self._isl_keys)
             self._isl_pairs, self._isl_km = self._isl_pairs[order], self._isl_km[order]
             self._isl_keys = self._isl_keys[order]
-        order = np.argsort(ground_pairs[:, 0], kind="stable")
-        self._ground_point = np.asarray(ground_pairs[order, 0], np.int64)
-        self._ground_sat = np.asarray(ground_pairs[order, 1], np.int64)
-        self._ground_km = np.asarray(ground_km, float)[order]
+        ground_pairs = np.asarray(ground_pairs).reshape(-1, 2)
+        point, sat = ground_pairs[:, 0].astype(np.int64), ground_pairs[:, 1].astype(np.int64)
+        ground_km = np.asarray(ground_km, float)
+        if np.any(np.diff(point) < 0):  # ground.visible gives them sorted; others may not
+            order = np.argsort(point, kind="stable")
+            point, sat, ground_km = point[order], sat[order], ground_km[order]
+        self._ground_point, self._ground_sat, self._ground_km = point, sat, ground_km
         self._uplink_graph: csr_matrix | None = None
 
     def sats_seen_by(self, ground: int) -> tuple[np.ndarray, np.ndarray]:

@@ -90,11 +90,14 @@ class Renderer:
         for layer in self._all:
             layer.update(snapshot)
 
-    def draw(self, snapshot, camera, target, time_s: float | None = None) -> None:
+    def draw(self, snapshot, camera, target, time_s: float | None = None,
+             label_occluders=()) -> None:
         """Draw one frame of `snapshot` seen by `camera` into framebuffer `target`.
 
         time_s drives shader animation (pulses, packet trails); default: wall seconds since the
-        renderer was made. Pass a fixed value for reproducible images."""
+        renderer was made. Pass a fixed value for reproducible images. label_occluders:
+        (x0, y0, x1, y1) framebuffer-pixel boxes (y down) that hide the scene's name labels,
+        e.g. the app's panels drawn over this frame."""
         if time_s is None:
             time_s = time.perf_counter() - self._t0
         follow = camera.follow_index
@@ -107,6 +110,7 @@ class Renderer:
         self.update(snapshot)
         self.satellites.hovered = self.hovered
         self.labels.labels = self._labels(snapshot, camera)
+        self.labels.occluders = list(label_occluders)
         frame = frame_uniforms(camera, time_s)
         for layer in self._all:
             layer.frame = frame

@@ -130,3 +130,34 @@ def test_flow_packet_heads():
     assert list(zip(fi, si)) == [(0, 0), (0, 1), (1, 0)]
     heads = packet_heads(paths, arc, np.array([0.75, 0.5]))
     np.testing.assert_allclose(heads, [[10, 5, 0], [0, 0, 2]])
+
+
+def test_panel_rectangles_hide_scene_labels(ctx, renderer):
+    """A name label is drawn beside its anchor, and not where an occluder (a panel) covers it."""
+    from viz.layers.labels import Label
+
+    cam = OrbitCamera(SIZE)
+    cam.azimuth_deg, cam.elevation_deg, cam.distance_km = 0.0, 0.0, 30000.0
+    pos = np.array([0.0, 9500.0, 2500.0])  # in space beside the Earth's disc
+    snap = single_satellite(pos, sun_dir=(-1.0, 0.0, 0.0))
+    (px, py), = cam.project(pos[None])[0]
+    box = (int(px) + 10, int(py) - 30, int(px) + 70, int(py) - 5)  # where the text goes
+
+    def text_light(labels, occluders=()):
+        renderer.extra_labels = labels
+        target = OffscreenTarget(ctx, cam.size)
+        try:
+            renderer.draw(snap, cam, target.fbo, time_s=1.25, label_occluders=occluders)
+            img = target.read().astype(float).sum(axis=2)
+        finally:
+            target.release()
+            renderer.extra_labels = []
+        return img[box[1]:box[3], box[0]:box[2]].sum()
+
+    label = [Label("SAT-1", tuple(pos), (12.0, -22.0), 16.0)]
+    none, shown = text_light([]), text_light(label)
+    hidden = text_light(label, occluders=[(px, py - 40, px + 100, py + 5)])
+    elsewhere = text_light(label, occluders=[(0, 0, 20, 20)])
+    assert shown > none + 5000, (shown, none)
+    assert hidden == pytest.approx(none, abs=1.0)
+    assert elsewhere == pytest.approx(shown, abs=1.0)

@@ -34,6 +34,9 @@ class LabelLayer(Layer):
         self.texture.build_mipmaps()
         self.mesh = DynamicMesh(ctx, self.prog, "2f 2f 4f", "in_px", "in_uv", "in_colour")
         self.labels: list[Label] = []
+        #: (x0, y0, x1, y1) framebuffer pixels, y down, where anchored labels are not drawn:
+        #: the app's translucent panels, so bright names do not shine through their text.
+        self.occluders: list = []
 
     def build(self, camera) -> np.ndarray:
         """All text vertices for this frame (pixel coordinates)."""
@@ -46,13 +49,23 @@ class LabelLayer(Layer):
             hidden = occluded_by_earth(camera.eye(), pts, EARTH_RADIUS_KM - 25.0)
             for lb, p, ok, hid in zip(anchored, px, front, hidden):
                 if ok and not hid:
-                    parts.append(self.atlas.layout(lb.text, p[0] + lb.offset_px[0],
-                                                   p[1] + lb.offset_px[1], lb.size_px, lb.colour))
+                    verts = self.atlas.layout(lb.text, p[0] + lb.offset_px[0],
+                                              p[1] + lb.offset_px[1], lb.size_px, lb.colour)
+                    if not self._occluded(verts):
+                        parts.append(verts)
         for lb in self.labels:
             if lb.anchor_km is None:
                 parts.append(self.atlas.layout(lb.text, lb.offset_px[0], lb.offset_px[1],
                                                lb.size_px, lb.colour))
         return np.concatenate(parts) if parts else np.zeros(0, TEXT_VERTEX)
+
+    def _occluded(self, verts: np.ndarray) -> bool:
+        """True when the text's box overlaps one of `occluders`."""
+        if not self.occluders or not len(verts):
+            return False
+        lo, hi = verts["px"].min(axis=0), verts["px"].max(axis=0)
+        return any(lo[0] < x1 and hi[0] > x0 and lo[1] < y1 and hi[1] > y0
+                   for x0, y0, x1, y1 in self.occluders)
 
     def draw(self, camera) -> None:
         verts = self.build(camera)

@@ -302,7 +302,9 @@ class AppWindow:
         self.renderer.hovered = self.hovered
         self.renderer.caption = self.panel.caption_lines(snap)
         target = self.recorder.target if self.recorder is not None else self.ctx.screen
-        self.renderer.draw(snap, self.camera, target, time_s=self.anim_s)
+        # The panels drawn over this frame hide the scene's labels (last frame's rectangles).
+        self.renderer.draw(snap, self.camera, target, time_s=self.anim_s,
+                           label_occluders=self.panel.rects.values())
         io = imgui.get_io()
         io.delta_time = max(dt, 1e-4)
         imgui.new_frame()

@@ -207,6 +207,8 @@ class RoundTripService:
         return trip
 
     def _drain_events(self, block_for: RoundTrip | None = None) -> None:
+        if block_for is None and self._events.empty():
+            return  # nothing to read; and sim.onboard (torch, ~1 s) loads only once it is used
         from .onboard import DoneEvent, ErrorEvent, TokenEvent
 
         by_id = {t.request_id: t for t in self.trips}

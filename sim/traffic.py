@@ -116,16 +116,17 @@ class TrafficModel:
         need = weight * self.spec.job_pflops
         unique = np.unique([origin for origin, _, _ in jobs])
         dist, pred = network.trees_from_ground(unique, limit_s)
-        reachable = [np.flatnonzero(np.isfinite(row)) for row in dist]
         row_of = {int(o): row for row, o in enumerate(unique)}
         unplaced = []
         for origin, model, start in jobs:
             row = row_of[origin]
-            sats = reachable[row][eligible[model][reachable[row]]]
-            if not len(sats):
+            # The nearest reachable satellite with the model and spare compute (the lowest
+            # index of equally near ones); none where that is infinitely far.
+            masked = np.where(eligible[model], dist[row], np.inf)
+            sat = int(np.argmin(masked))
+            if masked[sat] == np.inf:
                 unplaced.append((origin, model, start))
                 continue
-            sat = int(sats[np.argmin(dist[row][sats])])
             # The tree's light-time to `sat` is the sum of the route's hops (same order).
             nodes = network.nodes_from_tree(pred[row], network.n_sats + origin, sat)
             self._start(Job(origin, model, sat, np.array(nodes), start,
@@ -134,10 +135,10 @@ class TrafficModel:
         return unplaced
 
     def _start(self, job: Job) -> None:
-        sats = job.nodes[1:].astype(np.int64)  # nodes[0] is the ground origin
-        low, high = np.minimum(sats[:-1], sats[1:]), np.maximum(sats[:-1], sats[1:])
-        job.hop_keys = low * len(self.used) + high
-        job.hop_forward = np.where(sats[:-1] < sats[1:], 1, -1).astype(np.int8)
+        sats = job.nodes[1:].tolist()  # nodes[0] is the ground origin; a few hops: plain ints
+        hops, n = list(zip(sats, sats[1:])), len(self.used)
+        job.hop_keys = np.array([min(a, b) * n + max(a, b) for a, b in hops], np.int64)
+        job.hop_forward = np.array([1 if a < b else -1 for a, b in hops], np.int8)
         self.used[job.sat] += job.weight * self.spec.job_pflops
         self.jobs.append(job)
         self.latencies_ms.append(job.round_trip_ms)

@@ -82,6 +82,7 @@ def main(args: argparse.Namespace | None, world_factory) -> int:
     session = Session(world_args, world_factory, model_dir=opts["model_dir"],
                       warp=opts["warp"])  # a bad scenario raises UserError: run.py prints it
     try:
+        session.import_model_runtime()
         app = open_window(session, opts)
         if app is None:
             return 1

@@ -7,6 +7,7 @@ Nothing is ever downloaded. Every problem is a ``UserError`` naming the file or 
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -116,10 +117,31 @@ def load_weights(folder: Path) -> dict[str, torch.Tensor]:
     return state
 
 
+_INIT_FUNCTIONS = ("normal_", "uniform_", "kaiming_uniform_", "kaiming_normal_",
+                   "xavier_uniform_", "xavier_normal_", "trunc_normal_", "zeros_", "ones_",
+                   "constant_")
+
+
+@contextlib.contextmanager
+def _skipped_init():
+    """torch.nn.init's in-place initialisers as no-ops (tensors keep whatever they hold)."""
+    saved = {name: getattr(torch.nn.init, name) for name in _INIT_FUNCTIONS}
+    try:
+        for name in _INIT_FUNCTIONS:
+            setattr(torch.nn.init, name, lambda tensor, *args, **kwargs: tensor)
+        yield
+    finally:
+        for name, function in saved.items():
+            setattr(torch.nn.init, name, function)
+
+
 def build_model(cfg: Qwen3Config, state: dict[str, torch.Tensor], folder: Path,
                 dtype: torch.dtype) -> Qwen3ForCausalLM:
     """Check names and shapes against the architecture, then fill the model."""
-    with torch.device("meta"):  # no throw-away random init: the checkpoint fills every tensor
+    # No throw-away random init: the checkpoint fills every tensor. The module's own init
+    # calls are skipped too: on meta tensors they route through torch's Python reference
+    # kernels, whose first use imports torch._dynamo and sympy (~1,200 modules, ~1 s).
+    with torch.device("meta"), _skipped_init():
         model = Qwen3ForCausalLM(cfg)
     expected = {k: v.shape for k, v in model.state_dict().items()}
     if cfg.tie_word_embeddings:

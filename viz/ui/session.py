@@ -245,6 +245,14 @@ class Session:
         self.world.close()
 
     # --- the onboard model ----------------------------------------------------------------------
+    @staticmethod
+    def import_model_runtime() -> None:
+        """Import the onboard model's code (torch: 1-2 s) now, on the main thread, before the
+        window opens. Imported later on the niced model-loader thread, torch's C-level module
+        set-up held the GIL for long stretches while the loaded CPU ran the frame's thread
+        first: frames stalled by 100-300 ms when a satellite was first selected (2 cores)."""
+        import sim.onboard  # noqa: F401
+
     def prepare_model(self) -> None:
         """Load the onboard model on a thread (called when a satellite is selected), so the
         first prompt does not freeze the window for the seconds torch takes to start. The

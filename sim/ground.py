@@ -14,6 +14,7 @@ import dataclasses
 import numpy as np
 from scipy.spatial import cKDTree
 
+from .constellation import EARTH_ROTATION_RAD_S
 from .ephemeris import EARTH_RADIUS_KM
 from .stations import GroundPoint, itrs_from_geodetic
 
@@ -47,7 +48,9 @@ class GroundSites:
 
 @dataclasses.dataclass(frozen=True)
 class GroundLinks:
-    pairs: np.ndarray  #: (K,2) int32 [ground index, satellite index], sorted by ground then sat
+    #: (K,2) int32 [ground index, satellite index], in the order of the candidates (sorted by
+    #: ground then satellite where `CandidateCache` found them with a margin)
+    pairs: np.ndarray
     slant_km: np.ndarray  #: (K,)
     sin_elevation: np.ndarray  #: (K,)
 
@@ -84,8 +87,8 @@ def visible(sites: GroundSites, sat_itrs_km: np.ndarray, online: np.ndarray,
 
 @dataclasses.dataclass(frozen=True)
 class Candidates:
-    """(ground, satellite) pairs that may be in view, sorted by ground then satellite, with
-    each pair's ground position and vertical (ITRS)."""
+    """(ground, satellite) pairs that may be in view, with each pair's ground position and
+    vertical (ITRS)."""
 
     ground: np.ndarray  #: (C,) int32
     sat: np.ndarray  #: (C,) int32
@@ -95,9 +98,10 @@ class Candidates:
 
 def candidate_pairs(sites: GroundSites, sat_itrs_km: np.ndarray, online: np.ndarray,
                     min_elevation_deg: float, margin_rad: float = 0.0,
-                    radius_margin_km: float = 0.0) -> Candidates:
+                    radius_margin_km: float = 0.0, sort: bool = False) -> Candidates:
     """Satellites inside each site's coverage cone (widened by `margin_rad`, and computed for
-    orbits up to `radius_margin_km` higher than the highest now)."""
+    orbits up to `radius_margin_km` higher than the highest now); `sort`: by ground point,
+    then satellite (in the k-d tree's order otherwise)."""
     radius = np.sqrt(np.einsum("ij,ij->i", sat_itrs_km, sat_itrs_km))
     cone = coverage_half_angle_rad(float(radius.max()) + radius_margin_km, min_elevation_deg)
     # First pass: satellites inside each site's coverage cone, found as unit vectors within
@@ -111,8 +115,9 @@ def candidate_pairs(sites: GroundSites, sat_itrs_km: np.ndarray, online: np.ndar
     s, g = close["i"].astype(np.int32), close["j"].astype(np.int32)
     keep = online[s]
     g, s = g[keep], s[keep]
-    order = np.lexsort((s, g))
-    g, s = g[order], s[order]
+    if sort:
+        order = np.argsort(g.astype(np.int64) * len(sat_itrs_km) + s)
+        g, s = g[order], s[order]
     return Candidates(g, s, sites.itrs_km[g], sites.up[g])
 
 
@@ -128,14 +133,18 @@ class CandidateCache:
 
     Found with a cone widened by how far any satellite can move in `horizon_s` (its angular
     rate about Earth's centre is at most speed / radius; speed and radius change by at most
-    gravity x time), so within the horizon every satellite in view is among them and the
-    exact test gives the same links as a fresh first pass. One entry per GroundSites.
+    acceleration x time, gravity and the Earth-fixed frame's Coriolis and centrifugal terms),
+    so within the horizon every satellite in view is among them and the exact test gives the
+    same links as a fresh first pass. Steps longer than the horizon (high warp) get a plain
+    first pass each. One entry per GroundSites.
     """
 
     def __init__(self, horizon_s: float = CANDIDATE_HORIZON_S, max_entries: int = 4):
         self.horizon_s = horizon_s
         self.max_entries = max_entries
-        self._entries: dict[int, tuple] = {}
+        #: id(sites) -> [sites, min elevation, found at (s), valid for (s), online then,
+        #: candidates, time of the latest request (s)]
+        self._entries: dict[int, list] = {}
 
     def get(self, sites: GroundSites, time_s: float, sat_itrs_km: np.ndarray,
             sat_velocity_itrs_km_s: np.ndarray, online: np.ndarray,
@@ -143,30 +152,45 @@ class CandidateCache:
         """Candidates for `sites` at sim time `time_s` (s, any fixed origin)."""
         entry = self._entries.get(id(sites))
         if entry is not None:
-            owner, elevation, ref_s, ref_online, candidates = entry
+            owner, elevation, ref_s, horizon_s, ref_online, candidates, last_s = entry
+            entry[-1] = time_s
             if (owner is sites and elevation == min_elevation_deg
-                    and abs(time_s - ref_s) <= self.horizon_s
+                    and abs(time_s - ref_s) <= horizon_s
                     and len(ref_online) == len(online) and not np.any(online & ~ref_online)):
                 return candidates
-        candidates = self._find(sites, sat_itrs_km, sat_velocity_itrs_km_s, online,
-                                min_elevation_deg)
+        if entry is None or abs(time_s - last_s) <= self.horizon_s:
+            horizon_s = self.horizon_s
+            candidates = self._find(sites, sat_itrs_km, sat_velocity_itrs_km_s, online,
+                                    min_elevation_deg)
+        else:  # steps longer than the horizon (high warp): a margin would not pay off
+            horizon_s = 0.0
+            candidates = candidate_pairs(sites, sat_itrs_km, online, min_elevation_deg)
         if len(self._entries) >= self.max_entries and id(sites) not in self._entries:
             self._entries.pop(next(iter(self._entries)))
-        self._entries[id(sites)] = (sites, min_elevation_deg, time_s, online.copy(), candidates)
+        self._entries[id(sites)] = [sites, min_elevation_deg, time_s, horizon_s, online.copy(),
+                                    candidates, time_s]
         return candidates
 
     def _find(self, sites, sat_itrs_km, velocity, online, min_elevation_deg) -> Candidates:
-        h, g = self.horizon_s, MAX_GRAVITY_KM_S2
+        h, omega = self.horizon_s, EARTH_ROTATION_RAD_S
         radius = np.sqrt(np.einsum("ij,ij->i", sat_itrs_km, sat_itrs_km))
         speed = np.sqrt(np.einsum("ij,ij->i", velocity, velocity))
         radial = np.abs(np.einsum("ij,ij->i", sat_itrs_km, velocity)) / np.maximum(radius, 1e-9)
         live = online & (radius > 0)
         if not live.any():
-            return candidate_pairs(sites, sat_itrs_km, online, min_elevation_deg)
-        climb_km = float(radial[live].max()) * h + 0.5 * g * h * h
+            return candidate_pairs(sites, sat_itrs_km, online, min_elevation_deg, sort=True)
+        fastest, highest = float(speed[live].max()), float(radius[live].max())
+        # Acceleration in the Earth-fixed frame: gravity plus the Coriolis and centrifugal
+        # terms, for speeds and radii capped generously (gravity's part alone is under 2 g).
+        speed_cap = fastest + 2 * MAX_GRAVITY_KM_S2 * h
+        accel = (MAX_GRAVITY_KM_S2 + 2 * omega * speed_cap
+                 + omega * omega * (highest + speed_cap * h))
+        climb_km = float(radial[live].max()) * h + 0.5 * accel * h * h
         lowest_km = max(float(radius[live].min()) - climb_km, 1.0)
-        turn_rad = (float(speed[live].max()) + g * h) / lowest_km * h
-        return candidate_pairs(sites, sat_itrs_km, online, min_elevation_deg, turn_rad, climb_km)
+        turn_rad = (fastest + accel * h) / lowest_km * h
+        # Sorted: the links come out sorted, and routing builds its graph fastest from those.
+        return candidate_pairs(sites, sat_itrs_km, online, min_elevation_deg, turn_rad, climb_km,
+                               sort=True)
 
 
 def coverage_half_angle_rad(orbit_radius_km: float, min_elevation_deg: float) -> float:

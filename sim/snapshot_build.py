@@ -22,8 +22,9 @@ def build_snapshot(world: "World") -> Snapshot:
     state = geo.state
     versions = world._versions
     stations_itrs = world.sites.itrs_km[: world.n_stations]
-    station_rows = geo.ground.pairs[:, 0] < world.n_stations
-    ground_pairs = geo.ground.pairs[station_rows]
+    stations_gcrs = stations_itrs @ state.itrs_to_gcrs.T
+    station_rows = np.flatnonzero(geo.ground.pairs[:, 0] < world.n_stations)
+    ground_pairs = geo.ground.pairs.take(station_rows, axis=0)
     load, flow_sign = traffic.link_load(geo.isl.pairs, con.size, world.sim_time_s)
     utilisation = np.divide(traffic.used, con.capacity_pflops, out=np.zeros(con.size),
                             where=con.capacity_pflops > 0)
@@ -55,13 +56,13 @@ def build_snapshot(world: "World") -> Snapshot:
         station_names=world.station_sites.names,
         station_lat_lon_deg=world.station_sites.lat_lon_deg,
         station_positions_itrs_km=stations_itrs,
-        station_positions_km=stations_itrs @ state.itrs_to_gcrs.T,
-        ground_pairs=ground_pairs, ground_length_km=geo.ground.slant_km[station_rows],
+        station_positions_km=stations_gcrs,
+        ground_pairs=ground_pairs, ground_length_km=geo.ground.slant_km.take(station_rows),
         flow_paths_km=flows[0], flow_path_len=flows[1], flow_sat_index=flows[2],
         flow_progress=flows[3], flow_direction=flows[4], selected=world.selected, selected_orbit_km=orbit,
         totals=totals(world, load, ground_pairs), versions=versions.snapshot(),
         round_trips=world.round_trips.views(world.sim_time_s, state.positions_km,
-                                            stations_itrs @ state.itrs_to_gcrs.T),
+                                            stations_gcrs),
     )
 
 

@@ -116,17 +116,16 @@ class TrafficModel:
         need = weight * self.spec.job_pflops
         unique = np.unique([origin for origin, _, _ in jobs])
         dist, pred = network.trees_from_ground(unique, limit_s)
+        reachable = [np.flatnonzero(np.isfinite(row)) for row in dist]
         row_of = {int(o): row for row, o in enumerate(unique)}
         unplaced = []
         for origin, model, start in jobs:
             row = row_of[origin]
-            # The nearest reachable satellite with the model and spare compute (the lowest
-            # index of equally near ones); none where that is infinitely far.
-            masked = np.where(eligible[model], dist[row], np.inf)
-            sat = int(np.argmin(masked))
-            if masked[sat] == np.inf:
+            sats = reachable[row][eligible[model][reachable[row]]]
+            if not len(sats):
                 unplaced.append((origin, model, start))
                 continue
+            sat = int(sats[np.argmin(dist[row][sats])])
             # The tree's light-time to `sat` is the sum of the route's hops (same order).
             nodes = network.nodes_from_tree(pred[row], network.n_sats + origin, sat)
             self._start(Job(origin, model, sat, np.array(nodes), start,

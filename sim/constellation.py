@@ -3,7 +3,9 @@
 Built once per scenario: synthetic Walker shells through `Satrec.sgp4init`, real objects from
 their element files. Propagation (`propagate`) then runs SGP4 over all satellites at once and
 rotates TEME into GCRS and ITRS with the same rotations skyfield uses, so positions agree with
-skyfield's `EarthSatellite` to well under a metre.
+skyfield's `EarthSatellite` to well under a metre. The World's small steps take their TEME
+states from `propagation.StaggeredPropagator` instead (staggered SGP4 samples, interpolated to
+within a few millimetres); the rotations are the same.
 """
 from __future__ import annotations
 
@@ -118,15 +120,20 @@ class State:
 
 
 def propagate(constellation: Constellation, when: dt.datetime,
-              frames: ephemeris.EarthFrames | None = None) -> State:
+              frames: ephemeris.EarthFrames | None = None, teme_source=None) -> State:
     """SGP4 for all satellites at UTC `when`, in GCRS and ITRS. Pass the same `frames` for
-    successive instants to reuse the slow part of the frame rotations."""
+    successive instants to reuse the slow part of the frame rotations. `teme_source`, if
+    given, supplies the TEME states instead of a direct SGP4 call: an object whose
+    `teme(when)` returns (online, r_km, v_km_s), such as propagation.StaggeredPropagator."""
     frames = frames or ephemeris.EarthFrames()
     teme_to_gcrs, gcrs_to_itrs, sun_dir = frames.at(when)
-    jd, fr = utc_julian_date(when)
-    errors, r_teme, v_teme = constellation.sat_array.sgp4(np.array([jd]), np.array([fr]))
-    r_teme, v_teme = r_teme[:, 0, :], v_teme[:, 0, :]
-    online = errors[:, 0] == 0
+    if teme_source is not None:
+        online, r_teme, v_teme = teme_source.teme(when)
+    else:
+        jd, fr = utc_julian_date(when)
+        errors, r_teme, v_teme = constellation.sat_array.sgp4(np.array([jd]), np.array([fr]))
+        r_teme, v_teme = r_teme[:, 0, :], v_teme[:, 0, :]
+        online = errors[:, 0] == 0
     positions = r_teme @ teme_to_gcrs.T
     velocities = v_teme @ teme_to_gcrs.T
     positions_itrs = positions @ gcrs_to_itrs.T

@@ -60,10 +60,12 @@ class GeometryModel:
                    min_elevation_deg, frames)
 
     def compute(self, when: dt.datetime, sites: ground.GroundSites,
-                timings: dict[str, float] | None = None) -> Geometry:
-        """Geometry at UTC `when`; adds seconds spent per stage to `timings` if given."""
+                timings: dict[str, float] | None = None, teme_source=None) -> Geometry:
+        """Geometry at UTC `when`; adds seconds spent per stage to `timings` if given.
+        `teme_source`: see `constellation.propagate` (the World passes its interpolating
+        propagator; one-off queries at arbitrary instants use exact SGP4)."""
         clock = _StageClock(timings)
-        state = constellation_mod.propagate(self.constellation, when, self.frames)
+        state = constellation_mod.propagate(self.constellation, when, self.frames, teme_source)
         clock.lap("propagate")
         lit = constellation_mod.sunlit(state.positions_km, state.sun_dir_gcrs)
         clock.lap("sun_eclipse")

@@ -15,6 +15,7 @@ from . import scenario as scenario_mod
 from . import stations as stations_mod
 from .errors import UserError
 from .geometry import Geometry, GeometryModel
+from .propagation import StaggeredPropagator
 from .roundtrip import RoundTripService
 from .ground import GroundSites
 from .satellites import find_satellite
@@ -37,6 +38,8 @@ class World:
         self.constellation = constellation_mod.build(scenario)
         self.model = GeometryModel.of(self.constellation, scenario.links,
                                       scenario.min_elevation_deg, scenario.epoch)
+        #: Cheap TEME states for small steps (staggered SGP4 samples, cubic interpolation)
+        self.propagator = StaggeredPropagator(self.constellation, scenario.epoch)
         origins = scenario.traffic.origins
         city_points = stations_mod.cities() if "cities" in origins else ()
         self.n_stations = len(scenario.stations)
@@ -61,7 +64,8 @@ class World:
             self.constellation.names, self.constellation.capacity_pflops, model_dir,
             blocking=blocking_inference)
         self._versions = VersionTracker()
-        self._geometry = self.model.compute(self.now, self.sites)
+        self._geometry = self.model.compute(self.now, self.sites,
+                                            teme_source=self.propagator)
         self._snapshot = self._make_snapshot()
 
     @classmethod
@@ -103,7 +107,7 @@ class World:
             raise ValueError("sim time only moves forward; use SetTime to jump back")
         self.sim_time_s += dt_sim_s
         self.step_index += 1
-        self._geometry = self.model.compute(self.now, self.sites, timings)
+        self._geometry = self.model.compute(self.now, self.sites, timings, self.propagator)
         started = time.perf_counter()
         self.traffic.step(self.sim_time_s, dt_sim_s, self._geometry.network)
         self.round_trips.step(self.sim_time_s)
@@ -129,7 +133,8 @@ class World:
             raise UserError(f"unsupported command {command!r}")
         handler(self, command)
         if isinstance(command, cmd.SetTime):
-            self._geometry = self.model.compute(self.now, self.sites)
+            self._geometry = self.model.compute(self.now, self.sites,
+                                                teme_source=self.propagator)
         self._snapshot = self._make_snapshot()
         return self._snapshot
 

@@ -161,9 +161,7 @@ class Session:
             lower_priority()  # the frame on the main thread goes first on a busy CPU
             world = self._build_world(load.args)
             load.error = ""
-        except UserError as error:
-            load.error = f"Scenario not loaded: {error}"
-        except OSError as error:
+        except (UserError, OSError) as error:  # bad input: its message says what and where
             load.error = f"Scenario not loaded: {error}"
         except Exception as error:  # a sim bug on odd input must not close the app
             load.error = f"Scenario not loaded: {type(error).__name__}: {error}"

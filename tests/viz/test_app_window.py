@@ -243,6 +243,9 @@ def test_click_ask_and_answer(xvfb, tmp_path):
         assert frames.get("busy_frames", 0) > 0, "no frame was drawn while the model generated"
         # Kept loose on a shared 2-core llvmpipe box; the measured figures are reported.
         assert frames["busy_max_ms"] < 10 * frames["median_ms"] + 200, frames
+        # Outside inference too: importing torch on a low-priority thread once stalled frames
+        # by 100-300 ms (p99 ~5x the median); now ~1.6x on a quiet machine.
+        assert frames["idle_p99_ms"] < 3 * frames["median_ms"] + 60, frames
         # Keys reach the scene when no text field has the keyboard: Escape deselects.
         xdo("mousemove", int(wx + size[0] / 2), int(wy + size[1] - 30))
         xdo("click", 1)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-import math
 
 import numpy as np
 
@@ -185,23 +184,5 @@ class TrafficModel:
         if not self.latencies_ms:
             return float("nan"), float("nan")
         values = np.fromiter(self.latencies_ms, float, count=len(self.latencies_ms))
-        return float(values.mean()), percentile(values, 95.0)
+        return float(values.mean()), float(np.percentile(values, 95))
 
-
-def percentile(values: np.ndarray, q: float) -> float:
-    """`np.percentile(values, q)` (its default 'linear' method) of a 1-D array without NaN,
-    with numpy's own arithmetic, minus the generic machinery that costs most of its time on a
-    few hundred values."""
-    n = len(values)
-    virtual = (n - 1) * (q / 100)
-    below = math.floor(virtual)
-    if virtual >= n - 1:
-        below = above = -1
-    elif virtual < 0:
-        below = above = 0
-    else:
-        above = below + 1
-    picked = np.partition(values, sorted({below % n, above % n}))
-    a, b, t = picked[below], picked[above], virtual - below
-    diff = b - a
-    return float(b - diff * (1 - t) if t >= 0.5 else a + diff * t)

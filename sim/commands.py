@@ -35,6 +35,28 @@ class SetWarp(Command):
 
 
 @dataclasses.dataclass(frozen=True)
+class SetClock(Command):
+    """Change how the clock departs from the warp around round trips (sim/clock.py): a
+    `preset` ("live": the app's automatic speeds; "scripted": only what a script sets),
+    then any field given; None leaves a field as it is."""
+
+    kind: ClassVar[str] = "set_clock"
+    preset: str = ""
+    slow_motion: str | None = None  #: "auto", "fixed" (at light_warp) or "off"
+    light_warp: float | None = None  #: sim s per wall s during light-time legs ("fixed")
+    fast_forward_waits: bool | None = None
+    realtime_inference: bool | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Advance(Command):
+    """Step the sim forward by exactly `seconds` of sim time now (paused or not)."""
+
+    kind: ClassVar[str] = "advance"
+    seconds: float
+
+
+@dataclasses.dataclass(frozen=True)
 class SetTime(Command):
     """Jump the sim clock to an ISO 8601 UTC instant."""
 
@@ -76,7 +98,8 @@ class Ask(Command):
 
 
 COMMANDS: dict[str, type[Command]] = {
-    cls.kind: cls for cls in (SetPaused, SetWarp, SetTime, Select, SetTrafficRate, Ask)
+    cls.kind: cls for cls in (SetPaused, SetWarp, SetClock, Advance, SetTime, Select,
+                               SetTrafficRate, Ask)
 }
 
 

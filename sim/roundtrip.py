@@ -24,6 +24,7 @@ import queue
 
 import numpy as np
 
+from .clock import TripSchedule
 from .ephemeris import SPEED_OF_LIGHT_KM_S
 from .errors import UserError
 from .geometry import GeometryModel
@@ -38,23 +39,6 @@ PATH_HORIZON_S = 86400.0
 #: Finished round trips kept for the conversation log.
 KEEP_FINISHED = 20
 _ids = itertools.count(1)
-
-
-@dataclasses.dataclass(frozen=True)
-class TripSchedule:
-    """What a live clock needs to know about the trips in flight (sim seconds, absolute):
-    the Snapshot shows only phases already begun, but a clock stepping at high warp must not
-    jump over a millisecond-long uplink or past what a path search has looked at."""
-
-    active: bool = False  #: some trip is not finished
-    light_phase_s: float | None = None  #: length of the shortest light-time phase under way
-    light_phase: str = ""  #: its name ...
-    light_detail: str = ""  #: ... and hops, e.g. "Kashi -> XS-03, 1,795 km"
-    next_boundary_s: float | None = None  #: earliest phase start or end after now
-    search_limit_s: float | None = None  #: how far pending path searches have looked
-    waiting_until_s: float | None = None  #: end of a known wait for a path under way
-    in_inference: bool = False  #: an inference phase is under way (or still generating)
-    model_busy: bool = False  #: the onboard model is generating for some trip
 
 
 @dataclasses.dataclass
@@ -104,6 +88,11 @@ class RoundTrip:
         return self.phases[-1].end_s if self.stage == "done" and self.phases else None
 
 
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array.setflags(write=False)
+    return array
+
+
 def short_duration(seconds: float) -> str:
     """'0.52 us', '3.1 ms', '2.4 s': the unit that keeps the number readable."""
     for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
@@ -129,7 +118,9 @@ class RoundTripService:
         self.evaluations_per_step = evaluations_per_step
         self.trips: list[RoundTrip] = []
         self.busy_until_s: dict[int, float] = {}
-        self.served = np.zeros(len(sat_names), np.int64)  #: finished requests per satellite
+        #: finished requests per satellite; replaced (never written in place) when one more
+        #: finishes, so that Snapshots can hold it read-only
+        self.served = _read_only(np.zeros(len(sat_names), np.int64))
         self._worker = None
         self._events = queue.Queue()
 
@@ -176,6 +167,11 @@ class RoundTripService:
             self._worker = OnboardWorker(load_model(self.model_dir))
         return self._worker
 
+    @property
+    def model_loaded(self) -> bool:
+        """True once the onboard model's worker runs (the model is loaded)."""
+        return self._worker is not None
+
     def close(self) -> None:
         if self._worker is not None:
             self._worker.close()
@@ -205,6 +201,12 @@ class RoundTripService:
         finally:
             self.blocking = blocking
         return trip
+
+    def finish_all(self) -> None:
+        """Resolve every unfinished trip now (command line and shots)."""
+        for trip in self.trips:
+            if trip.stage != "done":
+                self.resolve(trip)
 
     def _drain_events(self, block_for: RoundTrip | None = None) -> None:
         if block_for is None and self._events.empty():
@@ -321,7 +323,9 @@ class RoundTripService:
         trip.down = Leg(Route(tuple(reversed(route.nodes)), tuple(reversed(route.hop_km))), opened)
         self._add_leg_phases(trip, trip.down, "hops_down", "downlink", uplink_first=False)
         trip.stage = "done"
-        self.served[trip.sat] += 1
+        served = self.served.copy()
+        served[trip.sat] += 1
+        self.served = _read_only(served)
 
     def _add_leg_phases(self, trip: RoundTrip, leg: Leg, first: str, second: str,
                         uplink_first: bool) -> None:

@@ -42,17 +42,17 @@ def trip_view(trip: RoundTrip, now_s: float, n_sats: int, epoch: dt.datetime, sa
         leg_progress = float(np.clip((now_s - leg.start_s) / span, 0.0, 1.0))
     up_path, up_index = polyline(trip.up if trip.up and now_s >= trip.up.start_s else None)
     ground_end = (leg.route.nodes[-1] if leg is trip.down else leg.route.nodes[0]) if leg else -1
-    utc = lambda seconds: epoch + dt.timedelta(seconds=seconds)  # noqa: E731
+    plan = tuple(PhaseView(p.name, epoch + dt.timedelta(seconds=p.start_s), p.end_s - p.start_s,
+                           p.detail) for p in trip.phases)
     return RoundTripView(
         request_id=trip.request_id, sat=trip.sat,
         station=ground_end - n if ground_end >= n else -1, prompt=trip.prompt,
         reply=revealed_reply(trip, now_s), phase=phase, phase_progress=progress,
         leg_path_km=path, leg_sat_index=sat_index, leg_progress=leg_progress,
-        phases=tuple(PhaseView(p.name, utc(p.start_s), p.end_s - p.start_s, p.detail)
-                     for p in trip.phases if p.start_s <= now_s),
+        phases=tuple(view for view, p in zip(plan, trip.phases) if p.start_s <= now_s),
         in_light_phase=phase in LIGHT_PHASES, done=phase == "done" or bool(trip.error),
         error=trip.error, tokens=revealed_tokens(trip, now_s), figures=figures_dict(trip.figures),
-        up_path_km=up_path, up_sat_index=up_index,
+        up_path_km=up_path, up_sat_index=up_index, plan=plan,
     )
 
 

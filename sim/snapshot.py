@@ -20,6 +20,8 @@ from typing import Mapping
 
 import numpy as np
 
+from .clock import LIVE, ClockView
+
 #: Role codes used in `Snapshot.roles`; names indexed by code.
 ROLE_NAMES: tuple[str, ...] = ("inference", "training", "other")
 ROLE_INFERENCE, ROLE_TRAINING, ROLE_OTHER = 0, 1, 2
@@ -76,6 +78,9 @@ class RoundTripView:
     #: current positions, km (to draw the whole trip while the answer comes down); else empty
     up_path_km: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros((0, 3), np.float32))
     up_sat_index: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int32))
+    #: every phase scheduled so far, including those still to come (`phases` shows only
+    #: those begun); after World.finish_round_trips, the whole trip
+    plan: tuple[PhaseView, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,7 +93,7 @@ class Snapshot:
     # --- time -------------------------------------------------------------------------------
     time_utc: dt.datetime  #: instant of this snapshot, timezone-aware UTC
     sim_time_s: float  #: seconds of sim time since the scenario epoch
-    warp: float  #: sim seconds per wall second (0 when paused)
+    warp: float  #: sim seconds per wall second of the last step (0 when paused)
     paused: bool
     step_index: int  #: number of steps taken since the world was made
 
@@ -145,6 +150,15 @@ class Snapshot:
     versions: Mapping[str, int]  #: per-group change counters (see module docstring)
     #: prompts sent with the Ask command: in flight and recently finished
     round_trips: tuple[RoundTripView, ...] = ()
+    #: the chosen warp, the automatic speed of the last step and why (sim/clock.py)
+    clock: ClockView = ClockView(1.0, 1.0, False, "", "", LIVE)
+    #: (3,) float64 WGS-84 geodetic latitude (deg), longitude (deg) and altitude (km) of the
+    #: selected satellite; NaN when none is selected
+    selected_geodetic: np.ndarray = dataclasses.field(
+        default_factory=lambda: np.full(3, np.nan))
+    #: (N,) int64 prompts each satellite has answered (Ask round trips); empty: none yet
+    served_requests: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
+    model_busy: bool = False  #: the onboard model is generating for some round trip
 
     @property
     def n_sats(self) -> int:
@@ -167,5 +181,5 @@ VERSION_GROUPS: dict[str, tuple[str, ...]] = {
     "ground_links": ("ground_pairs",),
     "flows": ("flow_paths_km", "flow_path_len", "flow_sat_index", "flow_progress",
               "flow_direction"),
-    "selection": ("selected", "selected_orbit_km"),
+    "selection": ("selected", "selected_orbit_km", "selected_geodetic"),
 }

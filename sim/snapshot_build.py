@@ -9,6 +9,7 @@ import numpy as np
 
 from .constellation import utc_julian_date
 from .snapshot import Snapshot
+from .stations import geodetic_from_itrs
 
 if TYPE_CHECKING:
     from .world import World
@@ -20,6 +21,7 @@ ORBIT_POINTS = 181
 def build_snapshot(world: "World") -> Snapshot:
     geo, con, traffic = world.geometry, world.constellation, world.traffic
     state = geo.state
+    clock = world.clock.view()
     versions = world._versions
     stations_itrs = world.sites.itrs_km[: world.n_stations]
     stations_gcrs = stations_itrs @ state.itrs_to_gcrs.T
@@ -43,7 +45,7 @@ def build_snapshot(world: "World") -> Snapshot:
     versions.touch("selection", world.selected if world.selected < 0 else None)
     return Snapshot(
         time_utc=world.now, sim_time_s=world.sim_time_s,
-        warp=0.0 if world.paused else world.warp, paused=world.paused,
+        warp=clock.warp, paused=clock.paused,
         step_index=world.step_index, sat_names=con.names, roles=con.roles,
         shell_index=con.shell_index, shell_names=con.shell_names, plane_index=con.plane,
         positions_km=state.positions_km, velocities_km_s=state.velocities_km_s,
@@ -63,6 +65,9 @@ def build_snapshot(world: "World") -> Snapshot:
         totals=totals(world, load, ground_pairs), versions=versions.snapshot(),
         round_trips=world.round_trips.views(world.sim_time_s, state.positions_km,
                                             stations_gcrs),
+        clock=clock, selected_geodetic=selected_geodetic(world),
+        served_requests=world.round_trips.served,
+        model_busy=world.round_trips.schedule(world.sim_time_s).model_busy,
     )
 
 
@@ -86,6 +91,14 @@ def _flows(jobs, node_positions: np.ndarray, n_sats: int, now_s: float):
     direction = np.where(progress < 0.5, 1, -1).astype(np.int8)
     return (node_positions[padded].astype(np.float32), lengths, sat_index.astype(np.int32),
             progress.astype(np.float32), direction)
+
+
+def selected_geodetic(world: "World") -> np.ndarray:
+    """WGS-84 latitude, longitude (deg) and altitude (km) of the selection, NaN for none."""
+    if world.selected < 0:
+        return np.full(3, np.nan)
+    row = world.geometry.state.positions_itrs_km[world.selected: world.selected + 1]
+    return np.array([float(v[0]) for v in geodetic_from_itrs(row)])
 
 
 def selected_orbit_km(world: "World") -> np.ndarray:

@@ -10,9 +10,11 @@ import time
 import numpy as np
 
 from . import commands as cmd
+from .clock import WARP_LIMIT, SimClock, clock_policy
 from . import constellation as constellation_mod
 from . import scenario as scenario_mod
 from . import stations as stations_mod
+from . import timeline as timeline_mod
 from .errors import UserError
 from .geometry import Geometry, GeometryModel
 from .propagation import StaggeredPropagator
@@ -21,9 +23,14 @@ from .ground import GroundSites
 from .satellites import find_satellite
 from .scenario import Scenario
 from .snapshot import Snapshot
+from .timeline import Timeline
 from .snapshot_build import build_snapshot
 from .traffic import TrafficModel
 from .versions import VersionTracker
+
+
+#: The longest single Advance command, s (a day: the panel steps a minute).
+MAX_ADVANCE_S = 86400.0
 
 
 class World:
@@ -55,8 +62,8 @@ class World:
                                     np.random.default_rng(self.seed))
         start = scenario.start or scenario.epoch
         self.sim_time_s = (start - scenario.epoch).total_seconds()  # sim time counts from epoch
-        self.warp = warp
-        self.paused = False
+        #: the one clock: warp, pause, slow motion and fast-forward (sim/clock.py)
+        self.clock = SimClock(warp)
         self.selected = -1
         self.step_index = 0
         self.round_trips = RoundTripService(
@@ -86,9 +93,28 @@ class World:
         broken model folder raises UserError here, before anything else has started."""
         self.round_trips.worker()
 
+    @property
+    def model_loaded(self) -> bool:
+        return self.round_trips.model_loaded
+
     def close(self) -> None:
         """Stop the onboard model's worker thread (if it was started)."""
         self.round_trips.close()
+
+    def timeline(self) -> Timeline:
+        """The [[timeline]] of the scenario's TOML file (empty for built-in scenarios without
+        one and for element files)."""
+        path = self.scenario.path
+        if path is not None and path.suffix.lower() == ".toml":
+            return timeline_mod.load(path)
+        return timeline_mod.Timeline()
+
+    def finish_round_trips(self) -> Snapshot:
+        """Run every unfinished round trip's schedule to its end now (blocking on the model);
+        sim time does not move, the Snapshot's `RoundTripView.plan` then holds every phase."""
+        self.round_trips.finish_all()
+        self._snapshot = self._make_snapshot()
+        return self._snapshot
 
     # --- time -----------------------------------------------------------------------------
 
@@ -96,9 +122,21 @@ class World:
     def now(self) -> dt.datetime:
         return self.scenario.epoch + dt.timedelta(seconds=self.sim_time_s)
 
+    @property
+    def title(self) -> str:
+        """The scenario's title (its name when it has none)."""
+        return self.scenario.title or self.scenario.name
+
     def advance(self, dt_wall_s: float) -> Snapshot:
-        """Live loop: advance by wall time x warp (nothing moves while paused)."""
-        return self.step(0.0 if self.paused else dt_wall_s * self.warp)
+        """Advance by `dt_wall_s` wall seconds as the clock decides (warp, slow motion around
+        light-time legs, fast-forward through waits); nothing moves while paused. The window,
+        the recorder and scripted playback all step through here."""
+        plan = self.round_trips.schedule(self.sim_time_s)
+        decision = self.clock.decide(dt_wall_s, self.sim_time_s, plan)
+        if self.clock.paused:
+            self._snapshot = self._make_snapshot()  # the clock's view changed, nothing moved
+            return self._snapshot
+        return self.step(decision.dt_sim_s)
 
     def step(self, dt_sim_s: float, timings: dict[str, float] | None = None) -> Snapshot:
         """Advance sim time by exactly `dt_sim_s` seconds and return the new Snapshot.
@@ -142,8 +180,10 @@ class World:
     @functools.cache
     def _handlers():
         return {
-            cmd.SetPaused: lambda w, c: setattr(w, "paused", bool(c.paused)),
+            cmd.SetPaused: lambda w, c: setattr(w.clock, "paused", bool(c.paused)),
             cmd.SetWarp: World._set_warp,
+            cmd.SetClock: World._set_clock,
+            cmd.Advance: World._advance_by,
             cmd.SetTime: World._set_time,
             cmd.Select: World._select,
             cmd.SetTrafficRate: World._set_rate,
@@ -151,9 +191,17 @@ class World:
         }
 
     def _set_warp(self, command: cmd.SetWarp) -> None:
-        if not 0 <= command.warp <= 1e6:
-            raise UserError(f"warp must be 0..1,000,000, got {command.warp}")
-        self.warp = float(command.warp)
+        if not 0 <= command.warp <= WARP_LIMIT:  # (NaN fails too)
+            raise UserError(f"warp must be 0..{WARP_LIMIT:,.0f}, got {command.warp}")
+        self.clock.warp = float(command.warp)
+
+    def _set_clock(self, command: cmd.SetClock) -> None:
+        self.clock.policy = clock_policy(self.clock.policy, command)
+
+    def _advance_by(self, command: cmd.Advance) -> None:
+        if not 0 <= command.seconds <= MAX_ADVANCE_S:
+            raise UserError(f"advance must be 0..{MAX_ADVANCE_S:,.0f} s, got {command.seconds}")
+        self.step(float(command.seconds))
 
     def _set_time(self, command: cmd.SetTime) -> None:
         when = scenario_mod.parse_utc(command.utc)

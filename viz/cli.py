@@ -16,6 +16,7 @@ import argparse
 import pathlib
 
 from sim.errors import UserError
+from sim.interface import SimWorld
 
 DEFAULT_SCENARIO = "network-2035"
 
@@ -73,7 +74,7 @@ def add_commands(subparsers, world_factory) -> None:
 
 def caption_lines(snap, title: str) -> list[str]:
     """Caption for a shot: scenario and counts, then the UTC instant."""
-    busy = snap.totals.get("requests_active") if hasattr(snap.totals, "get") else None
+    busy = snap.totals.get("requests_active")
     counts = f"{snap.n_sats:,} satellites · {snap.n_links:,} laser links"
     if busy:
         counts += f" · {int(busy):,} requests in flight"
@@ -93,24 +94,25 @@ def advance(world, seconds: float, step_s: float = 1.0):
     return snap
 
 
-def ask_and_wait(world, sat: int, prompt: str, phase: str, progress: float):
+def ask_and_wait(world: SimWorld, sat: int, prompt: str, phase: str, progress: float):
     """Send `prompt` to satellite `sat` (the sim's Ask, fixed generation rate so the shot is
-    reproducible), resolve its whole round trip at once (the onboard model runs now), then
+    reproducible), schedule its whole round trip at once (the onboard model runs now), then
     step the world to `progress` (0..1) through the trip's first `phase`. The snapshot's
     round_trips then hold the sim's own view of it."""
     from sim.commands import Ask
 
-    trip = world.ask(Ask(str(sat), prompt, timing="fixed"))
-    world.round_trips.resolve(trip)
+    world.apply(Ask(str(sat), prompt, timing="fixed"))
+    trip = world.finish_round_trips().round_trips[-1]
     if trip.error:
         raise UserError(f"--ask: the round trip failed: {trip.error}")
-    names = [p.name for p in trip.phases]
+    names = [p.name for p in trip.plan]
     if phase not in names:
         raise UserError(f"--trip-phase: this trip has no {phase!r} phase; it has "
                         f"{', '.join(dict.fromkeys(names))}")
-    p = trip.phases[names.index(phase)]
-    when = p.start_s + min(max(progress, 0.0), 1.0) * (p.end_s - p.start_s)
-    return advance(world, max(when - world.sim_time_s, 0.0))
+    p = trip.plan[names.index(phase)]
+    now = world.snapshot().time_utc
+    when_s = (p.start_utc - now).total_seconds() + min(max(progress, 0.0), 1.0) * p.duration_s
+    return advance(world, max(when_s, 0.0))
 
 
 def with_demo_trip(snap, phase: str, progress: float):
@@ -151,18 +153,16 @@ def _prepare(world, args):
     if args.select is not None:
         from sim.commands import Select
 
-        index = world.find_satellite(args.select) if hasattr(world, "find_satellite") \
-            else int(args.select)
+        index = world.find_satellite(args.select)
         world.apply(Select(index))
     snap = advance(world, args.advance)
-    if getattr(args, "ask", None):
+    if args.ask:
         if index < 0:
             raise UserError("--ask: choose the target satellite with --select")
         snap = ask_and_wait(world, index, args.ask, args.trip_phase, args.trip_progress)
-    if getattr(args, "demo_trip", None):
+    if args.demo_trip:
         snap = with_demo_trip(snap, args.demo_trip, args.trip_progress)
-    title = getattr(getattr(world, "scenario", None), "title", None) or str(args.scenario)
-    return snap, title
+    return snap, world.title
 
 
 def cmd_shot(args: argparse.Namespace, world_factory) -> int:
@@ -181,8 +181,7 @@ def cmd_shot(args: argparse.Namespace, world_factory) -> int:
     try:
         snap, title = _prepare(world, args)
     finally:
-        if hasattr(world, "close"):  # stops the onboard model's worker thread
-            world.close()
+        world.close()  # stops the onboard model's worker thread
     camera = apply_preset(OrbitCamera(size), args.camera, snap)
     ctx = create_context()
     try:

@@ -5,63 +5,28 @@ select, prompt), where the camera is (keyframes with eased interpolation, follow
 satellite or flying over a place), which layers are on, what the HUD says and which captions
 and title cards are on screen (drawn by viz/record_overlay.py over the read-back frame).
 
-    director = Director(timeline, renderer, camera, snapshot0, fps=60, title="...")
+    director = Director(timeline, renderer, camera, fps=60, title="...")
     director.validate(snapshot0)            # bad names -> UserError before rendering
     for k in range(frames):
         t = k / fps
-        for cmd in director.commands_due(t): world.apply(cmd)
+        ... the sim side: sim.script.ScriptPlayer's commands, World.advance(1 / fps)
+        director.layers_due(t)
         overlays = director.prepare(t, world.snapshot())
-        ... render, then world.step(director.warp_at(t) / fps)
+        ... render
 
-Camera work lives in viz/director_camera.py. Pure numpy apart from the renderer it toggles
-layers on; imports nothing of the simulation's heavy libraries (only sim.commands,
-sim.timeline, sim.satellites, sim.errors).
+The script's warp, select and prompt entries are played by sim/script.py (the same player the
+app uses); the director does the drawing side. Camera work lives in viz/director_camera.py.
+Pure numpy apart from the renderer it toggles layers on; imports nothing of the simulation's
+heavy libraries (only sim.timeline, sim.satellites, sim.errors).
 """
 from __future__ import annotations
 
 import dataclasses
-import math
 import sys
 
-from sim import commands as sim_commands
 from sim import timeline as tl
 from viz.director_camera import (  # noqa: F401 (DirectedCamera: the recorder's camera)
     CameraPath, DirectedCamera, resolve_sat, smootherstep)
-
-# --- warp ---------------------------------------------------------------------------------------
-
-class WarpSchedule:
-    """Sim seconds per video second at video time t: steps, or geometric ramps of ramp_s."""
-
-    def __init__(self, entries: tuple[tl.Entry, ...], initial: float = 1.0):
-        self.initial = float(initial)
-        self.entries = entries
-
-    def light_at(self, t: float) -> float | None:
-        """The latest warp entry's light_warp (None: no slow-down for light phases)."""
-        light = None
-        for e in self.entries:
-            if e.at > t + 1e-9:
-                break
-            light = e.values.get("light_warp")
-        return light
-
-    def at(self, t: float) -> float:
-        warp = self.initial
-        for e in self.entries:
-            if e.at > t + 1e-9:
-                break
-            new, ramp = float(e.values["warp"]), float(e.values["ramp_s"])
-            if ramp > 0 and t < e.at + ramp:
-                u = smootherstep((t - e.at) / ramp)
-                if warp > 0 and new > 0:
-                    warp = math.exp(math.log(warp) + (math.log(new) - math.log(warp)) * u)
-                else:
-                    warp = warp + (new - warp) * u
-            else:
-                warp = new
-        return warp
-
 
 # --- layer toggles ------------------------------------------------------------------------------
 
@@ -182,14 +147,13 @@ def fade_alpha(t: float, start: float, duration: float, fade: float) -> float:
 
 class Director:
     def __init__(self, timeline: tl.Timeline, renderer, camera: DirectedCamera, fps: float,
-                 title: str = "", initial_warp: float = 1.0, warn=None):
+                 title: str = "", warn=None):
         self.timeline = timeline
         self.renderer = renderer
         self.camera = camera
         self.fps = float(fps)
         self.title = title
         self.path = CameraPath(timeline.camera)
-        self.warp = WarpSchedule(timeline.of_kind("warp"), initial_warp)
         self.layers = LayerSwitch(renderer)
         self._fired: set[int] = set()
         self._sat_index: dict[int, int] = {}
@@ -224,50 +188,16 @@ class Director:
             self._warn(f"warning: {len(prompts)} prompt entr{'y' if len(prompts) == 1 else 'ies'}"
                        " will be skipped: this build of the simulation has no Ask command yet")
 
-    def warp_at(self, t: float) -> float:
-        return self.warp.at(t)
-
-    def step_seconds(self, t: float, snapshot) -> float:
-        """Sim seconds to advance after the frame at video time t: warp(t) / fps, except
-        with a `light_warp`: slower while a prompt flies at light speed, and never past the
-        end of a round trip's current phase (so a millisecond uplink is not skipped)."""
-        dt_sim = self.warp_at(t) / self.fps
-        light = self.warp.light_at(t)
-        trips = [r for r in getattr(snapshot, "round_trips", ()) if not r.done]
-        if light is None or not trips:
-            return dt_sim
-        if any(r.in_light_phase for r in trips):
-            dt_sim = min(dt_sim, light / self.fps)
-        for r in trips:
-            if r.phases:
-                p = r.phases[-1]
-                left = (p.start_utc - snapshot.time_utc).total_seconds() + p.duration_s
-                if 0 < left < dt_sim:
-                    dt_sim = left
-        return dt_sim
-
     # -- per frame --
-    def commands_due(self, t: float) -> list:
-        """Commands of the entries whose time has come (each once), in timeline order."""
-        out = []
+    def layers_due(self, t: float) -> None:
+        """Apply the layer toggles of the entries whose time has come (each once)."""
         for e in self.timeline.entries:
             if e.at > t + 1e-9:
                 break
-            if e.index in self._fired:
-                continue
-            self._fired.add(e.index)
-            if e.kind == "warp":
-                out.append(sim_commands.SetWarp(float(e.values["warp"])))
-            elif e.kind == "select":
-                out.append(sim_commands.Select(self._sat_index.get(e.index, -1)))
-            elif e.kind == "prompt":
-                command = tl.prompt_command(e)
-                if command is not None:
-                    out.append(command)
-            elif e.kind == "layers":
+            if e.kind == "layers" and e.index not in self._fired:
+                self._fired.add(e.index)
                 for name, on in e.values.items():
                     self.layers.set(name, on)
-        return out
 
     def prepare(self, t: float, snapshot) -> list[Overlay]:
         """Point the camera, set the HUD; return the captions and title cards on screen."""
@@ -277,7 +207,7 @@ class Director:
             from viz.cli import caption_lines
 
             lines = caption_lines(snapshot, self.title)
-            warp = self.warp_at(t)
+            warp = snapshot.clock.warp_set
             lines[-1] += f"  ·  {warp:,.0f}x real time" if warp >= 1.5 else \
                 ("  ·  time stopped" if warp == 0 else "")
             self.renderer.caption = lines

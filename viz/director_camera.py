@@ -13,16 +13,12 @@ import numpy as np
 from sim import timeline as tl
 from sim.errors import UserError
 from sim.satellites import find_satellite
+from sim.script import smootherstep
 from viz.camera import EARTH_RADIUS_KM, OrbitCamera, direction_to_azel, local_frame, look_at
 
 #: The eye never goes closer to the Earth's centre than this (km): interpolating between a
 #: far view and a satellite close-up must not pass through the ground.
 MIN_EYE_RADIUS_KM = EARTH_RADIUS_KM + 60.0
-
-
-def smootherstep(u: float) -> float:
-    u = min(max(u, 0.0), 1.0)
-    return u * u * u * (u * (6.0 * u - 15.0) + 10.0)
 
 
 def ease(kind: str, u: float) -> float:

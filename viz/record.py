@@ -4,10 +4,13 @@
                   [--png-dir DIR] [--then S2 ...] [--at ISO] [--seed N] [--samples 4]
                   [--crf 18] [--preset veryfast]
 
-Every frame advances the simulation by exactly warp(t) / fps seconds of scenario time, where
-warp(t) comes from the scenario's timeline (sim/timeline.py; 1 without one); N seconds give
-exactly N x fps frames however slow the machine. Frame k shows the world at video time k/fps
-after the timeline entries due by then (frame 0 is the scenario's start). The renderer's
+Every frame advances the simulation by one step of the sim's clock for 1 / fps wall seconds
+(sim/clock.py): warp(t) / fps seconds of scenario time, where warp(t) comes from the
+scenario's timeline (sim/script.py; 1 without one), slower during light-time legs where the
+script sets a `light_warp`, and never past the start of a round trip's next phase. N seconds
+give exactly N x fps frames however slow the machine. Frame k shows the world at video time
+k/fps after the timeline entries due by then (frame 0 is the scenario's start); the app plays
+a script through the same player and clock. The renderer's
 animation clock is the video clock, so the same scenario gives the same frames every time.
 
 Rendering (sim step + GL draw + read-back) runs on this thread; captions, title cards and
@@ -29,6 +32,9 @@ import sys
 import time
 
 from sim.errors import UserError
+from sim.interface import SimWorld, WorldFactory
+from sim.script import ScriptPlayer
+from sim.timeline import Timeline
 from viz.record_sink import VIDEO_SUFFIXES
 
 DEFAULT_SCENARIO = "network-2035"
@@ -160,43 +166,20 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 
 @dataclasses.dataclass
 class Part:
-    world: object
-    timeline: object  #: sim.timeline.Timeline
+    world: SimWorld
+    timeline: Timeline
     title: str
     frames: int = 0
 
 
-def timeline_of(world):
-    """The timeline of the world's scenario file (empty without one)."""
-    from sim import timeline as tl
-
-    path = getattr(getattr(world, "scenario", None), "path", None)
-    if path is not None and pathlib.Path(path).suffix.lower() == ".toml":
-        return tl.load(path)
-    return tl.Timeline()
-
-
-def make_parts(args: argparse.Namespace, world_factory) -> list[Part]:
+def make_parts(args: argparse.Namespace, world_factory: WorldFactory) -> list[Part]:
     parts = []
-    blocking = _accepts(world_factory, "blocking_inference")
     for name in [args.scenario, *args.then]:
         ns = argparse.Namespace(**{**vars(args), "scenario": name})
-        # Round trips wait for the onboard model inside step(): deterministic frames.
-        world = world_factory(ns, blocking_inference=True) if blocking else world_factory(ns)
-        scenario = getattr(world, "scenario", None)
-        title = getattr(scenario, "title", None) or str(name)
-        parts.append(Part(world, timeline_of(world), title))
+        # Round trips wait for the onboard model inside each step: deterministic frames.
+        world = world_factory(ns, blocking_inference=True)
+        parts.append(Part(world, world.timeline(), world.title))
     return parts
-
-
-def _accepts(function, name: str) -> bool:
-    import inspect
-
-    try:
-        params = inspect.signature(function).parameters.values()
-    except (TypeError, ValueError):
-        return False
-    return any(p.name == name or p.kind is p.VAR_KEYWORD for p in params)
 
 
 def frame_counts(lengths_s: list[float], fps: float, seconds: float | None) -> list[int]:
@@ -234,9 +217,7 @@ def cmd_record(args: argparse.Namespace, world_factory) -> int:
         result = record(parts, settings, progress=True)
     finally:
         for part in parts:
-            close = getattr(part.world, "close", None)
-            if close is not None:
-                close()  # the onboard model's worker thread, if a prompt started it
+            part.world.close()  # the onboard model's worker thread, if a prompt started it
     print(result.summary())
     return 0
 
@@ -292,8 +273,7 @@ def record(parts: list[Part], settings: Settings, progress: bool = False, on_fra
         camera = DirectedCamera(size)
         directors = []
         for part in parts:  # every name checked before the first frame
-            director = Director(part.timeline, renderer, camera, fps, title=part.title,
-                                initial_warp=getattr(part.world, "warp", 1.0))
+            director = Director(part.timeline, renderer, camera, fps, title=part.title)
             director.validate(part.world.snapshot())
             directors.append(director)
         for part in parts:  # load the onboard model now: a missing one fails before frame 0
@@ -313,14 +293,11 @@ def record(parts: list[Part], settings: Settings, progress: bool = False, on_fra
         for part, director in zip(parts, directors):
             world = part.world
             director.layers.reset()
+            player = script_player(world)
             for k in range(part.frames):
                 t = k / fps
-                if k:
-                    dt_sim = director.step_seconds((k - 1) / fps, world.snapshot())
-                    if dt_sim > 0:
-                        world.step(dt_sim)
-                for command in director.commands_due(t):
-                    world.apply(command)
+                play_frame(world, player, k, fps)
+                director.layers_due(t)
                 snap = world.snapshot()
                 overlays = director.prepare(t, snap)
                 renderer.draw(snap, camera, target.fbo, time_s=done / fps)
@@ -361,6 +338,24 @@ def record(parts: list[Part], settings: Settings, progress: bool = False, on_fra
     if result.stopped:  # the writer failed while closing
         raise RuntimeError(result.summary())
     return result
+
+
+def script_player(world: SimWorld) -> ScriptPlayer:
+    """The player of `world`'s script, its scripted clock policy already applied."""
+    snap = world.snapshot()
+    player = ScriptPlayer(world.timeline(), snap.sat_names, snap.clock.warp_set)
+    for command in player.start():
+        world.apply(command)
+    return player
+
+
+def play_frame(world: SimWorld, player: ScriptPlayer, k: int, fps: float) -> None:
+    """The sim side of video frame k: one clock step of 1 / fps after the first frame, then
+    the script's commands due at k / fps (the app's Session plays scripts the same way)."""
+    if k:
+        world.advance(1.0 / fps)
+    for command in player.commands_due(k / fps):
+        world.apply(command)
 
 
 def _progress(total: int, enabled: bool):

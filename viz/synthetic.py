@@ -194,8 +194,12 @@ def single_satellite(position_km, sun_dir=(0.0, 0.0, -1.0), **changes):
 
 
 class SyntheticWorld:
-    """Stand-in for `sim.World` with the calls the renderer's bench needs: a Walker shell of
-    about `n_sats` satellites that moves on `step(dt_sim_s)`."""
+    """Stand-in for `sim.World` (the sim.interface.SimWorld protocol, plus `step`) for the
+    renderer's bench and tests: a Walker shell of about `n_sats` satellites that moves on
+    `step(dt_sim_s)`; no clock policy, no round trips, no model."""
+
+    title = "Synthetic shell"
+    model_loaded = False
 
     def __init__(self, n_sats: int, n_flows: int | None = None):
         self.shell = shell_for(n_sats)
@@ -210,6 +214,34 @@ class SyntheticWorld:
         self.t_s += dt_sim_s
         self._snap = make_snapshot(*self.shell, n_flows=self.n_flows, t_s=self.t_s, selected=0)
         return self._snap
+
+    def advance(self, dt_wall_s: float):
+        return self.step(dt_wall_s)  # warp 1, never paused
+
+    def apply(self, command):
+        """Advance steps; every other command leaves this stand-in as it is."""
+        from sim.commands import Advance
+
+        return self.step(command.seconds) if isinstance(command, Advance) else self._snap
+
+    def find_satellite(self, query: str) -> int:
+        from sim.satellites import find_satellite
+
+        return find_satellite(self._snap.sat_names, query)
+
+    def timeline(self):
+        from sim.timeline import Timeline
+
+        return Timeline()
+
+    def load_model(self) -> None:
+        pass
+
+    def finish_round_trips(self):
+        return self._snap
+
+    def close(self) -> None:
+        pass
 
 
 def hop_route(snapshot, target: int, want_hops: int = 3) -> tuple[int, list[int]]:

@@ -18,12 +18,9 @@ def parser_with(factory):
 def test_shot_writes_png(tmp_path, capsys):
     seen = {}
 
-    class World(SyntheticWorld):
-        scenario = argparse.Namespace(title="Synthetic shell")
-
     def factory(args):
         seen.update(scenario=args.scenario, at=args.at, seed=args.seed)
-        return World(300)
+        return SyntheticWorld(300)
 
     out = tmp_path / "shot.png"
     args = parser_with(factory).parse_args(

@@ -274,23 +274,3 @@ def test_shipped_scripts_check_out(name, length, renderer):
                         warn=lambda text: None)
     director.validate(world.snapshot())
     director.layers.reset()
-
-
-def test_light_warp_slows_for_light_phases_and_stops_at_phase_ends():
-    import datetime as dt
-    import types
-
-    from sim import timeline as tl
-    from viz.director import Director
-
-    timeline = tl.loads('[[timeline]]\nat = 0\nkind = "warp"\nwarp = 60\nlight_warp = 0.01\n')
-    director = Director(timeline, types.SimpleNamespace(), None, fps=10)
-    t0 = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
-    phase = types.SimpleNamespace(start_utc=t0, duration_s=2.5)
-    trip = types.SimpleNamespace(done=False, in_light_phase=False, phases=(phase,))
-    snap = types.SimpleNamespace(round_trips=(trip,), time_utc=t0 + dt.timedelta(seconds=1))
-    assert director.step_seconds(0, snap) == pytest.approx(1.5)  # stops at the phase end
-    trip.in_light_phase = True
-    phase.duration_s = 100
-    assert director.step_seconds(0, snap) == pytest.approx(0.001)
-    assert director.step_seconds(0, types.SimpleNamespace(round_trips=())) == pytest.approx(6)

@@ -15,9 +15,12 @@ import time
 import numpy as np
 import pytest
 
+from sim import commands as cmd
+from sim.clock import SimClock, TripSchedule
 from sim.errors import UserError
-from sim.roundtrip import TripSchedule
-from viz.ui.session import LOADER_THREAD, Session
+from sim.timeline import Timeline
+from viz.ui.loader import LOADER_THREAD
+from viz.ui.session import Session
 
 
 class FakeSnapshot:
@@ -28,22 +31,19 @@ class FakeSnapshot:
         self.totals = {}
         self.round_trips = ()
         self.station_names = ()
-
-
-class IdleTrips:
-    """No round trips in flight."""
-
-    def schedule(self, now_s: float) -> TripSchedule:
-        return TripSchedule()
+        self.clock = world.clock.view()
+        self.model_busy = False
 
 
 class FakeWorld:
-    """What Session uses of a World: apply, step, snapshot, close, sim_time_s, round_trips."""
+    """The SimWorld protocol (sim/interface.py) in a few lines: a real clock, no satellites."""
 
     def __init__(self, name: str):
-        self.round_trips = IdleTrips()
         self.name = name
+        self.title = name
+        self.model_loaded = False
         self.sim_time_s = 0.0
+        self.clock = SimClock()
         self.closed = False
         self.steps = 0
         self.commands = []
@@ -51,16 +51,24 @@ class FakeWorld:
 
     def apply(self, command):
         self.commands.append(command)
+        if isinstance(command, cmd.SetWarp):
+            self.clock.warp = command.warp
         return self.snapshot()
 
-    def step(self, dt_sim_s: float):
+    def advance(self, dt_wall_s: float):
         assert not self.closed, f"{self.name} stepped after close"
         self.steps += 1
-        self.sim_time_s += dt_sim_s
+        self.sim_time_s += self.clock.decide(dt_wall_s, self.sim_time_s, TripSchedule()).dt_sim_s
         return self.snapshot()
 
     def snapshot(self):
         return FakeSnapshot(self)
+
+    def timeline(self):
+        return Timeline()
+
+    def load_model(self) -> None:
+        self.model_loaded = True
 
     def close(self) -> None:
         self.closed = True
@@ -89,6 +97,7 @@ class Factory:
 
 
 def make_session(factory: Factory, name: str = "first") -> Session:
+    """A Session on FakeWorlds (the factory takes the keyword options the app passes)."""
     return Session(argparse.Namespace(scenario=name, at=None, seed=None), factory)
 
 
@@ -127,7 +136,7 @@ def test_main_thread_keeps_ticking_while_the_new_world_builds():
     assert [t.name for t in threading.enumerate()].count(LOADER_THREAD) == 1
     gate.set()
     # Built on the loader thread, but installed only by a tick on the main thread.
-    assert session._load.done.wait(5)  # built and handed over by the loader thread
+    assert session.loader.pending.done.wait(5)  # built and handed over by the loader thread
     assert factory.built[-1].name == "big" and session.world is first
     session.tick(1 / 30)
     assert session.world.name == "big" and session.scenario_name == "big"
@@ -224,8 +233,8 @@ def test_swap_waits_for_the_onboard_model_loader_instead_of_blocking_the_frame()
     factory = Factory()
     session = make_session(factory)
     release = threading.Event()
-    session._loader = threading.Thread(target=release.wait, args=(10,), daemon=True)
-    session._loader.start()
+    session.model_loader._thread = threading.Thread(target=release.wait, args=(10,), daemon=True)
+    session.model_loader._thread.start()
     session.switch_scenario("next")
     for _ in range(10):
         t = time.perf_counter()

@@ -202,3 +202,10 @@ def test_way_up_drawn_beside_the_way_down(ctx, renderer, world):
     side = [max(light[int(round(y)), int(round(x))] for x, y in
                 (mid + normal * k * s for s in (4, 5, 6))) for k in (1, -1)]
     assert max(side) > 3 * max(min(side), 1.0), side
+
+
+def test_durations_read_at_human_scale():
+    from viz.ui.trips import format_duration
+
+    assert format_duration(0.0031) == "3.10 ms" and format_duration(12.4) == "12.4 s"
+    assert format_duration(400) == "6 min 40 s" and format_duration(7500) == "2 h 05 min"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from imgui_bundle import imgui
 
-from viz.ui.session import MAX_PROMPT_CHARS, READY_PROMPTS
+from viz.ui.session import MAX_PROMPT_CHARS, READY_PROMPTS, Session
 from viz.ui.trips import phase_lines, status_line
 
 PROMPT_COLOUR = (1.0, 0.84, 0.42, 1.0)  #: the prompt's colour in the scene (white-gold)
@@ -18,8 +18,12 @@ ERROR_COLOUR = (1.0, 0.45, 0.4, 1.0)
 
 
 class AskPanel:
-    def __init__(self, app):
-        self.app = app
+    """The Ask window. `remember_rect(name)` records the window's rectangle (so that scene
+    labels are not drawn under it, and tests know where it is)."""
+
+    def __init__(self, session: Session, remember_rect):
+        self.session = session
+        self.remember_rect = remember_rect
         self.prompt = ""
         self.station = 0  #: 0 = nearest station with a path, else index + 1
         # The shipped model is byte-level (a token is a character): 48 gave half a line.
@@ -35,9 +39,9 @@ class AskPanel:
             self._focus = True
 
     def send(self) -> None:
-        names = self.app.session.station_names()
+        names = self.session.station_names()
         station = names[self.station - 1] if 0 < self.station <= len(names) else ""
-        if self.app.session.ask(self.prompt, station, self.max_tokens):
+        if self.session.ask(self.prompt, station, self.max_tokens):
             self.prompt = ""
 
     def draw(self, snap, w: float, h: float) -> None:
@@ -46,7 +50,7 @@ class AskPanel:
         imgui.set_next_window_size((width, min(h - 20, max(h * 0.62, 380))), imgui.Cond_.always)
         imgui.begin("Ask a satellite", None, imgui.WindowFlags_.no_move
                     | imgui.WindowFlags_.no_resize | imgui.WindowFlags_.no_collapse)
-        self.app.panel._remember_rect("ask")
+        self.remember_rect("ask")
         self._form(snap)
         imgui.separator()
         self._log(snap)

@@ -1,17 +1,15 @@
 """Panel sections that read the Snapshot: the satellite inspector and the network totals.
 
-Latitude/longitude/altitude come from the Earth-fixed position on a sphere of 6,371 km
-(good to ~20 km in altitude: enough for a panel; the sim's exports give geodetic values).
+Latitude, longitude and altitude are the sim's WGS-84 geodetic values of the selection
+(`Snapshot.selected_geodetic`), the same as `run.py export` writes.
 """
 from __future__ import annotations
-
-import math
 
 import numpy as np
 from imgui_bundle import imgui
 
 from sim.snapshot import ROLE_NAMES
-from viz.camera import EARTH_RADIUS_KM
+from viz.ui.history import PlotHistory
 
 LINK_ROWS = 6  #: laser links listed per satellite (a +Grid satellite has at most 4)
 
@@ -24,33 +22,34 @@ def _row(label: str, value: str) -> None:
     imgui.text(value)
 
 
-def draw_inspector(app, snap) -> None:
+def draw_inspector(snap, follow_index: int, toggle_follow) -> None:
+    """The selected satellite: role, shell, where it is, compute, links. `follow_index`:
+    the satellite the camera follows (-1 none); `toggle_follow()` follows or stops."""
     i = int(snap.selected)
     if not 0 <= i < snap.n_sats:
         imgui.text_wrapped("Click a satellite in the scene to inspect it and send it a prompt.")
         return
-    x, y, z = (float(v) for v in snap.positions_itrs_km[i])
-    r = math.sqrt(x * x + y * y + z * z)
-    lat, lon = math.degrees(math.asin(z / r)), math.degrees(math.atan2(y, x))
+    lat, lon, alt = (float(v) for v in snap.selected_geodetic)
     speed = float(np.linalg.norm(snap.velocities_km_s[i]))
     role = ROLE_NAMES[int(snap.roles[i])] if int(snap.roles[i]) < len(ROLE_NAMES) else "?"
     shell = snap.shell_names[int(snap.shell_index[i])] if len(snap.shell_names) else "-"
     imgui.text_colored((0.55, 0.9, 1.0, 1.0), snap.sat_names[i])
-    following = app.camera.follow_index == i
+    following = follow_index == i
     imgui.same_line()
     if imgui.small_button("Stop following" if following else "Follow (F)"):
-        app.toggle_follow()
+        toggle_follow()
     if imgui.begin_table("sat", 2, imgui.TableFlags_.sizing_fixed_fit):
         _row("Role", role)
         _row("Shell", shell)
-        _row("Altitude", f"{r - EARTH_RADIUS_KM:,.0f} km")
+        _row("Altitude", f"{alt:,.0f} km")
         _row("Lat, lon", f"{lat:+.2f}, {lon:+.2f} deg")
         _row("Speed", f"{speed:.2f} km/s")
         _row("Sunlit", "yes" if bool(snap.sunlit[i]) else "no (eclipse)")
         cap = float(snap.capacity_pflops[i])
         use = float(snap.utilisation[i])
         _row("Compute", f"{cap:,.1f} PFLOPS, {100 * use:.0f}% busy")
-        _row("Answered", f"{app.session.served(i)}")
+        served = snap.served_requests
+        _row("Answered", f"{int(served[i]) if i < len(served) else 0}")
         imgui.end_table()
     pairs = np.asarray(snap.isl_pairs)
     mine = np.nonzero((pairs[:, 0] == i) | (pairs[:, 1] == i))[0] if len(pairs) else []
@@ -71,14 +70,14 @@ def draw_inspector(app, snap) -> None:
         imgui.text_disabled(f"In view of: {names}")
 
 
-def draw_network(app, snap) -> None:
+def draw_network(snap, history: PlotHistory) -> None:
+    """The network's totals now and their live plots."""
     from viz.ui.panel import plot_series
 
     t = snap.totals
-    session = app.session
 
     def get(name: str) -> float:
-        value = t.get(name, 0.0) if hasattr(t, "get") else 0.0
+        value = t.get(name, 0.0)
         return float(value) if value is not None and np.isfinite(value) else 0.0
 
     if imgui.begin_table("net", 2, imgui.TableFlags_.sizing_fixed_fit):
@@ -91,6 +90,6 @@ def draw_network(app, snap) -> None:
         _row("Latency mean", f"{get('latency_mean_ms'):,.1f} ms")
         _row("Latency p95", f"{get('latency_p95_ms'):,.1f} ms")
         imgui.end_table()
-    plot_series("requests/s", session.series("rate"))
-    plot_series("PFLOPS in use", session.series("pflops"))
-    plot_series("p95 latency", session.series("p95"), unit="ms")
+    plot_series("requests/s", history.series("rate"))
+    plot_series("PFLOPS in use", history.series("pflops"))
+    plot_series("p95 latency", history.series("p95"), unit="ms")

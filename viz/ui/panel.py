@@ -13,9 +13,11 @@ import time
 import numpy as np
 from imgui_bundle import imgui, implot
 
-from viz.ui import clock as clock_mod
+from sim import clock as clock_mod
+from viz.ui.actions import AppActions
 from viz.ui.ask import AskPanel
 from viz.ui.inspector import draw_inspector, draw_network
+from viz.ui.session import Session
 
 HELP = (
     ("Left drag", "turn the view"), ("Wheel", "zoom"), ("Click a satellite", "select it"),
@@ -38,9 +40,16 @@ MODE_COLOURS = {"slow": (1.0, 0.84, 0.42, 1.0), "fast": (0.5, 0.85, 1.0, 1.0),
 
 
 class Panel:
-    def __init__(self, app):
-        self.app = app
-        self.ask = AskPanel(app)
+    """Every imgui window of the app. Handed the Session (state and commands), the camera
+    (reset, follow), the renderer's layer settings and the app's few actions."""
+
+    def __init__(self, session: Session, camera, layers, actions: AppActions):
+        self.session = session
+        self.camera = camera
+        self.layers = layers
+        self.actions = actions
+        self.ask = AskPanel(session, self._remember_rect)
+        self.visible = True  #: Tab hides the panels (a clean picture)
         self.show_help = False
         self.rects: dict[str, list[float]] = {}  #: window rectangles, framebuffer pixels
         #: last seen rectangles of some widgets, window points (where a test clicks)
@@ -66,7 +75,7 @@ class Panel:
 
     def caption_lines(self, snap) -> list[str]:
         """Caption drawn by the renderer bottom-left: scenario and instant."""
-        return [self.app.session.title, snap.time_utc.strftime("%Y-%m-%d %H:%M:%S UTC")]
+        return [self.session.title, snap.time_utc.strftime("%Y-%m-%d %H:%M:%S UTC")]
 
     # --- frame ------------------------------------------------------------------------------
     def draw(self, snap) -> None:
@@ -75,7 +84,7 @@ class Panel:
         w, h = io.display_size.x, io.display_size.y
         self._banner(snap, w)
         self._messages(w, h)
-        if self.app.show_panel:
+        if self.visible:
             self._controls(snap, w, h)
             self.ask.draw(snap, w, h)
         if self.show_help:
@@ -96,9 +105,9 @@ class Panel:
         if imgui.collapsing_header("Layers"):
             self._layers()
         if imgui.collapsing_header("Satellite", imgui.TreeNodeFlags_.default_open):
-            draw_inspector(self.app, snap)
+            draw_inspector(snap, self.camera.follow_index, self.actions.toggle_follow)
         if imgui.collapsing_header("Network"):
-            draw_network(self.app, snap)
+            draw_network(snap, self.session.history)
         if imgui.collapsing_header("Record and screenshot"):
             self._record()
         if imgui.button("Help (H)"):
@@ -112,7 +121,7 @@ class Panel:
         current scenario keeps running meanwhile."""
         from sim.scenario import builtin_names
 
-        session = self.app.session
+        session = self.session
         loading = session.loading
         imgui.begin_disabled(loading)
         names = list(builtin_names())
@@ -128,7 +137,7 @@ class Panel:
             imgui.end_combo()
         self._remember_item("scenario_combo")
         if pick != current and not loading:
-            session.switch_scenario(names[pick], on_loaded=self.app.camera.reset)
+            session.switch_scenario(names[pick], on_loaded=self.camera.reset)
         imgui.end_disabled()
         imgui.set_next_item_width(-70)
         _, self.scenario_path = imgui.input_text_with_hint("##file", "scenario .toml / TLE file",
@@ -137,7 +146,7 @@ class Panel:
         imgui.same_line()
         imgui.begin_disabled(loading)
         if imgui.button("Open") and self.scenario_path.strip() and not loading:
-            session.switch_scenario(self.scenario_path.strip(), on_loaded=self.app.camera.reset)
+            session.switch_scenario(self.scenario_path.strip(), on_loaded=self.camera.reset)
         self._remember_item("scenario_open")
         if imgui.button("Reset scenario") and not loading:
             session.reset()
@@ -145,7 +154,7 @@ class Panel:
         imgui.end_disabled()
         imgui.same_line()
         if imgui.button("Reset view"):
-            self.app.camera.reset()
+            self.camera.reset()
         if loading:  # below the controls, so that nothing above moves while it shows
             dots = "." * (1 + int(time.monotonic() * 3) % 3)
             imgui.text_colored(MODE_COLOURS["slow"], f"Loading {session.loading_name} {dots}")
@@ -154,24 +163,27 @@ class Panel:
             self.widgets.pop("scenario_loading", None)  # a test reads it as "still loading"
 
     def _time(self, snap) -> None:
-        session = self.app.session
-        if imgui.button("Play" if session.paused else "Pause", (70, 0)):
-            session.set_paused(not session.paused)
+        session = self.session
+        clock = snap.clock
+        if imgui.button("Play" if clock.paused else "Pause", (70, 0)):
+            session.set_paused(not clock.paused)
         imgui.same_line()
         if imgui.button("Real time"):
             session.set_warp(1.0)
         imgui.same_line()
         if imgui.button("Step 1 min"):
-            session.world.step(60.0)
-            session.snapshot = session.world.snapshot()
-        log_warp = math.log10(max(session.warp, 1.0))
+            session.step_sim(60.0)
+        log_warp = math.log10(max(clock.warp_set, 1.0))
         imgui.set_next_item_width(-1)
         changed, log_warp = imgui.slider_float("##warp", log_warp, 0.0, 4.0,
-                                               f"warp x{session.warp:,.0f}")
+                                               f"warp x{clock.warp_set:,.0f}")
         if changed:
             session.set_warp(round(10 ** log_warp, 1 if log_warp < 1 else 0))
-        _, session.auto_fast_forward = imgui.checkbox("Fast-forward waits for a path",
-                                                      session.auto_fast_forward)
+        changed, on = imgui.checkbox("Fast-forward waits for a path",
+                                     clock.policy.fast_forward_waits)
+        if changed:
+            session.set_fast_forward(on)
+        self._script()
         if not self.time_dirty:  # show the clock until the presenter edits the field
             self.time_text = snap.time_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
         imgui.set_next_item_width(-110)
@@ -185,36 +197,44 @@ class Panel:
         if imgui.button("Now"):
             self.time_dirty = False
 
+    def _script(self) -> None:
+        """Play / stop the scenario file's script, when it has one."""
+        session = self.session
+        if session.script is not None:
+            if imgui.button("Stop script"):
+                session.stop_script()
+            imgui.same_line()
+            imgui.text_disabled(f"script {session.script.t:.0f} / "
+                                f"{session.script.length_s:.0f} s")
+        elif session.has_script and imgui.button("Play script"):
+            session.play_script()
+
     def _layers(self) -> None:
-        settings = getattr(self.app.renderer, "layers", None)
-        if settings is None:
-            imgui.text_disabled("This renderer has no layer switches.")
-            return
+        settings = self.layers
         for name, title in LAYER_TITLES.items():
-            if hasattr(settings, name):
-                _, value = imgui.checkbox(title, bool(getattr(settings, name)))
-                setattr(settings, name, value)
+            _, value = imgui.checkbox(title, bool(getattr(settings, name)))
+            setattr(settings, name, value)
 
     def _record(self) -> None:
-        app = self.app
-        if imgui.button("Stop recording (R)" if app.recorder else "Record video (R)"):
-            app.toggle_record()
+        actions = self.actions
+        recording = actions.recording()
+        if imgui.button("Stop recording (R)" if recording else "Record video (R)"):
+            actions.toggle_record()
         imgui.same_line()
         if imgui.button("Screenshot (F12)"):
-            app.screenshot()
-        if app.recorder is not None:
-            imgui.text_colored((1, 0.4, 0.4, 1), f"REC {app.recorder.frames} frames")
-        imgui.text_disabled(f"Files go to {app.shots_dir}/")
+            actions.screenshot()
+        if recording is not None:
+            imgui.text_colored((1, 0.4, 0.4, 1), f"REC {recording.frames} frames")
+        imgui.text_disabled(f"Files go to {actions.shots_dir}/")
 
     # --- overlays ---------------------------------------------------------------------------
     def _banner(self, snap, w: float) -> None:
         """Top centre: time, warp and what the clock is doing (slow motion is explained)."""
-        session = self.app.session
-        decision = session.decision
+        clock = snap.clock
         imgui.set_next_window_pos((w / 2, 10), imgui.Cond_.always, (0.5, 0.0))
         # Keep the banner between the two panels (wrapping its notes), never under them.
         side = 0.0
-        if self.app.show_panel:
+        if self.visible:
             side = max(float(np.clip(w * 0.2, 300, 400)), float(np.clip(w * 0.24, 340, 470)))
         wrap = max(w - 2 * (side + 30) - 24, 260.0)
         flags = (imgui.WindowFlags_.no_decoration | imgui.WindowFlags_.always_auto_resize
@@ -223,27 +243,27 @@ class Panel:
         imgui.set_next_window_bg_alpha(0.55)
         imgui.begin("##banner", None, flags)
         self._remember_rect("banner")
-        mode = "paused" if session.paused else decision.mode
-        warp = clock_mod.format_warp(0.0 if session.paused else decision.warp)
+        mode = clock.mode
+        warp = clock_mod.format_warp(clock.warp)
         imgui.push_text_wrap_pos(wrap)
         imgui.text(f"{snap.time_utc:%Y-%m-%d %H:%M:%S} UTC   {warp}")
         if mode == "slow":
             imgui.text_colored(MODE_COLOURS["slow"], f"SLOW MOTION {warp}: light needs only "
                                f"milliseconds")
-            imgui.text_colored(MODE_COLOURS["slow"], decision.note)
+            imgui.text_colored(MODE_COLOURS["slow"], clock.note)
         elif mode in MODE_COLOURS and mode != "paused":
             label = {"fast": "FAST-FORWARD", "search": "SEARCHING", "realtime": "REAL TIME",
                      "wait": "WAITING"}[mode]
-            imgui.text_colored(MODE_COLOURS[mode], f"{label} {warp}: {decision.note}")
+            imgui.text_colored(MODE_COLOURS[mode], f"{label} {warp}: {clock.note}")
         elif mode == "paused":
             imgui.text_colored(MODE_COLOURS["paused"], "PAUSED (Space plays)")
-        if decision.mode and not session.paused and abs(session.warp - decision.warp) > 1e-9:
-            imgui.text_disabled(f"back to x{session.warp:,.0f} after")
-        recorder = self.app.recorder
-        if recorder is not None and self.app.show_panel:
-            imgui.text_colored((1.0, 0.4, 0.4, 1.0), f"REC {recorder.seconds:.1f} s (R stops)")
+        if clock.mode and not clock.paused and abs(clock.warp_set - clock.warp) > 1e-9:
+            imgui.text_disabled(f"back to x{clock.warp_set:,.0f} after")
+        recording = self.actions.recording()
+        if recording is not None and self.visible:
+            imgui.text_colored((1.0, 0.4, 0.4, 1.0), f"REC {recording.seconds:.1f} s (R stops)")
         offer = self.follow_offer
-        if offer and time.monotonic() < offer[1] and self.app.camera.follow_index != offer[0] \
+        if offer and time.monotonic() < offer[1] and self.camera.follow_index != offer[0] \
                 and offer[0] < snap.n_sats:
             imgui.text_colored((0.7, 0.9, 1.0, 1.0),
                                f"Selected {snap.sat_names[offer[0]]}: press F to follow it")
@@ -251,10 +271,8 @@ class Panel:
         imgui.end()
 
     def _messages(self, w: float, h: float) -> None:
-        now = time.monotonic()
         # With the panels hidden (Tab: a clean picture, a recording) only errors show.
-        recent = [m for m in self.app.session.messages if now - m[0] < 8.0
-                  and (self.app.show_panel or m[2] == "error")]
+        recent = self.session.messages.recent(8.0, errors_only=not self.visible)
         if not recent:
             return
         imgui.set_next_window_pos((w / 2, h - 60), imgui.Cond_.always, (0.5, 1.0))

@@ -1,29 +1,33 @@
-"""The app's hold on the simulation: the World, the clock, commands, scenario switching,
-prompts, messages and the figures the panel plots. No GL and no window: tests drive it
-with a real World.
+"""The app's hold on the simulation: the current World, the commands the panel and keys send,
+prompts, scenario switching and scripted playback. No GL and no window: tests drive it with
+a real World.
+
+Each job has its own small class: `ScenarioLoader` builds a new World on a thread
+(viz/ui/loader.py), `ModelPreloader` loads the onboard model ahead of the first prompt
+(viz/ui/model_loader.py), `MessageLog` keeps the message line (viz/ui/messages.py) and
+`PlotHistory` the live plots (viz/ui/history.py). The clock is the World's own
+(sim/clock.py): the Session keeps no copy of warp or pause, it reads them from the Snapshot.
 
 The World comes only from `world_factory(args)` (run.py's), so viz never imports the sim's
 heavy libraries. Every change goes through a Command (DESIGN.md rule 3); a UserError from
 the sim becomes a message in the app, and the current scenario stays.
-
-Switching scenario builds the new World on a background thread ("scenario-loader") while the
-current one keeps stepping and drawing; `tick` swaps it in on the main thread (DESIGN.md
-rule 7: slow work never runs on the frame). The build touches no GL and no imgui.
 """
 from __future__ import annotations
 
 import argparse
-import collections
-import dataclasses
-import threading
 import time
 
 import numpy as np
 
 from sim import commands as cmd
+from sim.clock import WARP_MAX, WARP_MIN, ClockView, FixedStepper
 from sim.errors import UserError
-from viz.ui import clock as clock_mod
-from viz.ui.trips import model_busy, trip_timing
+from sim.interface import SimWorld, WorldFactory
+from sim.script import ScriptPlayer
+from viz.ui.history import PlotHistory
+from viz.ui.loader import LOADER_THREAD, ScenarioLoader, deadline_left  # noqa: F401
+from viz.ui.messages import MessageLog
+from viz.ui.model_loader import MODEL_THREAD, ModelPreloader, lower_priority
 
 MAX_PROMPT_CHARS = 400
 READY_PROMPTS = (
@@ -34,89 +38,102 @@ READY_PROMPTS = (
 )
 
 
-MODEL_THREAD = "onboard-model"  #: the name sim/onboard/worker.py gives its thread
-MODEL_NICE = 10
-LOADER_THREAD = "scenario-loader"  #: the thread that builds a new scenario's World
+class ScriptPlayback:
+    """A scenario script played in the app: its sim-side commands at script time t, which
+    moves on by the wall seconds of each fixed step (exactly one step per video frame while
+    recording), so the app takes the same sim times as `run.py record`."""
 
+    def __init__(self, world: SimWorld):
+        snap = world.snapshot()
+        self.player = ScriptPlayer(world.timeline(), snap.sat_names, snap.clock.warp_set)
+        self.length_s = self.player.timeline.length_s
+        self.t = 0.0
 
-@dataclasses.dataclass(eq=False)
-class _Load:
-    """One scenario switch in flight: filled in by the loader thread, read on the main one."""
+    def start(self) -> list[cmd.Command]:
+        return self.player.start() + self.player.commands_due(0.0)
 
-    name: str
-    args: argparse.Namespace
-    on_loaded: object = None  #: called with no argument on the main thread after the swap
-    world: object = None  #: the new World once built (None on an error)
-    error: str = ""  #: the one-line message when the build failed
-    done: threading.Event = dataclasses.field(default_factory=threading.Event)
-    thread: threading.Thread | None = None
+    def step(self, dt_wall_s: float) -> list[cmd.Command]:
+        self.t += dt_wall_s
+        return self.player.commands_due(self.t)
 
-
-def lower_priority(thread_name: str | None = None) -> bool:
-    """Give the onboard model's thread (or the calling thread) a lower CPU priority.
-
-    Why: on a machine without a GPU the scene is rasterised by Mesa's llvmpipe on the same
-    cores as the model; at equal priority a generating model stretched frames to 3-4x the
-    median. Niced, the model gets what the frame leaves and the answer streams a little
-    slower instead. Linux applies nice per thread (the id is the thread's native id);
-    elsewhere this does nothing. Returns True when done (or not possible here)."""
-    import os
-    import threading
-
-    if not hasattr(os, "setpriority"):
-        return True
-    if thread_name is None:
-        ident = threading.get_native_id()
-    else:
-        found = [t for t in threading.enumerate() if t.name == thread_name]
-        if not found or found[0].native_id is None:
-            return False
-        ident = found[0].native_id
-    try:
-        os.setpriority(os.PRIO_PROCESS, ident, max(os.getpriority(os.PRIO_PROCESS, ident),
-                                                   MODEL_NICE))
-    except OSError:
-        pass
-    return True
+    @property
+    def finished(self) -> bool:
+        return self.t >= self.length_s
 
 
 class Session:
     """One running scenario plus the presenter's settings that survive a scenario switch."""
 
-    def __init__(self, args: argparse.Namespace, world_factory, model_dir: str | None = None,
-                 warp: float = 1.0, sim_hz: float = 30.0):
+    def __init__(self, args: argparse.Namespace, world_factory: WorldFactory,
+                 model_dir: str | None = None, warp: float = 1.0, sim_hz: float = 30.0):
         self.args = args
         self.world_factory = world_factory
         self.model_dir = model_dir
-        self.warp = float(warp)  #: the presenter's warp (the clock may slow down or speed up)
-        self.paused = False
-        self.auto_fast_forward = True
-        self.stepper = clock_mod.FixedStepper(1.0 / sim_hz, max_steps=3)
-        self.decision = clock_mod.ClockDecision(0.0, self.warp, "")
-        self.messages: collections.deque = collections.deque(maxlen=6)  #: (wall time, text, level)
-        self.history: dict[str, collections.deque] = {
-            k: collections.deque(maxlen=300) for k in ("t", "rate", "pflops", "mean", "p95")}
-        self._last_history = 0.0
-        self._loader = None  #: thread loading the onboard model ahead of the first prompt
-        self.pending = None  #: an Ask waiting for the model to finish loading
+        self.stepper = FixedStepper(1.0 / sim_hz, max_steps=3)
+        self.messages = MessageLog()
+        self.history = PlotHistory()
+        self.model_loader = ModelPreloader(on_error=lambda text: self.message(text, "error"))
+        self.loader = ScenarioLoader(self._build_world)
+        self.pending: cmd.Ask | None = None  #: an Ask waiting for the model to finish loading
+        self.script: ScriptPlayback | None = None  #: the scenario script being played
         self._worker_niced = False
-        self._load: _Load | None = None  #: the scenario switch in flight (main thread only)
-        self._lock = threading.Lock()  #: guards `_load` against a loader thread finishing
         self.world = self._build_world(args)  # the first scenario: synchronous (errors raise)
-        self.world.apply(cmd.SetWarp(self.warp))
-        self.snapshot = self.world.snapshot()
-        self.scenario_name = str(getattr(args, "scenario", ""))
+        self.snapshot = self.world.apply(cmd.SetWarp(float(warp)))
+        self.scenario_name = str(args.scenario)
 
-    # --- world -------------------------------------------------------------------------------
-    def _build_world(self, args):
-        """The World for `args`. Runs on the loader thread: it must not read Session state
-        that the main thread changes, nor touch GL or imgui."""
-        options = {"model_dir": self.model_dir} if self.model_dir else {}
-        return self.world_factory(args, **options)
+    # --- reading -----------------------------------------------------------------------------
+    @property
+    def clock(self) -> ClockView:
+        """The sim clock as of the latest Snapshot (the chosen warp, pause, the automatic
+        speed now and why)."""
+        return self.snapshot.clock
+
+    @property
+    def warp(self) -> float:
+        """The presenter's warp (the clock may run slower or faster for a while)."""
+        return self.snapshot.clock.warp_set
+
+    @property
+    def paused(self) -> bool:
+        return self.snapshot.clock.paused
 
     @property
     def title(self) -> str:
-        return getattr(getattr(self.world, "scenario", None), "title", "") or self.scenario_name
+        return self.world.title or self.scenario_name
+
+    def model_busy(self) -> bool:
+        return self.snapshot.model_busy
+
+    def series(self, name: str) -> np.ndarray:
+        return self.history.series(name)
+
+    def served(self, index: int) -> int:
+        """Prompts satellite `index` has answered in this scenario."""
+        served = self.snapshot.served_requests
+        return int(served[index]) if 0 <= index < len(served) else 0
+
+    def station_names(self) -> tuple[str, ...]:
+        return tuple(self.snapshot.station_names)
+
+    def message(self, text: str, level: str = "info") -> None:
+        self.messages.post(text, level)
+
+    # --- scenarios ----------------------------------------------------------------------------
+    def _build_world(self, args: argparse.Namespace) -> SimWorld:
+        """The World for `args`. Runs on the loader thread: it must not read Session state
+        that the main thread changes, nor touch GL or imgui."""
+        return self.world_factory(args, model_dir=self.model_dir)
+
+    @property
+    def loading(self) -> bool:
+        """True while a scenario switch is in flight (until `tick` swaps or reports it)."""
+        return self.loader.pending is not None
+
+    @property
+    def loading_name(self) -> str:
+        """The scenario being loaded ("" when none)."""
+        load = self.loader.pending
+        return load.name if load is not None else ""
 
     def switch_scenario(self, name_or_path: str, at: str | None = None, *, wait: bool = False,
                         on_loaded=None) -> bool:
@@ -124,106 +141,62 @@ class Session:
         "scenario-loader" thread; the current World keeps stepping and drawing meanwhile.
 
         The first `tick` after the build has finished swaps the new World in on the main
-        thread: the old World is closed (its model worker stops), pending prompts and the
-        plotted history are dropped, "Loaded <title>" is posted and `on_loaded()` is called
-        (the panel resets the camera there). A UserError, OSError or any other exception
-        from the build becomes one "Scenario not loaded: ..." message and the current
-        scenario stays.
+        thread: the old World is closed (its model worker stops), pending prompts, a script
+        being played and the plotted history are dropped, the presenter's warp and clock
+        settings carry over, "Loaded <title>" is posted and `on_loaded()` is called (the
+        panel resets the camera there). A UserError, OSError or any other exception from
+        the build becomes one "Scenario not loaded: ..." message and the current scenario
+        stays. A second request while one is loading supersedes it (viz/ui/loader.py).
 
-        A second request while one is loading supersedes it: the presenter's latest choice
-        wins (picking network-2035 by mistake and then cluster-2025 loads cluster-2025, not
-        both in turn). The superseded World is closed by its loader thread as soon as its
-        build returns, never installed and never leaked. (The panel disables its scenario
-        controls while loading, so this is for scripts, keys and tests.)
-
-        Returns True when the request was accepted. `wait=True` is the old synchronous
-        behaviour (the first scenario at launch, tests, command-line paths): it loads, swaps
-        and returns whether the new World is now the current one."""
+        Returns True when the request was accepted. `wait=True` (the first scenario at
+        launch, tests, command-line paths) loads, swaps and returns whether the new World is
+        now the current one."""
         args = argparse.Namespace(**{**vars(self.args), "scenario": name_or_path, "at": at})
-        load = _Load(str(name_or_path), args, on_loaded)
-        with self._lock:
-            previous, self._load = self._load, load
+        previous = self.loader.request(str(name_or_path), args, on_loaded)
         if previous is not None:  # (the panel shows a plain "Loading ..." line itself)
-            self.message(f"Loading {load.name} instead of {previous.name} ...")
-        load.thread = threading.Thread(target=self._run_load, args=(load,), name=LOADER_THREAD,
-                                       daemon=True)
-        load.thread.start()
+            self.message(f"Loading {name_or_path} instead of {previous.name} ...")
         if not wait:
             return True
+        load = self.loader.pending
         self.wait_loaded()
-        return self.world is load.world
-
-    def _run_load(self, load: _Load) -> None:
-        """The loader thread: build, then hand the World over (or close it if superseded)."""
-        world = None
-        load.error = f"Scenario not loaded: {load.name}: the loader stopped"  # if it dies
-        try:
-            lower_priority()  # the frame on the main thread goes first on a busy CPU
-            world = self._build_world(load.args)
-            load.error = ""
-        except (UserError, OSError) as error:  # bad input: its message says what and where
-            load.error = f"Scenario not loaded: {error}"
-        except Exception as error:  # a sim bug on odd input must not close the app
-            load.error = f"Scenario not loaded: {type(error).__name__}: {error}"
-        finally:
-            with self._lock:
-                current = self._load is load
-                if current:
-                    load.world = world
-            try:
-                if world is not None and not current:  # superseded, or the session closed
-                    world.close()
-            finally:
-                load.done.set()
-
-    @property
-    def loading(self) -> bool:
-        """True while a scenario switch is in flight (until `tick` swaps or reports it)."""
-        return self._load is not None
-
-    @property
-    def loading_name(self) -> str:
-        """The scenario being loaded ("" when none)."""
-        load = self._load
-        return load.name if load is not None else ""
+        return load is not None and self.world is load.world
 
     def wait_loaded(self, timeout: float | None = None) -> bool:
         """Block (main thread) until the scenario switch in flight is built, then swap it in
         or report its error, as `tick` would. For tests and command-line paths; the window
         never calls it. Returns False if `timeout` seconds passed first."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        while self._load is not None:
-            load = self._load
-            left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
-            if not load.done.wait(left):
+        while self.loader.pending is not None:
+            if not self.loader.wait(deadline_left(deadline)):
                 return False
-            self._join_loader()  # the swap waits for the model loader; here we may block
+            self.model_loader.join()  # the swap waits for the model loader; here we may block
             self._finish_load()
         return True
 
     def _finish_load(self) -> bool:
-        """On the main thread: install a finished load. Returns True when a World changed.
+        """On the main thread: install a finished load. Returns True when the World changed.
 
         The swap also waits until the onboard model's loader thread is done (it belongs to
         the old World), so that joining it never blocks the frame."""
-        load = self._load
-        if load is None or not load.done.is_set() or self.model_loading:
+        if self.model_loader.loading:
             return False
-        with self._lock:
-            self._load = None
+        load = self.loader.take()
+        if load is None:
+            return False
         if load.world is None:
             self.message(load.error, "error")
             return False
-        self._join_loader()
+        self.model_loader.join()
+        old = self.clock
         self.world.close()  # stops the old scenario's model worker
         world = load.world
-        world.apply(cmd.SetWarp(self.warp))
-        self.pending = None
+        world.apply(cmd.SetWarp(old.warp_set))
+        self.snapshot = world.apply(cmd.SetClock(
+            fast_forward_waits=old.policy.fast_forward_waits))
+        self.pending = self.script = None
         self._worker_niced = False  # the new world starts its own model thread
         self.world, self.args, self.scenario_name = world, load.args, load.name
-        self.snapshot = world.snapshot()
-        for series in self.history.values():
-            series.clear()
+        self.history.clear()
         self.message(f"Loaded {self.title}", "info")
         if load.on_loaded is not None:
             load.on_loaded()
@@ -231,15 +204,13 @@ class Session:
 
     def reset(self, wait: bool = False) -> bool:
         """Reload the current scenario from its start (asynchronously unless `wait`)."""
-        return self.switch_scenario(self.scenario_name, getattr(self.args, "at", None),
-                                    wait=wait)
+        return self.switch_scenario(self.scenario_name, self.args.at, wait=wait)
 
     def close(self) -> None:
         """Close the World. A scenario still loading is abandoned: its loader thread closes
         the World it builds (a daemon thread: it never holds the process open)."""
-        with self._lock:
-            self._load = None
-        self._join_loader()
+        self.loader.abandon()
+        self.model_loader.join()
         self.world.close()
 
     # --- the onboard model ----------------------------------------------------------------------
@@ -253,40 +224,15 @@ class Session:
 
     def prepare_model(self) -> None:
         """Load the onboard model on a thread (called when a satellite is selected), so the
-        first prompt does not freeze the window for the seconds torch takes to start. The
-        World still owns the worker: this only calls its loader early."""
-        import threading
-
-        world = self.world
-        service = getattr(world, "round_trips", None)
-        loader = getattr(world, "load_model", None) or getattr(service, "worker", None)
-        if self._loader is not None or loader is None \
-                or getattr(service, "_worker", None) is not None:
-            return
-
-        def load():
-            lower_priority()  # the worker thread started from here inherits it
-            try:
-                loader()
-            except Exception as error:  # deque.append is thread-safe; sending retries
-                text = str(error) if isinstance(error, UserError) else \
-                    f"{type(error).__name__}: {error}"
-                self.message(f"The onboard model did not load: {text}", "error")
-
-        self._loader = threading.Thread(target=load, name="model-loader", daemon=True)
-        self._loader.start()
+        first prompt does not freeze the window for the seconds torch takes to start."""
+        self.model_loader.start(self.world)
 
     @property
     def model_loading(self) -> bool:
-        return self._loader is not None and self._loader.is_alive()
-
-    def _join_loader(self) -> None:
-        if self._loader is not None:
-            self._loader.join()
-            self._loader = None
+        return self.model_loader.loading
 
     # --- commands -------------------------------------------------------------------------------
-    def apply(self, command) -> bool:
+    def apply(self, command: cmd.Command) -> bool:
         try:
             self.snapshot = self.world.apply(command)
             return True
@@ -295,12 +241,18 @@ class Session:
             return False
 
     def set_warp(self, warp: float) -> None:
-        self.warp = float(np.clip(warp, clock_mod.WARP_MIN, clock_mod.WARP_MAX))
-        self.apply(cmd.SetWarp(self.warp))
+        self.apply(cmd.SetWarp(float(np.clip(warp, WARP_MIN, WARP_MAX))))
 
     def set_paused(self, paused: bool) -> None:
-        self.paused = bool(paused)
-        self.apply(cmd.SetPaused(self.paused))
+        self.apply(cmd.SetPaused(bool(paused)))
+
+    def set_fast_forward(self, on: bool) -> None:
+        """Fast-forward through long waits for a path (or show them at the chosen warp)."""
+        self.apply(cmd.SetClock(fast_forward_waits=bool(on)))
+
+    def step_sim(self, seconds: float) -> None:
+        """Move the sim on by `seconds` of sim time now, paused or not ("Step 1 min")."""
+        self.apply(cmd.Advance(float(seconds)))
 
     def select(self, index: int) -> None:
         self.apply(cmd.Select(int(index)))
@@ -329,35 +281,53 @@ class Session:
             return True
         return self._send(command)
 
-    def _send(self, command) -> bool:
+    def _send(self, command: cmd.Ask) -> bool:
         try:
             self.snapshot = self.world.apply(command)
         except UserError as error:
             self.message(f"Not sent: {error}", "error")
             return False
-        except Exception as error:  # a model that fails to load must not close the app
+        except Exception as error:  # noqa: BLE001 (a model that fails to load must not close the app)
             self.message(f"Not sent: the onboard model failed: {type(error).__name__}: {error}",
                          "error")
             return False
         return True
 
-    def message(self, text: str, level: str = "info") -> None:
-        self.messages.append((time.monotonic(), text, level))
-        if level == "error":
-            import sys
+    # --- scripts ----------------------------------------------------------------------------------
+    @property
+    def has_script(self) -> bool:
+        """True when the current scenario file has a [[timeline]]."""
+        return bool(self.world.timeline())
 
-            print(f"orbitviz: {text}", file=sys.stderr)
+    def play_script(self) -> bool:
+        """Play the scenario's script from now: its warp, select and prompt entries, with the
+        clock's scripted policy (camera, layers and captions are for `run.py record`)."""
+        try:
+            playback = ScriptPlayback(self.world)
+            for command in playback.start():
+                self.snapshot = self.world.apply(command)
+        except UserError as error:
+            self.message(f"Script not played: {error}", "error")
+            return False
+        self.script = playback
+        self.message(f"Playing the script of {self.title} ({playback.length_s:.0f} s)")
+        return True
+
+    def stop_script(self) -> None:
+        """Stop the script; the clock goes back to the app's automatic speeds."""
+        self.script = None
+        self.apply(cmd.SetClock(preset="live"))
 
     # --- time -------------------------------------------------------------------------------------
     def tick(self, frame_dt_s: float, exact: bool = False) -> int:
-        """Advance the sim for one frame of `frame_dt_s` wall seconds: fixed steps, each as
-        long as the clock decides (slow motion around light-time phases). Returns steps run.
+        """Advance the sim for one frame of `frame_dt_s` wall seconds: fixed steps through the
+        World's clock (slow motion around light-time phases). Returns steps run.
 
         `exact` (recording): exactly one step of `frame_dt_s`, so that every video frame
         advances the same time; the accumulator would sometimes give 0 and then 2 steps.
 
         A scenario that finished loading on the loader thread is swapped in first."""
-        if self._load is not None:
+        if self.loader.pending is not None:
             self._finish_load()
         if self.pending is not None and not self.model_loading:
             command, self.pending = self.pending, None
@@ -367,41 +337,24 @@ class Session:
         n = 1 if exact else self.stepper.steps(frame_dt_s)
         step_s = frame_dt_s if exact else self.stepper.step_s
         for _ in range(n):
-            timing = trip_timing(self.world)
-            self.decision = clock_mod.decide(step_s, self.world.sim_time_s,
-                                             self.warp, self.paused, timing,
-                                             self.auto_fast_forward)
-            if self.paused:
-                break  # nothing moves; skip the geometry work
             try:
-                self.snapshot = self.world.step(self.decision.dt_sim_s)
+                self.snapshot = self.world.advance(step_s)
+                self._play(step_s)
             except UserError as error:  # e.g. a model error surfaced by the service
                 self.message(str(error), "error")
+            if self.paused:
+                break  # nothing moves; skip the geometry work
         if n:
-            self._record_history()
+            self.history.sample(self.snapshot.totals)
         return n
 
-    def model_busy(self) -> bool:
-        return model_busy(self.world)
-
-    def _record_history(self) -> None:
-        now = time.monotonic()
-        if now - self._last_history < 0.25:
+    def _play(self, step_s: float) -> None:
+        """The script's commands due after a step of `step_s` wall seconds."""
+        if self.script is None or self.paused:
             return
-        self._last_history = now
-        totals = self.snapshot.totals
-        self.history["t"].append(now)
-        self.history["rate"].append(float(totals.get("requests_per_s", 0.0)))
-        self.history["pflops"].append(float(totals.get("pflops_in_use", 0.0)))
-        self.history["mean"].append(float(totals.get("latency_mean_ms", 0.0) or 0.0))
-        self.history["p95"].append(float(totals.get("latency_p95_ms", 0.0) or 0.0))
-
-    def series(self, name: str) -> np.ndarray:
-        return np.asarray(self.history[name], np.float64)
-
-    def served(self, index: int) -> int:
-        served = getattr(getattr(self.world, "round_trips", None), "served", None)
-        return int(served[index]) if served is not None and 0 <= index < len(served) else 0
-
-    def station_names(self) -> tuple[str, ...]:
-        return tuple(self.snapshot.station_names)
+        for command in self.script.step(step_s):
+            self.snapshot = self.world.apply(command)
+        if self.script.finished:
+            self.script = None
+            self.message("The script has ended; the clock is back to its automatic speeds.")
+            self.apply(cmd.SetClock(preset="live"))

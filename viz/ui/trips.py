@@ -1,38 +1,11 @@
-"""Round trips for the app: the clock's view of what is scheduled, and the conversation log's
-text (phases with their times).
-
-`trip_timing` reads the World's round-trip schedule beyond the Snapshot: the Snapshot shows
-only phases already begun, but the clock must know when the next one starts (so a step at high
-warp does not jump over a millisecond-long uplink) and how far the path search has looked.
-"""
+"""Round trips for the app's conversation log: the phases with their times, and a status
+line. Reads RoundTripViews of the Snapshot only."""
 from __future__ import annotations
 
-from viz.ui.clock import TripTiming
+from sim.clock import PHASE_TITLES
+from sim.roundtrip_view import LIGHT_PHASES
 
-LIGHT = ("uplink", "hops_up", "hops_down", "downlink")
 WAITS = ("waiting_up", "waiting_down")
-PHASE_TITLES = {
-    "waiting_up": "waiting for a path up", "uplink": "uplink", "hops_up": "laser hops up",
-    "queue": "queue on board", "inference": "inference", "waiting_down": "waiting for a path down",
-    "hops_down": "laser hops down", "downlink": "downlink", "done": "done",
-}
-
-
-def trip_timing(world) -> TripTiming:
-    """What the clock needs about the trips in flight (the sim's own schedule, see
-    sim/roundtrip.py RoundTripService.schedule), with the light phase titled for the screen."""
-    plan = world.round_trips.schedule(world.sim_time_s)
-    label = (f"{PHASE_TITLES.get(plan.light_phase, plan.light_phase)}: {plan.light_detail}"
-             if plan.light_phase else "")
-    return TripTiming(light_phase_s=plan.light_phase_s, light_label=label,
-                      next_boundary_s=plan.next_boundary_s, search_limit_s=plan.search_limit_s,
-                      waiting_until_s=plan.waiting_until_s, in_inference=plan.in_inference,
-                      active=plan.active)
-
-
-def model_busy(world) -> bool:
-    """True while the onboard model is generating for some trip (for the frame-gap figures)."""
-    return world.round_trips.schedule(world.sim_time_s).model_busy
 
 
 def format_duration(seconds: float) -> str:
@@ -73,4 +46,4 @@ def status_line(view, sat_names) -> str:
         return f"{title}: {why}"
     if view.phase == "inference":
         return f"{target} is thinking: {view.tokens} tokens so far"
-    return f"{title} ({100 * view.leg_progress:.0f}% of the leg)" if view.phase in LIGHT else title
+    return f"{title} ({100 * view.leg_progress:.0f}% of the leg)" if view.phase in LIGHT_PHASES else title

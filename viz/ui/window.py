@@ -11,7 +11,8 @@ import time
 
 import numpy as np
 
-from viz.ui import clock as clock_mod
+from sim import clock as clock_mod
+from viz.ui.actions import RecordingStatus
 from viz.ui.imgui_gl import ImguiInput, ImguiRenderer
 from viz.ui.probe import FrameStats, StateWriter
 
@@ -55,13 +56,13 @@ class AppWindow:
         self.gui = ImguiRenderer(self.ctx, self.renderer.shaders)
         self.input = ImguiInput(self.window)
         self.input.resize()
-        self.panel = Panel(self)
-        self.stats = FrameStats()
-        self.state = StateWriter(state_path) if state_path else None
         self.shots_dir = shots_dir
         self.recorder = None
-        self.show_panel = True
+        self.panel = Panel(session, self.camera, self.renderer.layers, actions=self)
+        self.stats = FrameStats()
+        self.state = StateWriter(state_path) if state_path else None
         self.hovered = -1
+        self._mouse: tuple[float, float] | None = None  #: last mouse point, window points
         self._toggle_fullscreen = False
         self.anim_s = 0.0  #: the shader clock (pulses, packet trails): fixed steps while recording
         self._press = None  #: (x, y, captured by imgui) of the current left press
@@ -176,7 +177,7 @@ class AppWindow:
             if self.camera.follow_index >= 0:
                 self.camera.follow(-1)
         elif symbol == key.TAB:
-            self.show_panel = not self.show_panel
+            self.panel.visible = not self.panel.visible
         elif symbol == key.R:
             self.toggle_record()
         elif symbol == key.H:
@@ -237,6 +238,12 @@ class AppWindow:
             return None
         self.session.message(f"Screenshot saved: {path}", "info")
         return str(path)
+
+    def recording(self) -> RecordingStatus | None:
+        """The live recording under way (frames, video seconds), or None."""
+        if self.recorder is None:
+            return None
+        return RecordingStatus(self.recorder.frames, self.recorder.seconds)
 
     def toggle_record(self) -> None:
         from viz.ui.recording import LiveRecorder
@@ -326,7 +333,7 @@ class AppWindow:
         """The satellite under the mouse (for its name label), a few times a second."""
         from imgui_bundle import imgui
 
-        mouse = getattr(self, "_mouse", None)
+        mouse = self._mouse
         if mouse is None or now - self._last_hover < 0.1:
             return
         self._last_hover = now

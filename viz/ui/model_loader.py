@@ -1,0 +1,74 @@
+"""Loading the onboard model ahead of the first prompt, on a thread, at a lower CPU priority,
+so that the first prompt does not freeze the window for the seconds a model takes to load."""
+from __future__ import annotations
+
+import os
+import threading
+
+from sim.errors import UserError
+from sim.interface import SimWorld
+
+MODEL_THREAD = "onboard-model"  #: the name sim/onboard/worker.py gives its thread
+MODEL_NICE = 10
+
+
+def lower_priority(thread_name: str | None = None) -> bool:
+    """Give the onboard model's thread (or the calling thread) a lower CPU priority.
+
+    Why: on a machine without a GPU the scene is rasterised by Mesa's llvmpipe on the same
+    cores as the model; at equal priority a generating model stretched frames to 3-4x the
+    median. Niced, the model gets what the frame leaves and the answer streams a little
+    slower instead. Linux applies nice per thread (the id is the thread's native id);
+    elsewhere this does nothing. Returns True when done (or not possible here)."""
+    if not hasattr(os, "setpriority"):
+        return True
+    if thread_name is None:
+        ident = threading.get_native_id()
+    else:
+        found = [t for t in threading.enumerate() if t.name == thread_name]
+        if not found or found[0].native_id is None:
+            return False
+        ident = found[0].native_id
+    try:
+        os.setpriority(os.PRIO_PROCESS, ident, max(os.getpriority(os.PRIO_PROCESS, ident),
+                                                   MODEL_NICE))
+    except OSError:
+        pass
+    return True
+
+
+class ModelPreloader:
+    """One "model-loader" thread at a time calling `world.load_model()`; a failure is passed
+    to `on_error(text)` (the message log), and the prompt that waits for it is sent anyway
+    (it then reports the same failure)."""
+
+    def __init__(self, on_error):
+        self.on_error = on_error
+        self._thread: threading.Thread | None = None
+
+    def start(self, world: SimWorld) -> None:
+        """Load `world`'s model on a thread, unless it is loaded or already loading."""
+        if self._thread is not None or world.model_loaded:
+            return
+
+        def load():
+            lower_priority()  # the worker thread started from here inherits it
+            try:
+                world.load_model()
+            except Exception as error:  # noqa: BLE001 (reported; the app goes on)
+                text = str(error) if isinstance(error, UserError) else \
+                    f"{type(error).__name__}: {error}"
+                self.on_error(f"The onboard model did not load: {text}")
+
+        self._thread = threading.Thread(target=load, name="model-loader", daemon=True)
+        self._thread.start()
+
+    @property
+    def loading(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def join(self) -> None:
+        """Wait for the thread (call only when `loading` is False, or off the frame)."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None

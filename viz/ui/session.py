@@ -299,9 +299,14 @@ class Session:
         """True when the current scenario file has a [[timeline]]."""
         return bool(self.world.timeline())
 
-    def play_script(self) -> bool:
-        """Play the scenario's script from now: its warp, select and prompt entries, with the
-        clock's scripted policy (camera, layers and captions are for `run.py record`)."""
+    def play_script(self, restart: bool = True) -> bool:
+        """Play the scenario's script: its warp, select and prompt entries, with the clock's
+        scripted policy (camera, layers and captions are for `run.py record`). `restart`
+        reloads the scenario first (in the background, as Reset does) so that the script
+        starts where a recording of it starts; otherwise it plays from now."""
+        if restart:
+            return self.switch_scenario(self.scenario_name, self.args.at,
+                                        on_loaded=lambda: self.play_script(restart=False))
         try:
             playback = ScriptPlayback(self.world)
             for command in playback.start():

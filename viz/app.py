@@ -35,7 +35,7 @@ DEFAULTS = {"scenario": "network-2035", "at": None, "seed": None, "size": "1600x
 
 def option(args, name: str):
     """`args.name` if run.py defines it (and it was given), else $ORBITVIZ_NAME, else default."""
-    value = getattr(args, name, None)
+    value = vars(args).get(name)
     if value is None or value is False:
         env = os.environ.get(f"ORBITVIZ_{name.upper()}")
         if env is not None:

@@ -86,7 +86,7 @@ def _trip_view(camera: OrbitCamera, snapshot) -> OrbitCamera:
     """Frame a round trip: the camera follows its target satellite, orbiting the centre of
     the trip's points, from its side and 55 deg above the local horizontal."""
     n = snapshot.n_sats
-    trips = tuple(getattr(snapshot, "round_trips", ()) or ())
+    trips = snapshot.round_trips
     idx = trips[0].sat if trips else int(snapshot.selected)
     if not 0 <= idx < n:
         return apply_preset(camera, "default", snapshot)

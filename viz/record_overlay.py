@@ -45,6 +45,8 @@ class OverlayPainter:
         self.size = (int(size[0]), int(size[1]))
         self.scale = self.size[1] / 1080.0
         self._cache: dict[tuple, tuple[np.ndarray, np.ndarray, int, int]] = {}
+        self._card_key: tuple | None = None  #: the round-trip card drawn last, and its patch
+        self._card = None
 
     def compose(self, image: np.ndarray, overlays) -> np.ndarray:
         """Blend `overlays` into `image` in place (it must be writable) and return it."""
@@ -68,7 +70,7 @@ class OverlayPainter:
     def _patch(self, item):
         key = (item.kind, item.text, item.subtitle, item.position)
         if item.kind == "card":  # changes every few frames: keep only the latest
-            if getattr(self, "_card_key", None) != key:
+            if self._card_key != key:
                 self._card_key, self._card = key, self._trip_card(item)
             return self._card
         if key not in self._cache:

@@ -82,8 +82,7 @@ class LinkLayer(Layer):
             np.divide(snapshot.isl_load_gbps, np.maximum(snapshot.isl_capacity_gbps, 1e-6),
                       out=rec[:, 0, 0], casting="same_kind")
             rec[:, 1, 0] = rec[:, 0, 0]
-            sign = getattr(snapshot, "isl_flow_sign", None)
-            rec[:, :, 1] = 0.0 if sign is None else np.asarray(sign, np.float32)[:, None]
+            rec[:, :, 1] = np.asarray(snapshot.isl_flow_sign, np.float32)[:, None]
             self._load_buf.write(rec)
 
     def draw(self, camera) -> None:

@@ -59,8 +59,8 @@ def leg_points(trip, up: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(P,3) float64 GCRS km of the current leg (with up=True: of the way up, `up_path_km`)
     with its ground end lifted, and (P,) satellite index (-1 for the ground)."""
     if up:
-        path = np.asarray(getattr(trip, "up_path_km", ()), np.float64).reshape(-1, 3)
-        sats = np.asarray(getattr(trip, "up_sat_index", ()), np.int64).reshape(-1)
+        path = np.asarray(trip.up_path_km, np.float64).reshape(-1, 3)
+        sats = np.asarray(trip.up_sat_index, np.int64).reshape(-1)
     else:
         path = np.asarray(trip.leg_path_km, np.float64).reshape(-1, 3)
         sats = np.asarray(trip.leg_sat_index, np.int64).reshape(-1)
@@ -135,7 +135,7 @@ class RoundTripLayer(Layer):
         self._snap = None
 
     def update(self, snapshot) -> None:
-        self.trips = tuple(getattr(snapshot, "round_trips", ()) or ())
+        self.trips = tuple(snapshot.round_trips)
         self._snap = snapshot
 
     @property

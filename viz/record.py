@@ -170,10 +170,7 @@ def timeline_of(world):
     """The timeline of the world's scenario file (empty without one)."""
     from sim import timeline as tl
 
-    path = getattr(getattr(world, "scenario", None), "path", None)
-    if path is not None and pathlib.Path(path).suffix.lower() == ".toml":
-        return tl.load(path)
-    return tl.Timeline()
+    return tl.of_scenario(getattr(world, "scenario", None))
 
 
 def make_parts(args: argparse.Namespace, world_factory) -> list[Part]:
@@ -187,6 +184,15 @@ def make_parts(args: argparse.Namespace, world_factory) -> list[Part]:
         title = getattr(scenario, "title", None) or str(name)
         parts.append(Part(world, timeline_of(world), title))
     return parts
+
+
+def check_names(part: Part) -> None:
+    """Every satellite and station the part's timeline names exists in its scenario
+    (sim.timeline.check_names, the check `run.py info` makes); UserError otherwise."""
+    from sim import timeline as tl
+
+    snap = part.world.snapshot()
+    tl.check_names(part.timeline, snap.sat_names, snap.station_names)
 
 
 def _accepts(function, name: str) -> bool:
@@ -231,6 +237,8 @@ def cmd_record(args: argparse.Namespace, world_factory) -> int:
     for part, n in zip(parts, counts):
         part.frames = n
     try:
+        for part in parts:  # bad names: one line (as `run.py info` says it), before any GL
+            check_names(part)
         result = record(parts, settings, progress=True)
     finally:
         for part in parts:
@@ -292,7 +300,7 @@ def record(parts: list[Part], settings: Settings, progress: bool = False, on_fra
         camera = DirectedCamera(size)
         directors = []
         for part in parts:  # every name checked before the first frame
-            director = Director(part.timeline, renderer, camera, fps, title=part.title,
+            director = Director(part.timeline, camera, fps, title=part.title,
                                 initial_warp=getattr(part.world, "warp", 1.0))
             director.validate(part.world.snapshot())
             directors.append(director)
@@ -312,7 +320,6 @@ def record(parts: list[Part], settings: Settings, progress: bool = False, on_fra
         started = time.perf_counter()
         for part, director in zip(parts, directors):
             world = part.world
-            director.layers.reset()
             for k in range(part.frames):
                 t = k / fps
                 if k:
@@ -323,7 +330,9 @@ def record(parts: list[Part], settings: Settings, progress: bool = False, on_fra
                     world.apply(command)
                 snap = world.snapshot()
                 overlays = director.prepare(t, snap)
-                renderer.draw(snap, camera, target.fbo, time_s=done / fps)
+                camera.move_with(snap)
+                renderer.draw(snap, camera, target.fbo,
+                              director.frame_context(t, snap, time_s=done / fps))
                 writer.put(target.read(), overlays)
                 done += 1
                 if bar is not None:

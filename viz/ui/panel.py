@@ -25,12 +25,6 @@ HELP = (
     ("F12", "screenshot (scene only, full resolution)"), ("R", "start / stop recording"),
     ("H", "this help"),
 )
-LAYER_TITLES = {
-    "earth_lights": "Earth lights", "atmosphere": "Atmosphere", "stars": "Stars and Sun",
-    "orbits": "Orbit of the selection", "all_planes": "All orbital planes",
-    "links": "Laser links", "flows": "Traffic flows", "stations": "Ground stations",
-    "labels": "Labels", "borders": "Coastlines and borders",
-}
 MODE_COLOURS = {"slow": (1.0, 0.84, 0.42, 1.0), "fast": (0.5, 0.85, 1.0, 1.0),
                 "wait": (0.5, 0.85, 1.0, 1.0),
                 "search": (0.5, 0.85, 1.0, 1.0), "realtime": (0.6, 1.0, 0.7, 1.0),
@@ -186,14 +180,14 @@ class Panel:
             self.time_dirty = False
 
     def _layers(self) -> None:
-        settings = getattr(self.app.renderer, "layers", None)
-        if settings is None:
-            imgui.text_disabled("This renderer has no layer switches.")
-            return
-        for name, title in LAYER_TITLES.items():
-            if hasattr(settings, name):
-                _, value = imgui.checkbox(title, bool(getattr(settings, name)))
-                setattr(settings, name, value)
+        """A checkbox per toggle of the app's LayerSettings (sim/layers.py names and titles
+        them); a click replaces the app's settings with the changed copy."""
+        settings = self.app.layers
+        for name in settings.panel_names():
+            changed, value = imgui.checkbox(settings.title(name), bool(getattr(settings, name)))
+            if changed:
+                settings = settings.with_toggles({name: value})
+        self.app.layers = settings
 
     def _record(self) -> None:
         app = self.app

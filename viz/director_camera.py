@@ -70,7 +70,7 @@ class DirectedCamera(OrbitCamera):
         self._up = np.asarray(up, float)
         self.fov_y_deg = float(fov_deg)
         self.distance_km = float(np.linalg.norm(self._eye - self.target))
-        self.follow_index = -1  # the director tracks; the renderer must not
+        self.follow_index = -1  # the director tracks; camera.move_with must not
 
     def eye(self) -> np.ndarray:
         return self._eye

@@ -17,7 +17,6 @@ with each frame in a `viz.frame.FrameContext`, and it never moves the camera.
 """
 from __future__ import annotations
 
-from sim.layers import LayerSettings  # noqa: F401 (re-exported: the renderer's settings type)
 from viz.frame import FrameContext
 from viz.layers import depth_write
 from viz.layers.earth import EarthLayer

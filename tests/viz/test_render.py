@@ -153,3 +153,23 @@ def test_panel_rectangles_hide_scene_labels(ctx, renderer):
     assert shown > none + 5000, (shown, none)
     assert hidden == pytest.approx(none, abs=1.0)
     assert elsewhere == pytest.approx(shown, abs=1.0)
+
+
+def test_draw_reads_the_camera_and_move_with_moves_it(ctx, renderer, snapshot):
+    """Camera motion is the caller's explicit step: draw leaves a following camera where it
+    is; camera.move_with(snapshot) keeps the followed satellite as its target."""
+    import dataclasses
+
+    cam = apply_preset(OrbitCamera(SIZE), "close", snapshot)
+    index = cam.follow_index
+    later = dataclasses.replace(snapshot, positions_km=snapshot.positions_km * 1.01)
+    eye = cam.eye().copy()
+    target = OffscreenTarget(ctx, cam.size)
+    try:
+        renderer.draw(later, cam, target.fbo, FrameContext(time_s=1.25))
+    finally:
+        target.release()
+    np.testing.assert_array_equal(cam.eye(), eye)
+    cam.move_with(later)
+    np.testing.assert_allclose(cam.target, later.positions_km[index])
+    assert not np.allclose(cam.eye(), eye)

@@ -64,13 +64,25 @@ CAMERA_PRESETS = DIRECTION_PRESETS + SUBJECT_PRESETS
 CAMERA_FRAMES = ("inertial", "earth", "chase")
 EASES = ("smooth", "linear", "cut")
 
+
+def _direction_preset(value: str) -> str | None:
+    """The check of a camera keyframe's `preset` (None when fine, else the problem)."""
+    if value in DIRECTION_PRESETS:
+        return None
+    if value in SUBJECT_PRESETS:
+        return (f"the view {value!r} frames a selection or a round trip and is not available "
+                f"in a timeline; use follow = \"SATELLITE\" (with frame = \"chase\") or one "
+                f"of {', '.join(DIRECTION_PRESETS)}")
+    return f"must be one of {', '.join(DIRECTION_PRESETS)}; got {value!r}"
+
+
 _AT = Field(float, required=True, check=between(0, 24 * 3600, " s"))
 _KIND = Field(str, required=True, check=one_of(*KINDS))
 _COMMON = {"at": _AT, "kind": _KIND}
 _SAT = Field((str, int), required=True)
 _SCHEMAS: dict[str, dict[str, Field]] = {
     "camera": {
-        "preset": Field(str, None, check=lambda v: _direction_preset(v)),
+        "preset": Field(str, None, check=_direction_preset),
         "azimuth_deg": Field(float, None, check=between(-720, 720, " deg")),
         "elevation_deg": Field(float, None, check=between(-89, 89, " deg")),
         "distance_km": Field(float, None, check=between(10, 1_000_000, " km")),
@@ -237,17 +249,6 @@ def _check_layers(e: Entry) -> None:
             raise e.error(key, str(error)) from None
         if not isinstance(value, bool):
             raise e.error(key, f"expected true/false, got {value!r}")
-
-
-def _direction_preset(value: str) -> str | None:
-    """The check of a camera keyframe's `preset` (None when fine, else the problem)."""
-    if value in DIRECTION_PRESETS:
-        return None
-    if value in SUBJECT_PRESETS:
-        return (f"the view {value!r} frames a selection or a round trip and is not available "
-                f"in a timeline; use follow = \"SATELLITE\" (with frame = \"chase\") or one "
-                f"of {', '.join(DIRECTION_PRESETS)}")
-    return f"must be one of {', '.join(DIRECTION_PRESETS)}; got {value!r}"
 
 
 def _check_entry(e: Entry) -> None:

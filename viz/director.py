@@ -16,7 +16,7 @@ sim.layers.LayerSettings), what the HUD says and which captions and title cards 
         ... then world.step(director.warp_at(t) / fps)
 
 Camera work lives in viz/director_camera.py. Pure numpy; imports nothing of the simulation's
-heavy libraries (only sim.commands, sim.layers, sim.timeline, sim.satellites, sim.errors).
+heavy libraries (only sim.commands, sim.layers and sim.timeline).
 """
 from __future__ import annotations
 
@@ -163,11 +163,10 @@ class Director:
 
     def frame_context(self, t: float, snapshot, time_s: float):
         """What the renderer draws at video time t besides the snapshot: the layers on now,
-        the HUD, and `time_s` as the shader animation clock."""
+        the HUD (drawn while layers.hud is on), and `time_s` as the shader animation clock."""
         from viz.frame import FrameContext
 
-        caption = self.caption(t, snapshot) if self.layers.hud else ()
-        return FrameContext(time_s=time_s, layers=self.layers, caption=caption)
+        return FrameContext(time_s=time_s, layers=self.layers, caption=self.caption(t, snapshot))
 
     def prepare(self, t: float, snapshot) -> list[Overlay]:
         """Point the camera; return the captions, title cards and trip card on screen."""

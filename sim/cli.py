@@ -15,6 +15,7 @@ import sys
 import numpy as np
 
 from . import scenario as scenario_mod
+from . import timeline as timeline_mod
 from .cli_ask import add_ask_command
 from .ephemeris import EARTH_RADIUS_KM, SPEED_OF_LIGHT_KM_S
 from .errors import UserError
@@ -124,8 +125,25 @@ def scenario_info(world: World) -> dict:
     }
 
 
+def timeline_info(world: World) -> dict | None:
+    """The scenario file's [[timeline]], checked as `run.py record` checks it (names of
+    satellites and stations included): its size and length, or None without one."""
+    timeline = timeline_mod.of_scenario(world.scenario)
+    if not timeline:
+        return None
+    snap = world.snapshot()
+    timeline_mod.check_names(timeline, snap.sat_names, snap.station_names)
+    kinds = collections.Counter(e.kind for e in timeline.entries)
+    return {"entries": len(timeline.entries), "length_s": timeline.length_s,
+            "kinds": dict(kinds)}
+
+
 def cmd_info(args) -> int:
-    info = scenario_info(world_from_args(args))
+    world = world_from_args(args)
+    timeline = timeline_info(world)
+    info = scenario_info(world)
+    if timeline is not None:
+        info["timeline"] = timeline
     if args.json:
         print(json.dumps(info, indent=2))
         return 0
@@ -147,6 +165,10 @@ def cmd_info(args) -> int:
     stations = info["ground_stations"]
     print(f"ground stations ({len(stations)}): " + "; ".join(stations[:8])
           + (f"; ... {len(stations) - 8} more" if len(stations) > 8 else ""))
+    if timeline is not None:
+        kinds = ", ".join(f"{n} {k}" for k, n in timeline["kinds"].items())
+        print(f"timeline: {timeline['entries']} entries ({kinds}), {timeline['length_s']:g} s; "
+              "every name resolves")
     return 0
 
 

@@ -6,7 +6,9 @@ the kind. Entries may be written in any order; they are sorted by `at` (ties kee
 
     kind = "camera"   a keyframe; keys left out keep the previous keyframe's value
         preset = "default" | "asia" | "polar"   the direction of a named view, resolved each
-                                                frame (the distance stays distance_km)
+                                                frame (the distance stays distance_km); the
+                                                views "close" and "trip" frame a selection or
+                                                a round trip: use `follow` for those
         azimuth_deg, elevation_deg              direction of the eye from the target, in `frame`
         distance_km                             eye to target
         fov_deg                                 vertical field of view (5..120)
@@ -24,8 +26,8 @@ the kind. Entries may be written in any order; they are sorted by `at` (ties kee
                       the warp while a prompt is in flight at light speed (uplink, laser hops,
                       downlink), e.g. 0.002, so the packets can be seen; with it, steps also
                       stop at each round-trip phase boundary so no phase is skipped
-    kind = "layers"   any layer toggles as booleans, e.g. links = false, traffic = true
-                      (names are checked against the renderer before recording starts)
+    kind = "layers"   any layer toggles as booleans, e.g. links = false, flows = true
+                      (the names of sim.layers.LayerSettings, checked when the file is read)
     kind = "caption"  text, duration_s = 4, fade_s = 0.4, position = "bottom" | "top"
     kind = "title"    text, subtitle = "", duration_s = 4, fade_s = 0.6 (a title card)
     kind = "select"   sat = name or index ("" or -1 clears)
@@ -35,6 +37,9 @@ the kind. Entries may be written in any order; they are sorted by `at` (ties kee
     kind = "end"      the timeline's length (default: when the last entry finishes)
 
 Errors name the file, the line, the entry (counted from 1 in file order) and the field.
+Names that need the scenario's satellites and stations (select, prompt, follow) are checked by
+`check_names(timeline, sat_names, station_names)`, which both `run.py info` and `run.py record`
+call, so the two accept and refuse the same files with the same message.
 """
 from __future__ import annotations
 
@@ -43,12 +48,33 @@ import pathlib
 from typing import Any
 
 from .errors import UserError
+from .layers import check_name as check_layer_name
 from .tomlcheck import Field, TomlSource, between, one_of, read_table
 
 KINDS = ("camera", "warp", "layers", "caption", "title", "select", "prompt", "end")
-CAMERA_PRESETS = ("default", "asia", "polar")
+#: Named camera views that are a direction only (the distance is the keyframe's): a timeline
+#: camera `preset` may be one of these.
+DIRECTION_PRESETS = ("default", "asia", "polar")
+#: Named views that frame a subject: the selected satellite ("close") or the first round
+#: trip ("trip"). `shot --camera` and the app offer them; a timeline says what to look at
+#: with `follow` instead (its subject must be known before the first frame).
+SUBJECT_PRESETS = ("close", "trip")
+#: Every named camera view, the one list viz/presets.py implements.
+CAMERA_PRESETS = DIRECTION_PRESETS + SUBJECT_PRESETS
 CAMERA_FRAMES = ("inertial", "earth", "chase")
 EASES = ("smooth", "linear", "cut")
+
+
+def _direction_preset(value: str) -> str | None:
+    """The check of a camera keyframe's `preset` (None when fine, else the problem)."""
+    if value in DIRECTION_PRESETS:
+        return None
+    if value in SUBJECT_PRESETS:
+        return (f"the view {value!r} frames a selection or a round trip and is not available "
+                f"in a timeline; use follow = \"SATELLITE\" (with frame = \"chase\") or one "
+                f"of {', '.join(DIRECTION_PRESETS)}")
+    return f"must be one of {', '.join(DIRECTION_PRESETS)}; got {value!r}"
+
 
 _AT = Field(float, required=True, check=between(0, 24 * 3600, " s"))
 _KIND = Field(str, required=True, check=one_of(*KINDS))
@@ -56,7 +82,7 @@ _COMMON = {"at": _AT, "kind": _KIND}
 _SAT = Field((str, int), required=True)
 _SCHEMAS: dict[str, dict[str, Field]] = {
     "camera": {
-        "preset": Field(str, None, check=one_of(*CAMERA_PRESETS)),
+        "preset": Field(str, None, check=_direction_preset),
         "azimuth_deg": Field(float, None, check=between(-720, 720, " deg")),
         "elevation_deg": Field(float, None, check=between(-89, 89, " deg")),
         "distance_km": Field(float, None, check=between(10, 1_000_000, " km")),
@@ -69,7 +95,7 @@ _SCHEMAS: dict[str, dict[str, Field]] = {
     "warp": {"warp": Field(float, required=True, check=between(0, 1e6)),
              "ramp_s": Field(float, 0.0, check=between(0, 3600, " s")),
              "light_warp": Field(float, None, check=between(1e-6, 1e6))},
-    "layers": {},  # free boolean keys, checked below
+    "layers": {},  # boolean keys named by sim.layers.LayerSettings, checked below
     "caption": {"text": Field(str, required=True),
                 "duration_s": Field(float, 4.0, check=between(0.05, 3600, " s")),
                 "fade_s": Field(float, 0.4, check=between(0, 60, " s")),
@@ -161,6 +187,15 @@ def load(path) -> Timeline:
     return from_source(TomlSource.read(pathlib.Path(path)))
 
 
+def of_scenario(scenario) -> Timeline:
+    """The timeline of a scenario's own .toml file (empty for built-ins without one, TLE and
+    OMM files)."""
+    path = scenario.path
+    if path is not None and pathlib.Path(path).suffix.lower() == ".toml":
+        return load(path)
+    return Timeline()
+
+
 def loads(text: str, name: str = "<timeline>") -> Timeline:
     """The timeline in TOML text (for tests and tools)."""
     import tomllib
@@ -192,13 +227,7 @@ def _read_entry(src: TomlSource, index: int, raw: dict) -> Entry:
     lines = {"": src.line_of(table)}
     for key in body:
         lines[key] = src.line_of(table, key)
-    if kind == "layers":
-        if not body:
-            raise src.error(table, None, "a layers entry needs at least one toggle, e.g. "
-                            "links = false")
-        for key, value in body.items():
-            if not isinstance(value, bool):
-                raise src.error(table, key, f"expected true/false, got {value!r}")
+    if kind == "layers":  # checked in _check_layers
         values = dict(body)
     else:
         values = read_table(src, table, body, _SCHEMAS[kind])
@@ -209,8 +238,23 @@ def _read_entry(src: TomlSource, index: int, raw: dict) -> Entry:
     return entry
 
 
+def _check_layers(e: Entry) -> None:
+    """A layers entry: at least one toggle, each a LayerSettings name set to true/false."""
+    if not e.values:
+        raise e.error(None, "a layers entry needs at least one toggle, e.g. links = false")
+    for key, value in e.values.items():
+        try:
+            check_layer_name(key)
+        except UserError as error:
+            raise e.error(key, str(error)) from None
+        if not isinstance(value, bool):
+            raise e.error(key, f"expected true/false, got {value!r}")
+
+
 def _check_entry(e: Entry) -> None:
     v = e.values
+    if e.kind == "layers":
+        _check_layers(e)
     if e.kind in ("caption", "title", "prompt"):
         key = "prompt" if e.kind == "prompt" else "text"
         if not v[key].strip():
@@ -291,23 +335,57 @@ def _camera_keys(entries: list[Entry]) -> tuple[CameraKey, ...]:
     return tuple(keys)
 
 
+# --- names that need the scenario ------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class ResolvedNames:
+    """Satellite indices the timeline's references resolve to in one scenario."""
+
+    sats: dict  #: entry index (select / prompt) -> satellite index (-1: a select that clears)
+    follow: dict  #: camera `follow` reference as written -> satellite index
+
+
+def check_names(timeline: Timeline, sat_names, station_names) -> ResolvedNames:
+    """Resolve every satellite (select, prompt, camera follow) and station (prompt) the
+    timeline names against a scenario's names; UserError naming the file, line, entry and
+    field of the first that does not resolve. Places and layer names are checked when the
+    file is read. `run.py info` and `run.py record` both call this."""
+    from .names import match_name
+    from .satellites import find_satellite
+
+    sat_names, station_names = tuple(sat_names), tuple(station_names)
+
+    def satellite(entry: Entry, key: str, ref) -> int:
+        try:
+            return find_satellite(sat_names, str(ref))
+        except UserError as error:
+            raise entry.error(key, str(error)) from None
+
+    sats: dict[int, int] = {}
+    follow: dict[str, int] = {}
+    for e in timeline.entries:  # in timeline order: the first bad one is reported
+        if e.kind == "select" and str(e.values["sat"]).strip() in ("", "-1"):
+            sats[e.index] = -1
+        elif e.kind in ("select", "prompt"):
+            sats[e.index] = satellite(e, "sat", e.values["sat"])
+        if e.kind == "prompt" and e.values["station"].strip():
+            try:  # the matcher the World's Ask command uses
+                match_name(e.values["station"], station_names, "station")
+            except UserError as error:
+                raise e.error("station", str(error)) from None
+        ref = str(e.values.get("follow", "")).strip() if e.kind == "camera" else ""
+        if ref not in ("", "-1"):  # as written: CameraKey.follow holds the same text
+            follow[ref] = satellite(e, "follow", ref)
+    return ResolvedNames(sats, follow)
+
+
 # --- applying ----------------------------------------------------------------------------------
 
 def prompt_command(entry: Entry):
-    """The command a `prompt` entry sends (sim.commands.Ask), or None while this build of
-    the simulation has no Ask command. The one place prompts are turned into commands."""
-    from . import commands
+    """The Ask command a `prompt` entry sends: the one place prompts become commands."""
+    from .commands import Ask
 
-    ask = getattr(commands, "Ask", None)
-    if ask is None:
-        return None
     v = entry.values
-    return ask(sat=str(v["sat"]), prompt=v["prompt"], station=v["station"],
+    return Ask(sat=str(v["sat"]), prompt=v["prompt"], station=v["station"],
                max_tokens=v["max_tokens"], seed=v["seed"], timing=v["timing"],
                tokens_per_s=v["tokens_per_s"])
-
-
-def prompts_available() -> bool:
-    from . import commands
-
-    return hasattr(commands, "Ask")

@@ -104,10 +104,7 @@ class World:
     def timeline(self) -> Timeline:
         """The [[timeline]] of the scenario's TOML file (empty for built-in scenarios without
         one and for element files)."""
-        path = self.scenario.path
-        if path is not None and path.suffix.lower() == ".toml":
-            return timeline_mod.load(path)
-        return timeline_mod.Timeline()
+        return timeline_mod.of_scenario(self.scenario)
 
     def finish_round_trips(self) -> Snapshot:
         """Run every unfinished round trip's schedule to its end now (blocking on the model);

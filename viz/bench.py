@@ -38,7 +38,9 @@ def run_render_bench(world_factory_for_n=None, as_json: bool = False, sizes=SIZE
 
     world_factory_for_n(n) -> an object with snapshot() and step(dt) (sim.bench.synthetic_world
     in run.py); None uses viz.synthetic.SyntheticWorld."""
+    from sim.layers import LayerSettings
     from viz.camera import OrbitCamera
+    from viz.frame import FrameContext
     from viz.offscreen import OffscreenTarget, create_context
     from viz.presets import apply_preset
     from viz.renderer import Renderer
@@ -54,8 +56,7 @@ def run_render_bench(world_factory_for_n=None, as_json: bool = False, sizes=SIZE
         print(f"{'satellites':>10} {'links':>8} {'flows':>6} {'size':>10} {'median ms':>10} "
               f"{'p90 ms':>8} {'fps':>6} {'cpu upd ms':>10}")
     renderer = Renderer(ctx, sizes[0], quality="fast")
-    if layers is not None:  # a viz.renderer.LayerSettings (default: the renderer's defaults)
-        renderer.layers = layers
+    layers = layers or LayerSettings()  # a sim.layers.LayerSettings (default: the defaults)
     try:
         for n in counts:
             world = world_factory_for_n(n)
@@ -67,9 +68,12 @@ def run_render_bench(world_factory_for_n=None, as_json: bool = False, sizes=SIZE
                 for i in range(frames + 3):
                     snap = snaps[i % len(snaps)]
                     t0 = time.perf_counter()
-                    renderer.update(snap)  # draw() calls it again: a no-op for the same snapshot
+                    cam.move_with(snap)
+                    frame = FrameContext(time_s=i / 60.0, layers=layers).for_camera(cam)
+                    # draw() updates again: a no-op for the same snapshot and frame size.
+                    renderer.update(snap, frame)
                     t1 = time.perf_counter()
-                    renderer.draw(snap, cam, target.fbo, time_s=i / 60.0)
+                    renderer.draw(snap, cam, target.fbo, frame)
                     ctx.finish()
                     if i >= 3:  # first frames compile/allocate
                         times.append((time.perf_counter() - t0) * 1000.0)

@@ -257,6 +257,15 @@ class OrbitCamera:
         else:
             self.target = point
 
+    def move_with(self, snapshot) -> None:
+        """Once per frame, before drawing `snapshot`: keep a followed satellite as the target
+        (orbiting in its local frame) and turn an Earth-fixed view with the Earth. The
+        renderer never moves the camera; every caller makes this call."""
+        follow = self.follow_index
+        if 0 <= follow < snapshot.n_sats:
+            self.track(snapshot.positions_km[follow], snapshot.velocities_km_s[follow])
+        self.set_frame(snapshot.itrs_to_gcrs)
+
     def advance(self, dt_s: float) -> None:
         """Advance an ongoing fly-to by `dt_s` wall seconds."""
         if self._flight is None:

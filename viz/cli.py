@@ -13,6 +13,7 @@ the simulation's heavy libraries.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import pathlib
 
 from sim.errors import UserError
@@ -33,6 +34,7 @@ def parse_size(text: str) -> tuple[int, int]:
 
 
 def add_commands(subparsers, world_factory) -> None:
+    from sim.layers import LayerSettings
     from viz.presets import PRESETS
 
     p = subparsers.add_parser("shot", help="render one frame offscreen to a PNG (no window)")
@@ -50,8 +52,8 @@ def add_commands(subparsers, world_factory) -> None:
     p.add_argument("--no-caption", action="store_true", help="leave out the caption")
     p.add_argument("--layers", default="", metavar="LIST",
                    help="comma-separated layers to switch on, or off with a leading '-' "
-                        "(e.g. borders,all_planes,-stations); names: see viz.renderer."
-                        "LayerSettings")
+                        "(e.g. borders,all_planes,-stations); names: "
+                        + ", ".join(LayerSettings.names()))
     p.add_argument("--ask", metavar="PROMPT",
                    help="send PROMPT to the selected satellite (--select) with the sim's own "
                         "round trip and the onboard model, then shoot at --trip-phase")
@@ -131,20 +133,11 @@ def with_demo_trip(snap, phase: str, progress: float):
 
 
 def parse_layers(text: str):
-    """'borders,-stars' -> LayerSettings with borders on and stars off; UserError on a bad
-    name (naming --layers and the valid names)."""
-    import dataclasses
+    """'borders,-stars' -> sim.layers.LayerSettings with borders on and stars off; UserError
+    on a bad name (naming --layers and the valid names)."""
+    from sim.layers import LayerSettings
 
-    from viz.renderer import LayerSettings
-
-    settings = LayerSettings()
-    names = [f.name for f in dataclasses.fields(settings)]
-    for item in filter(None, (t.strip() for t in text.split(","))):
-        name, on = (item[1:], False) if item.startswith("-") else (item.lstrip("+"), True)
-        if name not in names:
-            raise UserError(f"--layers: unknown layer {name!r}; layers: {', '.join(names)}")
-        setattr(settings, name, on)
-    return settings
+    return LayerSettings().parse(text, "--layers")
 
 
 def _prepare(world, args):
@@ -167,6 +160,7 @@ def _prepare(world, args):
 
 def cmd_shot(args: argparse.Namespace, world_factory) -> int:
     from viz.camera import OrbitCamera
+    from viz.frame import FrameContext
     from viz.offscreen import create_context, render_image, save_png
     from viz.presets import apply_preset
 
@@ -183,16 +177,17 @@ def cmd_shot(args: argparse.Namespace, world_factory) -> int:
     finally:
         world.close()  # stops the onboard model's worker thread
     camera = apply_preset(OrbitCamera(size), args.camera, snap)
+    if args.no_caption:
+        layers = dataclasses.replace(layers, hud=False)
+    frame = FrameContext(layers=layers, caption=caption_lines(snap, title))
     ctx = create_context()
     try:
         from viz.renderer import Renderer
 
         renderer = Renderer(ctx, size)
-        renderer.layers = layers
         try:
             image = render_image(snap, camera, size, samples=args.samples, ctx=ctx,
-                                 renderer=renderer,
-                                 caption=[] if args.no_caption else caption_lines(snap, title))
+                                 renderer=renderer, frame=frame)
         finally:
             renderer.release()
         renderer_name = ctx.info["GL_RENDERER"]

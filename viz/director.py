@@ -1,126 +1,32 @@
 """The director: plays a scenario's timeline (sim/timeline.py) against the video clock.
 
-At each frame time t (video seconds) it says which commands to send to the World (warp,
-select, prompt), where the camera is (keyframes with eased interpolation, following a
-satellite or flying over a place), which layers are on, what the HUD says and which captions
-and title cards are on screen (drawn by viz/record_overlay.py over the read-back frame).
+At each frame time t (video seconds) it says where the camera is (keyframes with eased
+interpolation, following a satellite or flying over a place), which layers are on
+(`director.layers`, a sim.layers.LayerSettings), what the HUD says and which captions and
+title cards are on screen (drawn by viz/record_overlay.py over the read-back frame). The
+script's warp, select and prompt entries are the simulation's side: sim/script.py plays them
+(the same player the app uses) and the World's clock steps them.
 
-    director = Director(timeline, renderer, camera, fps=60, title="...")
+    director = Director(timeline, camera, fps=60, title="...")
     director.validate(snapshot0)            # bad names -> UserError before rendering
     for k in range(frames):
         t = k / fps
-        ... the sim side: sim.script.ScriptPlayer's commands, World.advance(1 / fps)
+        ... the sim side: ScriptPlayer commands due at t, World.advance(1 / fps)
         director.layers_due(t)
         overlays = director.prepare(t, world.snapshot())
-        ... render
+        renderer.draw(snapshot, camera, target, director.frame_context(t, snapshot, time_s))
 
-The script's warp, select and prompt entries are played by sim/script.py (the same player the
-app uses); the director does the drawing side. Camera work lives in viz/director_camera.py.
-Pure numpy apart from the renderer it toggles layers on; imports nothing of the simulation's
-heavy libraries (only sim.timeline, sim.satellites, sim.errors).
+Camera work lives in viz/director_camera.py. Pure numpy; imports nothing of the simulation's
+heavy libraries (only sim.layers and sim.timeline).
 """
 from __future__ import annotations
 
 import dataclasses
-import sys
 
 from sim import timeline as tl
+from sim.layers import LayerSettings
 from viz.director_camera import (  # noqa: F401 (DirectedCamera: the recorder's camera)
-    CameraPath, DirectedCamera, resolve_sat, smootherstep)
-
-# --- layer toggles ------------------------------------------------------------------------------
-
-class LayerSwitch:
-    """Turns renderer layers on and off by name.
-
-    Adapter: when the renderer has a settings dataclass of boolean toggles (`renderer.
-    layer_settings`, or a dataclass at `renderer.layers` / `renderer.settings`), its fields
-    are the names. Otherwise the known layer objects are gated by wrapping their draw
-    methods (sky, earth, atmosphere, orbit, links, traffic, satellites, rings, labels).
-    `hud` (the bottom-left caption), `trip_card` (the round-trip card of a recording) and
-    `station_names` are always available."""
-
-    _FALLBACK = {
-        "sky": (("sky", "draw"),), "earth": (("earth", "draw"),),
-        "atmosphere": (("earth", "draw_atmosphere"),), "orbit": (("orbit", "draw"),),
-        "links": (("links", "draw"),), "traffic": (("traffic", "draw"),),
-        "satellites": (("satellites", "draw"),), "rings": (("satellites", "draw_rings"),),
-        "labels": (("labels", "draw"),),
-    }
-
-    def __init__(self, renderer):
-        self.renderer = renderer
-        self.hud = True
-        self.trip_card = True
-        self.settings = self._settings_object(renderer)
-        self._gates: dict[str, bool] = {}
-        self._wrapped = False
-        self._initial = {name: self.get(name) for name in self.names()}
-
-    def get(self, name: str) -> bool:
-        if name in ("hud", "trip_card"):
-            return getattr(self, name)
-        if self.settings is not None and hasattr(self.settings, name):
-            return bool(getattr(self.settings, name))
-        if name == "station_names":
-            return bool(self.renderer.show_station_names)
-        return self._gates.get(name, True)
-
-    def reset(self) -> None:
-        """Every toggle back to how the renderer had it when this switch was made."""
-        for name, on in self._initial.items():
-            self.set(name, on)
-
-    @staticmethod
-    def _settings_object(renderer):
-        for name in ("layer_settings", "layers", "settings"):
-            obj = getattr(renderer, name, None)
-            if obj is not None and dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-                return obj
-        return None
-
-    def names(self) -> list[str]:
-        if self.settings is not None:
-            own = [f.name for f in dataclasses.fields(self.settings)
-                   if isinstance(getattr(self.settings, f.name), bool)]
-        else:
-            own = [n for n, parts in self._FALLBACK.items()
-                   if all(hasattr(self.renderer, obj) for obj, _ in parts)]
-        extra = ["hud", "trip_card"] + (["station_names"] if hasattr(self.renderer, "show_station_names")
-                           else [])
-        return own + [n for n in extra if n not in own]
-
-    def set(self, name: str, on: bool) -> None:
-        on = bool(on)
-        if name in ("hud", "trip_card"):
-            setattr(self, name, on)
-        elif name == "station_names" and (self.settings is None
-                                          or not hasattr(self.settings, name)):
-            self.renderer.show_station_names = on
-        elif self.settings is not None:
-            setattr(self.settings, name, on)
-        else:
-            self._wrap()
-            self._gates[name] = on
-
-    def _wrap(self) -> None:
-        if self._wrapped:
-            return
-        self._wrapped = True
-        for name, parts in self._FALLBACK.items():
-            for obj_name, method in parts:
-                obj = getattr(self.renderer, obj_name, None)
-                if obj is None:
-                    continue
-                original = getattr(obj, method)
-
-                def gated(*args, _orig=original, _name=name, **kwargs):
-                    if self._gates.get(_name, True):
-                        return _orig(*args, **kwargs)
-                    return None
-
-                setattr(obj, method, gated)
-
+    CameraPath, DirectedCamera, smootherstep)
 
 # --- overlays -----------------------------------------------------------------------------------
 
@@ -146,47 +52,23 @@ def fade_alpha(t: float, start: float, duration: float, fade: float) -> float:
 # --- the director --------------------------------------------------------------------------------
 
 class Director:
-    def __init__(self, timeline: tl.Timeline, renderer, camera: DirectedCamera, fps: float,
-                 title: str = "", warn=None):
+    def __init__(self, timeline: tl.Timeline, camera: DirectedCamera, fps: float,
+                 title: str = ""):
         self.timeline = timeline
-        self.renderer = renderer
         self.camera = camera
         self.fps = float(fps)
         self.title = title
         self.path = CameraPath(timeline.camera)
-        self.layers = LayerSwitch(renderer)
+        #: the layers on now: the defaults, changed by the `layers` entries as they come due
+        self.layers = LayerSettings()
         self._fired: set[int] = set()
-        self._sat_index: dict[int, int] = {}
-        self._warn = warn or (lambda text: print(text, file=sys.stderr))
-        self._prompt_warned = False
 
     # -- checks before rendering --
     def validate(self, snapshot) -> None:
-        """Resolve every satellite, station and layer name; UserError naming the entry."""
-        self.path.validate(snapshot)
-        names = set(self.layers.names())
-        for e in self.timeline.entries:
-            if e.kind in ("select", "prompt"):
-                ref = e.values["sat"]
-                if e.kind == "select" and str(ref).strip() in ("", "-1"):
-                    self._sat_index[e.index] = -1
-                else:
-                    self._sat_index[e.index] = resolve_sat(e, "sat", ref, snapshot.sat_names)
-            if e.kind == "prompt" and e.values["station"].strip():
-                _check_station(e, snapshot.station_names)
-            if e.kind == "layers":
-                for key in e.values:
-                    if key not in names:
-                        import difflib
-
-                        close = difflib.get_close_matches(key, sorted(names), n=1)
-                        hint = f" (did you mean '{close[0]}'?)" if close else ""
-                        raise e.error(key, f"unknown layer{hint}; layers: "
-                                      f"{', '.join(sorted(names))}")
-        prompts = self.timeline.of_kind("prompt")
-        if prompts and not tl.prompts_available():
-            self._warn(f"warning: {len(prompts)} prompt entr{'y' if len(prompts) == 1 else 'ies'}"
-                       " will be skipped: this build of the simulation has no Ask command yet")
+        """Resolve every satellite and station the timeline names in this scenario
+        (sim.timeline.check_names, as `run.py info` does); UserError naming the entry."""
+        names = tl.check_names(self.timeline, snapshot.sat_names, snapshot.station_names)
+        self.path.follow_index = dict(names.follow)
 
     # -- per frame --
     def layers_due(self, t: float) -> None:
@@ -196,26 +78,32 @@ class Director:
                 break
             if e.kind == "layers" and e.index not in self._fired:
                 self._fired.add(e.index)
-                for name, on in e.values.items():
-                    self.layers.set(name, on)
+                self.layers = self.layers.with_toggles(e.values)
+
+    def caption(self, t: float, snapshot) -> tuple[str, ...]:
+        """The HUD at video time t: scenario, counts, the instant and the warp."""
+        from viz.cli import caption_lines
+
+        lines = caption_lines(snapshot, self.title)
+        warp = snapshot.clock.warp_set  # the script's warp (not the slow motion of the moment)
+        lines[-1] += f"  ·  {warp:,.0f}x real time" if warp >= 1.5 else \
+            ("  ·  time stopped" if warp == 0 else "")
+        return tuple(lines)
+
+    def frame_context(self, t: float, snapshot, time_s: float):
+        """What the renderer draws at video time t besides the snapshot: the layers on now,
+        the HUD (drawn while layers.hud is on), and `time_s` as the shader animation clock."""
+        from viz.frame import FrameContext
+
+        return FrameContext(time_s=time_s, layers=self.layers, caption=self.caption(t, snapshot))
 
     def prepare(self, t: float, snapshot) -> list[Overlay]:
-        """Point the camera, set the HUD; return the captions and title cards on screen."""
+        """Point the camera; return the captions, title cards and trip card on screen."""
         eye, target, up, fov = self.path.pose(t, snapshot)
         self.camera.set_pose(eye, target, up, fov)
-        if self.layers.hud:
-            from viz.cli import caption_lines
-
-            lines = caption_lines(snapshot, self.title)
-            warp = snapshot.clock.warp_set
-            lines[-1] += f"  ·  {warp:,.0f}x real time" if warp >= 1.5 else \
-                ("  ·  time stopped" if warp == 0 else "")
-            self.renderer.caption = lines
-        else:
-            self.renderer.caption = []
         out = []
-        trips = getattr(snapshot, "round_trips", ())
-        if trips and self.layers.get("trip_card"):
+        trips = snapshot.round_trips
+        if trips and self.layers.trip_card:
             out.append(trip_card(trips[-1], snapshot))
         for e in self.timeline.entries:
             if e.at > t + 1e-9:
@@ -227,18 +115,6 @@ class Director:
                     out.append(Overlay(e.kind, v["text"], v.get("subtitle", ""),
                                        v.get("position", "center"), alpha))
         return out
-
-
-def _check_station(entry: tl.Entry, station_names) -> None:
-    query = entry.values["station"].strip().lower()
-    if any(query == n.lower() for n in station_names):
-        return
-    hits = [n for n in station_names if query in n.lower()]
-    if len(hits) == 1:
-        return
-    what = "is ambiguous" if hits else "matches no station of this scenario"
-    raise entry.error("station", f"'{entry.values['station']}' {what}; stations: "
-                      f"{'; '.join(station_names)}")
 
 
 PHASE_WORDS = {

@@ -11,8 +11,6 @@ import math
 import numpy as np
 
 from sim import timeline as tl
-from sim.errors import UserError
-from sim.satellites import find_satellite
 from sim.script import smootherstep
 from viz.camera import EARTH_RADIUS_KM, OrbitCamera, direction_to_azel, local_frame, look_at
 
@@ -68,7 +66,7 @@ class DirectedCamera(OrbitCamera):
         self._up = np.asarray(up, float)
         self.fov_y_deg = float(fov_deg)
         self.distance_km = float(np.linalg.norm(self._eye - self.target))
-        self.follow_index = -1  # the director tracks; the renderer must not
+        self.follow_index = -1  # the director tracks; camera.move_with must not
 
     def eye(self) -> np.ndarray:
         return self._eye
@@ -108,13 +106,8 @@ class CameraPath:
 
     def __init__(self, keys: tuple[tl.CameraKey, ...]):
         self.keys = keys or (tl.CameraKey(0.0, None, **{**tl.CAMERA_DEFAULTS, "ease": "cut"}),)
+        #: `follow` reference -> satellite index (sim.timeline.check_names resolves them)
         self.follow_index: dict[str, int] = {}
-
-    def validate(self, snapshot) -> None:
-        for key in self.keys:
-            if key.follow and key.follow not in self.follow_index:
-                self.follow_index[key.follow] = resolve_sat(key.entry, "follow", key.follow,
-                                                            snapshot.sat_names)
 
     def _resolve(self, key: tl.CameraKey, snap) -> Pose:
         target = np.zeros(3)
@@ -194,11 +187,3 @@ class CameraPath:
         if r < MIN_EYE_RADIUS_KM:
             eye = eye * (MIN_EYE_RADIUS_KM / max(r, 1e-6))
         return eye, target, up, fov
-
-
-def resolve_sat(entry: tl.Entry, key: str, ref, names) -> int:
-    """A satellite reference of a timeline entry -> index; UserError located at the entry."""
-    try:
-        return find_satellite(tuple(names), str(ref))
-    except UserError as error:
-        raise entry.error(key, str(error)) from None

@@ -2,7 +2,8 @@
 
     ctx = create_context()
     target = OffscreenTarget(ctx, (1920, 1080), samples=4)
-    renderer.draw(snapshot, camera, target.fbo)
+    camera.move_with(snapshot)
+    renderer.draw(snapshot, camera, target.fbo, FrameContext(time_s=0.0))
     image = target.read()          # (H, W, 3) uint8, top row first
     save_png(image, "out.png")
 
@@ -66,8 +67,10 @@ def save_png(image: np.ndarray, path) -> pathlib.Path:
 
 
 def render_image(snapshot, camera, size=None, samples: int = 4, quality: str = "high",
-                 time_s: float = 0.0, ctx=None, renderer=None, caption=None) -> np.ndarray:
-    """One frame of `snapshot` as an RGB image; makes (and frees) what it is not given."""
+                 frame=None, ctx=None, renderer=None) -> np.ndarray:
+    """One frame of `snapshot` as an RGB image; makes (and frees) what it is not given.
+    `frame`: a viz.frame.FrameContext (default: animation time 0, default layers, no
+    caption). Moves `camera` with the snapshot (following, Earth-fixed frame) first."""
     from viz.renderer import Renderer
 
     size = tuple(size or camera.size)
@@ -76,11 +79,10 @@ def render_image(snapshot, camera, size=None, samples: int = 4, quality: str = "
     ctx = ctx or create_context()
     own_renderer = renderer is None
     renderer = renderer or Renderer(ctx, size, quality=quality)
-    if caption is not None:
-        renderer.caption = list(caption)
     target = OffscreenTarget(ctx, size, samples=samples)
     try:
-        renderer.draw(snapshot, camera, target.fbo, time_s=time_s)
+        camera.move_with(snapshot)
+        renderer.draw(snapshot, camera, target.fbo, frame)
         return target.read()
     finally:
         target.release()

@@ -1,5 +1,8 @@
 """Named camera views for shots and the app: `apply_preset(camera, name, snapshot)`.
 
+The names are declared once, in sim/timeline.py (CAMERA_PRESETS: the direction-only views a
+timeline may use, then the views that frame a subject); this module implements exactly those.
+
 They depend on the snapshot (sun direction, Earth rotation, the selected satellite), so each
 preset places the camera relative to what it should show at that instant, in the scene frame
 (GCRS, km):
@@ -18,10 +21,11 @@ from __future__ import annotations
 import numpy as np
 
 from sim.errors import UserError
+from sim.timeline import CAMERA_PRESETS
 from viz.camera import OrbitCamera, direction_to_azel, local_frame
 from viz.synthetic import latlon_to_unit
 
-PRESETS = ("default", "asia", "polar", "close", "trip")
+PRESETS = CAMERA_PRESETS  #: every named view, in the order the command line lists them
 FEW_SATS = 64  #: up to this many satellites the default view faces their mean orbit plane
 
 
@@ -33,7 +37,17 @@ def _rotate_z(v: np.ndarray, deg: float) -> np.ndarray:
 
 def apply_preset(camera: OrbitCamera, name: str, snapshot) -> OrbitCamera:
     """Set `camera` (instantly, no fly-to) to the named view; raises UserError for a bad name."""
-    sun = np.asarray(snapshot.sun_dir_gcrs, float)
+    view = VIEWS.get(name)
+    if view is None:
+        raise UserError(f"--camera: unknown view {name!r}; choose one of {', '.join(PRESETS)}")
+    _reset(camera)
+    view(camera, snapshot)
+    camera._clamp()
+    return camera
+
+
+def _reset(camera: OrbitCamera) -> None:
+    """Inertial frame, no following, no flight, looking at the Earth's centre."""
     camera.earth_fixed = False
     camera.frame_rotation = np.eye(3)
     camera.follow_index = -1
@@ -42,54 +56,61 @@ def apply_preset(camera: OrbitCamera, name: str, snapshot) -> OrbitCamera:
     camera.follow_offset_km = np.zeros(3)
     camera.target = np.zeros(3)
     camera._flight = None
-    if name == "default" and _one_plane(snapshot) is not None:
-        _few_view(camera, snapshot, sun, _one_plane(snapshot))
-    elif name == "default":
-        # Sun from the upper left-behind: a lit limb plus a broad night side with cities.
-        view = _rotate_z(sun, 98.0)
-        view[2] = 0.0
-        view = view / np.linalg.norm(view) + np.array([0.0, 0.0, 0.42])
-        camera.azimuth_deg, camera.elevation_deg = direction_to_azel(view)
-        camera.distance_km = 23500.0
-    elif name == "asia":
-        view = np.asarray(snapshot.itrs_to_gcrs, float) @ latlon_to_unit(30.0, 108.0)
-        camera.azimuth_deg, camera.elevation_deg = direction_to_azel(view)
-        camera.distance_km = 22000.0
-    elif name == "polar":
-        az, _ = direction_to_azel(_rotate_z(sun, 100.0))
-        camera.azimuth_deg, camera.elevation_deg = az, 78.0
-        camera.distance_km = 26000.0
-    elif name == "close":
-        n = snapshot.n_sats
-        idx = int(snapshot.selected) if 0 <= snapshot.selected < n else 0
-        if n == 0:
-            return apply_preset(camera, "default", snapshot)
-        p = np.asarray(snapshot.positions_km[idx], float)
-        v = np.asarray(snapshot.velocities_km_s[idx], float)
-        camera.follow_index = idx
-        camera.min_distance_km = 30.0
-        camera.target = p.copy()
-        camera._local = local_frame(p, v)
-        camera.frame_rotation = camera._local
-        # Behind and above, a little to the side: the satellite ahead, the Earth below.
-        camera.azimuth_deg, camera.elevation_deg = 205.0, 24.0
-        camera.distance_km = 1800.0
-    elif name == "trip":
-        return _trip_view(camera, snapshot)
-    else:
-        raise UserError(f"--camera: unknown view {name!r}; choose one of {', '.join(PRESETS)}")
-    camera._clamp()
-    return camera
 
 
-def _trip_view(camera: OrbitCamera, snapshot) -> OrbitCamera:
+def _default_view(camera: OrbitCamera, snapshot) -> None:
+    sun = np.asarray(snapshot.sun_dir_gcrs, float)
+    plane = _one_plane(snapshot)
+    if plane is not None:
+        _few_view(camera, snapshot, sun, plane)
+        return
+    # Sun from the upper left-behind: a lit limb plus a broad night side with cities.
+    view = _rotate_z(sun, 98.0)
+    view[2] = 0.0
+    view = view / np.linalg.norm(view) + np.array([0.0, 0.0, 0.42])
+    camera.azimuth_deg, camera.elevation_deg = direction_to_azel(view)
+    camera.distance_km = 23500.0
+
+
+def _asia_view(camera: OrbitCamera, snapshot) -> None:
+    view = np.asarray(snapshot.itrs_to_gcrs, float) @ latlon_to_unit(30.0, 108.0)
+    camera.azimuth_deg, camera.elevation_deg = direction_to_azel(view)
+    camera.distance_km = 22000.0
+
+
+def _polar_view(camera: OrbitCamera, snapshot) -> None:
+    sun = np.asarray(snapshot.sun_dir_gcrs, float)
+    az, _ = direction_to_azel(_rotate_z(sun, 100.0))
+    camera.azimuth_deg, camera.elevation_deg = az, 78.0
+    camera.distance_km = 26000.0
+
+
+def _close_view(camera: OrbitCamera, snapshot) -> None:
+    """Chase the selected satellite (or satellite 0) from behind and above."""
+    n = snapshot.n_sats
+    if n == 0:
+        return _default_view(camera, snapshot)
+    idx = int(snapshot.selected) if 0 <= snapshot.selected < n else 0
+    p = np.asarray(snapshot.positions_km[idx], float)
+    v = np.asarray(snapshot.velocities_km_s[idx], float)
+    camera.follow_index = idx
+    camera.min_distance_km = 30.0
+    camera.target = p.copy()
+    camera._local = local_frame(p, v)
+    camera.frame_rotation = camera._local
+    # Behind and above, a little to the side: the satellite ahead, the Earth below.
+    camera.azimuth_deg, camera.elevation_deg = 205.0, 24.0
+    camera.distance_km = 1800.0
+
+
+def _trip_view(camera: OrbitCamera, snapshot) -> None:
     """Frame a round trip: the camera follows its target satellite, orbiting the centre of
     the trip's points, from its side and 55 deg above the local horizontal."""
     n = snapshot.n_sats
     trips = snapshot.round_trips
     idx = trips[0].sat if trips else int(snapshot.selected)
     if not 0 <= idx < n:
-        return apply_preset(camera, "default", snapshot)
+        return _default_view(camera, snapshot)
     target = np.asarray(snapshot.positions_km[idx], float)
     pts = [target]
     stations = np.asarray(snapshot.station_positions_km, float).reshape(-1, 3)
@@ -118,8 +139,6 @@ def _trip_view(camera: OrbitCamera, snapshot) -> OrbitCamera:
     camera.azimuth_deg, camera.elevation_deg = float(az), 55.0
     half = float(np.max(np.linalg.norm(pts - centre, axis=1)))
     camera.distance_km = 2.2 * half + 1500.0
-    camera._clamp()
-    return camera
 
 
 def _one_plane(snapshot):
@@ -150,3 +169,9 @@ def _few_view(camera: OrbitCamera, snapshot, sun: np.ndarray, h: np.ndarray) -> 
     view = max(views, key=lambda v: v[2])
     camera.azimuth_deg, camera.elevation_deg = direction_to_azel(view)
     camera.distance_km = 22000.0
+
+
+#: name -> function(camera, snapshot) that sets the view on a reset camera (apply_preset
+#: clamps it after). Exactly the names of sim's CAMERA_PRESETS (a test checks).
+VIEWS = {"default": _default_view, "asia": _asia_view, "polar": _polar_view,
+         "close": _close_view, "trip": _trip_view}

@@ -182,6 +182,15 @@ def make_parts(args: argparse.Namespace, world_factory: WorldFactory) -> list[Pa
     return parts
 
 
+def check_names(part: Part) -> None:
+    """Every satellite and station the part's timeline names exists in its scenario
+    (sim.timeline.check_names, the check `run.py info` makes); UserError otherwise."""
+    from sim import timeline as tl
+
+    snap = part.world.snapshot()
+    tl.check_names(part.timeline, snap.sat_names, snap.station_names)
+
+
 def frame_counts(lengths_s: list[float], fps: float, seconds: float | None) -> list[int]:
     """Frames per part: each part's own length, or `seconds` in all (parts played in order,
     cut where the total ends; the last part runs on to fill it)."""
@@ -214,6 +223,8 @@ def cmd_record(args: argparse.Namespace, world_factory) -> int:
     for part, n in zip(parts, counts):
         part.frames = n
     try:
+        for part in parts:  # bad names: one line (as `run.py info` says it), before any GL
+            check_names(part)
         result = record(parts, settings, progress=True)
     finally:
         for part in parts:
@@ -273,7 +284,7 @@ def record(parts: list[Part], settings: Settings, progress: bool = False, on_fra
         camera = DirectedCamera(size)
         directors = []
         for part in parts:  # every name checked before the first frame
-            director = Director(part.timeline, renderer, camera, fps, title=part.title)
+            director = Director(part.timeline, camera, fps, title=part.title)
             director.validate(part.world.snapshot())
             directors.append(director)
         for part in parts:  # load the onboard model now: a missing one fails before frame 0
@@ -292,7 +303,6 @@ def record(parts: list[Part], settings: Settings, progress: bool = False, on_fra
         started = time.perf_counter()
         for part, director in zip(parts, directors):
             world = part.world
-            director.layers.reset()
             player = script_player(world)
             for k in range(part.frames):
                 t = k / fps
@@ -300,7 +310,9 @@ def record(parts: list[Part], settings: Settings, progress: bool = False, on_fra
                 director.layers_due(t)
                 snap = world.snapshot()
                 overlays = director.prepare(t, snap)
-                renderer.draw(snap, camera, target.fbo, time_s=done / fps)
+                camera.move_with(snap)
+                renderer.draw(snap, camera, target.fbo,
+                              director.frame_context(t, snap, time_s=done / fps))
                 writer.put(target.read(), overlays)
                 done += 1
                 if bar is not None:

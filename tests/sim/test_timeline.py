@@ -170,14 +170,46 @@ def test_entry_where_names_the_line():
         f"good.toml:{line_of(text, 'station = ')}: timeline[9].station (prompt)"
 
 
-def test_prompt_command_is_ask_or_none():
+def test_prompt_command_is_ask():
     from sim import commands
 
     (prompt,) = tl.loads(HEAD + GOOD).of_kind("prompt")
-    command = tl.prompt_command(prompt)
-    if not hasattr(commands, "Ask"):
-        assert command is None and not tl.prompts_available()
-    else:
-        assert command == commands.Ask(sat="XS-03", prompt="What is the capital of France?",
-                                       station="Kashi", max_tokens=48, seed=0, timing="fixed",
-                                       tokens_per_s=40.0)
+    assert tl.prompt_command(prompt) == commands.Ask(
+        sat="XS-03", prompt="What is the capital of France?", station="Kashi", max_tokens=48,
+        seed=0, timing="fixed", tokens_per_s=40.0)
+
+
+@pytest.mark.parametrize("body,match", [
+    ('kind = "layers"\nlinkz = false\n',
+     r"timeline\[1\]\.linkz \(layers\): unknown layer 'linkz' \(did you mean 'links'\?\)"),
+    ('kind = "camera"\npreset = "close"\n',
+     r"timeline\[1\]\.preset: the view 'close' frames a selection .* use follow"),
+    ('kind = "camera"\npreset = "polr"\n', r"must be one of default, asia, polar"),
+])
+def test_layer_and_preset_names_are_checked_when_read(body, match):
+    with pytest.raises(UserError, match=match):
+        tl.loads(HEAD + "[[timeline]]\nat = 1\n" + body, "bad.toml")
+
+
+def test_every_layer_toggle_is_accepted():
+    from sim.layers import LayerSettings
+
+    body = "".join(f"{name} = false\n" for name in LayerSettings.names())
+    (entry,) = tl.loads(HEAD + '[[timeline]]\nat = 1\nkind = "layers"\n' + body).entries
+    assert LayerSettings().with_toggles(entry.values) == LayerSettings(
+        **{name: False for name in LayerSettings.names()})
+
+
+def test_check_names_resolves_satellites_and_stations():
+    timeline = tl.loads(HEAD + GOOD, "good.toml")
+    sats = tuple(f"XS-{i:02d}" for i in range(1, 13))
+    names = tl.check_names(timeline, sats, ("Kashi (Kashgar) deep-space station", "Jiamusi"))
+    assert names.follow == {"XS-03": 2}
+    assert set(names.sats.values()) == {2}
+    with pytest.raises(UserError, match=r"good.toml:\d+: timeline\[9\]\.station \(prompt\): "
+                                        r"unknown station 'Kashi'"):
+        tl.check_names(timeline, sats, ("Jiamusi",))
+    # In timeline order: the prompt (at 3 s) names XS-03 before the camera follows it (4 s).
+    with pytest.raises(UserError, match=r"timeline\[9\]\.sat \(prompt\): unknown "
+                                        r"satellite 'XS-03'"):
+        tl.check_names(timeline, sats[:2], ("Kashi",))

@@ -98,3 +98,11 @@ def test_bad_preset_is_user_error(snapshot):
 
     with pytest.raises(UserError, match="--camera"):
         apply_preset(OrbitCamera(), "nope", snapshot)
+
+
+def test_presets_implement_exactly_the_names_sim_declares():
+    from sim import timeline as tl
+    from viz import presets
+
+    assert set(presets.VIEWS) == set(tl.CAMERA_PRESETS) and presets.PRESETS == tl.CAMERA_PRESETS
+    assert set(tl.DIRECTION_PRESETS) | set(tl.SUBJECT_PRESETS) == set(tl.CAMERA_PRESETS)

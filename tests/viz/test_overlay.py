@@ -1,9 +1,9 @@
 """Coastlines (TopoJSON decoding), orbital plane rings, and the renderer's layer settings."""
-import dataclasses
-
 import numpy as np
 
+from sim.layers import LayerSettings
 from viz.camera import EARTH_RADIUS_KM, OrbitCamera
+from viz.frame import FrameContext
 from viz.geo import border_segments, coastline_segments, decode_arcs, plane_rings, shared_arcs
 from viz.offscreen import OffscreenTarget
 from viz.picking import occluded_by_earth
@@ -12,10 +12,11 @@ from viz.synthetic import make_snapshot, single_satellite, walker
 SIZE = (480, 270)
 
 
-def render(renderer, ctx, snap, cam):
+def render(renderer, ctx, snap, cam, layers=LayerSettings()):
     target = OffscreenTarget(ctx, cam.size)
     try:
-        renderer.draw(snap, cam, target.fbo, time_s=1.25)
+        cam.move_with(snap)
+        renderer.draw(snap, cam, target.fbo, FrameContext(time_s=1.25, layers=layers))
         return target.read().astype(float).sum(axis=2)
     finally:
         target.release()
@@ -58,11 +59,7 @@ def test_coast_and_border_pixels_follow_the_projected_lines(ctx, renderer):
     cam = OrbitCamera(SIZE)
     cam.azimuth_deg, cam.elevation_deg, cam.distance_km = 20.0, 10.0, 20000.0
     snap = single_satellite((0.0, 0.0, 60000.0), sun_dir=(1.0, 0.0, 0.0))
-    renderer.layers.borders = False
-    try:
-        plain = render(renderer, ctx, snap, cam)
-    finally:
-        renderer.layers.borders = True
+    plain = render(renderer, ctx, snap, cam, LayerSettings(borders=False))
     lines = render(renderer, ctx, snap, cam)
     added = (lines - plain) > 12
     assert added.sum() > 300
@@ -80,19 +77,13 @@ def test_coast_and_border_pixels_follow_the_projected_lines(ctx, renderer):
 
 
 def test_layer_settings_switch_parts_off(ctx, renderer):
-    from viz.renderer import LayerSettings
-
     assert LayerSettings().borders and not LayerSettings().all_planes and LayerSettings().links
     snap = make_snapshot(6, 10, n_flows=0)
     cam = OrbitCamera(SIZE)
     full = render(renderer, ctx, snap, cam)
-    try:
-        renderer.layers = dataclasses.replace(renderer.layers, links=False, stars=False)
-        bare = render(renderer, ctx, snap, cam)
-        renderer.layers.all_planes = True
-        rings = render(renderer, ctx, snap, cam)
-    finally:
-        renderer.layers = LayerSettings()
+    off = LayerSettings().with_toggles({"links": False, "stars": False})
+    bare = render(renderer, ctx, snap, cam, off)
+    rings = render(renderer, ctx, snap, cam, off.with_toggles({"all_planes": True}))
     sky = np.ones(full.shape, bool)
     sky[SIZE[1] // 2 - 100:SIZE[1] // 2 + 100, SIZE[0] // 2 - 100:SIZE[0] // 2 + 100] = False
     assert bare[sky].sum() < full[sky].sum()                   # stars and links gone

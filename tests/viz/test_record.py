@@ -228,10 +228,10 @@ def test_unknown_scenario(tmp_path):
     ('at = 1\nkind = "camera"\nfollow = "XS-99"\n', r":\d+: timeline\[6\]\.follow \(camera\): "
                                                     r"unknown satellite 'XS-99'"),
     ('at = 1\nkind = "layers"\nlinkz = false\n', r":\d+: timeline\[6\]\.linkz \(layers\): "
-                                                 r"unknown layer \(did you mean 'links'\?\)"),
+                                                 r"unknown layer 'linkz' \(did you mean 'links'\?\)"),
     ('at = 1\nkind = "select"\nsat = 40\n', r"timeline\[6\]\.sat \(select\): no satellite"),
     ('at = 1\nkind = "prompt"\nsat = 2\nprompt = "hi"\nstation = "Paris"\n',
-     r"timeline\[6\]\.station \(prompt\): 'Paris' matches no station"),
+     r"timeline\[6\]\.station \(prompt\): unknown station 'Paris'"),
     ('at = 1\nkind = "warp"\n', r"timeline\[6\]: missing required key 'warp'"),
 ])
 def test_bad_timeline_entries_fail_before_rendering(tmp_path, entry, match, monkeypatch):
@@ -244,6 +244,35 @@ def test_bad_timeline_entries_fail_before_rendering(tmp_path, entry, match, monk
     with pytest.raises(UserError, match=match):
         run_record(path, tmp_path / "a.mp4")
     assert not drawn and not (tmp_path / "a.mp4").exists()
+
+
+@pytest.mark.parametrize("entry,field", [
+    ('at = 1\nkind = "select"\nsat = "XS-99"\n', "timeline[6].sat (select)"),
+    ('at = 1\nkind = "camera"\nfollow = "XS-99"\n', "timeline[6].follow (camera)"),
+    ('at = 1\nkind = "prompt"\nsat = 2\nprompt = "hi"\nstation = "Paris"\n',
+     "timeline[6].station (prompt)"),
+    ('at = 1\nkind = "layers"\nlinkz = false\n', "timeline[6].linkz (layers)"),
+])
+def test_info_and_record_refuse_the_same_timeline_entries(tmp_path, capsys, entry, field):
+    """An unknown satellite, station or layer: `info` and `record` both exit 2 with the same
+    one line, naming the file, the line, the entry and the field."""
+    import run
+
+    path = tmp_path / "bad.toml"
+    text = SCENARIO + "\n[[timeline]]\n" + entry
+    path.write_text(text)
+    line = text[:text.rindex(entry.splitlines()[-1])].count("\n") + 1  # the entry's last key
+    errors = []
+    for argv in (["info", "--scenario", str(path)],
+                 ["record", "--scenario", str(path), "--out", str(tmp_path / "a.mp4"),
+                  "--size", "160x90", "--fps", "10", "--seconds", "1", "--samples", "0"]):
+        assert run.main(argv) == 2
+        _, err = capsys.readouterr()
+        assert err.startswith("error: ") and err.count("\n") == 1, err
+        errors.append(err)
+    assert errors[0] == errors[1]
+    assert f"{path}:{line}: {field}: " in errors[0]
+    assert not (tmp_path / "a.mp4").exists()
 
 
 def test_fractional_frame_count_is_refused(scenario_file, tmp_path):
@@ -261,7 +290,7 @@ def test_frame_counts_split_parts():
 
 @pytest.mark.parametrize("name,length", [("tour-2035", 30.0), ("story-roundtrip", 30.0),
                                          ("story-roundtrip-2035", 30.0)])
-def test_shipped_scripts_check_out(name, length, renderer):
+def test_shipped_scripts_check_out(name, length):
     """The shipped scripted scenarios load and every name in them resolves (no rendering)."""
     from sim import timeline as tl
     from sim.world import World
@@ -270,7 +299,5 @@ def test_shipped_scripts_check_out(name, length, renderer):
     world = World.from_scenario(name)
     timeline = tl.load(world.scenario.path)
     assert timeline.length_s == length
-    director = Director(timeline, renderer, DirectedCamera((160, 90)), fps=10,
-                        warn=lambda text: None)
+    director = Director(timeline, DirectedCamera((160, 90)), fps=10)
     director.validate(world.snapshot())
-    director.layers.reset()

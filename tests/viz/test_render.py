@@ -4,7 +4,9 @@ import pathlib
 import numpy as np
 import pytest
 
+from sim.layers import LayerSettings
 from viz.camera import EARTH_RADIUS_KM, OrbitCamera
+from viz.frame import FrameContext
 from viz.offscreen import OffscreenTarget, save_png
 from viz.presets import apply_preset
 from viz.synthetic import single_satellite
@@ -13,10 +15,12 @@ GOLDEN = pathlib.Path(__file__).parent / "golden"
 SIZE = (320, 180)
 
 
-def render(renderer, ctx, snap, cam, samples=0):
+def render(renderer, ctx, snap, cam, samples=0, **frame):
+    """One frame at animation time 1.25 s; `frame`: more FrameContext fields."""
     target = OffscreenTarget(ctx, cam.size, samples=samples)
     try:
-        renderer.draw(snap, cam, target.fbo, time_s=1.25)
+        cam.move_with(snap)
+        renderer.draw(snap, cam, target.fbo, FrameContext(time_s=1.25, **frame))
         return target.read()
     finally:
         target.release()
@@ -43,11 +47,9 @@ def test_sunlit_side_brighter(ctx, renderer, sun):
     cam.azimuth_deg, cam.elevation_deg, cam.distance_km = 90.0, 0.0, 26000.0   # eye on +y
     sun = np.array(sun) / np.linalg.norm(sun)
     snap = single_satellite((0.0, 0.0, 60000.0), sun_dir=sun)  # satellite far outside view
-    renderer.layers.borders = False   # coastlines would light up the night side's patch
-    try:
-        img = render(renderer, ctx, snap, cam).astype(float).mean(axis=2)
-    finally:
-        renderer.layers.borders = True
+    # Without coastlines: they would light up the night side's patch.
+    img = render(renderer, ctx, snap, cam, layers=LayerSettings(borders=False))
+    img = img.astype(float).mean(axis=2)
     toward_cam = np.array([0.0, 1.0, 0.0])
 
     def patch(direction):
@@ -79,11 +81,7 @@ def golden_compare(name, img, update):
 @pytest.mark.parametrize("preset", ["default", "close", "polar"])
 def test_golden(ctx, renderer, snapshot, preset, update_golden):
     cam = apply_preset(OrbitCamera(SIZE), preset, snapshot)
-    renderer.hovered = 5
-    try:
-        img = render(renderer, ctx, snapshot, cam)
-    finally:
-        renderer.hovered = -1
+    img = render(renderer, ctx, snapshot, cam, hovered=5)
     golden_compare(preset, img, update_golden)
 
 
@@ -144,14 +142,8 @@ def test_panel_rectangles_hide_scene_labels(ctx, renderer):
     box = (int(px) + 10, int(py) - 30, int(px) + 70, int(py) - 5)  # where the text goes
 
     def text_light(labels, occluders=()):
-        renderer.extra_labels = labels
-        target = OffscreenTarget(ctx, cam.size)
-        try:
-            renderer.draw(snap, cam, target.fbo, time_s=1.25, label_occluders=occluders)
-            img = target.read().astype(float).sum(axis=2)
-        finally:
-            target.release()
-            renderer.extra_labels = []
+        img = render(renderer, ctx, snap, cam, extra_labels=labels, label_occluders=occluders)
+        img = img.astype(float).sum(axis=2)
         return img[box[1]:box[3], box[0]:box[2]].sum()
 
     label = [Label("SAT-1", tuple(pos), (12.0, -22.0), 16.0)]
@@ -161,3 +153,23 @@ def test_panel_rectangles_hide_scene_labels(ctx, renderer):
     assert shown > none + 5000, (shown, none)
     assert hidden == pytest.approx(none, abs=1.0)
     assert elsewhere == pytest.approx(shown, abs=1.0)
+
+
+def test_draw_reads_the_camera_and_move_with_moves_it(ctx, renderer, snapshot):
+    """Camera motion is the caller's explicit step: draw leaves a following camera where it
+    is; camera.move_with(snapshot) keeps the followed satellite as its target."""
+    import dataclasses
+
+    cam = apply_preset(OrbitCamera(SIZE), "close", snapshot)
+    index = cam.follow_index
+    later = dataclasses.replace(snapshot, positions_km=snapshot.positions_km * 1.01)
+    eye = cam.eye().copy()
+    target = OffscreenTarget(ctx, cam.size)
+    try:
+        renderer.draw(later, cam, target.fbo, FrameContext(time_s=1.25))
+    finally:
+        target.release()
+    np.testing.assert_array_equal(cam.eye(), eye)
+    cam.move_with(later)
+    np.testing.assert_allclose(cam.target, later.positions_km[index])
+    assert not np.allclose(cam.eye(), eye)

@@ -4,7 +4,9 @@ import dataclasses
 import numpy as np
 import pytest
 
+from sim.layers import LayerSettings
 from viz.camera import OrbitCamera
+from viz.frame import FrameContext
 from viz.layers.roundtrip import hops_passed, phase_text
 from viz.layers.traffic import flow_geometry, packet_heads
 from viz.offscreen import OffscreenTarget
@@ -17,12 +19,12 @@ SIZE = (640, 360)
 def render(renderer, ctx, snap, cam, time_s=1.25):
     """The frame as float RGB, labels off (text would add light of its own)."""
     target = OffscreenTarget(ctx, cam.size)
-    renderer.layers.labels = False
     try:
-        renderer.draw(snap, cam, target.fbo, time_s=time_s)
+        cam.move_with(snap)
+        renderer.draw(snap, cam, target.fbo,
+                      FrameContext(time_s=time_s, layers=LayerSettings(labels=False)))
         return target.read().astype(float)
     finally:
-        renderer.layers.labels = True
         target.release()
 
 

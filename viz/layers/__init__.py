@@ -1,6 +1,8 @@
-"""Draw layers. Each has `__init__(ctx, shaders, ...)`, `update(snapshot)`, `draw(camera)` and
-`release()`; `update` uploads only what the snapshot's versions say changed, `draw` sets
-uniforms and issues draw calls (no numpy over all satellites)."""
+"""Draw layers. Each has `__init__(ctx, shaders, ...)`, `update(snapshot, frame)`,
+`draw(camera, frame)` and `release()`; `update` uploads only what the snapshot's versions say
+changed, `draw` sets uniforms and issues draw calls (no numpy over all satellites). `frame` is
+the viz.frame.FrameContext of the frame being drawn: uniforms, layer settings, pixel scale,
+hover."""
 from __future__ import annotations
 
 
@@ -28,17 +30,16 @@ class Layer:
         self.ctx = ctx
         self.shaders = shaders
         self._owned: list = []
-        self.frame: dict = {}   #: uniforms of common.glsl for the current frame (set by Renderer)
         self.visible = True
 
     def own(self, obj):
         self._owned.append(obj)
         return obj
 
-    def update(self, snapshot) -> None:
+    def update(self, snapshot, frame) -> None:
         pass
 
-    def draw(self, camera) -> None:
+    def draw(self, camera, frame) -> None:
         pass
 
     def release(self) -> None:

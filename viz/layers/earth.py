@@ -48,18 +48,18 @@ class EarthLayer(Layer):
         self.sun_dir = np.array([1.0, 0.0, 0.0])
         self.lights_gain = 2.8
 
-    def update(self, snapshot) -> None:
+    def update(self, snapshot, frame) -> None:
         # Four numbers: cheaper to copy every frame than to track.
         self.itrs_to_gcrs = np.asarray(snapshot.itrs_to_gcrs, float)
         self.sun_dir = np.asarray(snapshot.sun_dir_gcrs, float)
 
-    def draw(self, camera) -> None:
+    def draw(self, camera, frame) -> None:
         ctx = self.ctx
         self.day.use(2)
         self.night.use(3)
-        set_uniforms(self.prog, **self.frame, u_itrs_to_gcrs=self.itrs_to_gcrs,
+        set_uniforms(self.prog, **frame.uniforms, u_itrs_to_gcrs=self.itrs_to_gcrs,
                      u_sun_dir=self.sun_dir, u_day=2, u_night=3,
-                     u_lights_gain=self.lights_gain)
+                     u_lights_gain=self.lights_gain if frame.layers.earth_lights else 0.0)
         ctx.disable(ctx.BLEND)
         ctx.enable(ctx.DEPTH_TEST | ctx.CULL_FACE)
         ctx.front_face = "ccw"
@@ -69,7 +69,7 @@ class EarthLayer(Layer):
         vao = [v for max_d, v in self.lods if distance <= max_d][-1]
         vao.render()
 
-    def draw_atmosphere(self, camera) -> None:
+    def draw_atmosphere(self, camera, frame) -> None:
         """Additive halo; drawn after the opaque globe so the globe's depth clips its far side."""
         ctx = self.ctx
         radius = EARTH_RADIUS_KM + ATMOSPHERE_KM
@@ -77,7 +77,7 @@ class EarthLayer(Layer):
         distance = float(np.linalg.norm(camera.eye()))
         # Far enough out, a thin ring around the limb covers every ray that picks up glow.
         ring = distance > radius * 1.02
-        set_uniforms(self.atmo_prog, **self.frame, u_radius=radius, u_sun_dir=self.sun_dir,
+        set_uniforms(self.atmo_prog, **frame.uniforms, u_radius=radius, u_sun_dir=self.sun_dir,
                      u_scale_height=ATMOSPHERE_KM / 4.0, u_inner_km=inner, u_ring=int(ring),
                      u_steps=RING_STEPS)
         ctx.enable(ctx.BLEND | ctx.DEPTH_TEST)

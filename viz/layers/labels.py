@@ -33,15 +33,13 @@ class LabelLayer(Layer):
         self.texture = self.own(ctx.texture(self.atlas.tex_size, 2, np.ascontiguousarray(tex).tobytes()))
         self.texture.build_mipmaps()
         self.mesh = DynamicMesh(ctx, self.prog, "2f 2f 4f", "in_px", "in_uv", "in_colour")
-        self.labels: list[Label] = []
-        #: (x0, y0, x1, y1) framebuffer pixels, y down, where anchored labels are not drawn:
-        #: the app's translucent panels, so bright names do not shine through their text.
-        self.occluders: list = []
 
-    def build(self, camera) -> np.ndarray:
-        """All text vertices for this frame (pixel coordinates)."""
+    def build(self, camera, labels, occluders=()) -> np.ndarray:
+        """All text vertices of `labels` for this frame (pixel coordinates). `occluders`:
+        (x0, y0, x1, y1) framebuffer pixels, y down, where anchored labels are not drawn (the
+        app's translucent panels, so bright names do not shine through their text)."""
         parts = []
-        anchored = [lb for lb in self.labels if lb.anchor_km is not None]
+        anchored = [lb for lb in labels if lb.anchor_km is not None]
         if anchored:
             pts = np.array([lb.anchor_km for lb in anchored], float)
             px, _, front = camera.project(pts)
@@ -51,24 +49,17 @@ class LabelLayer(Layer):
                 if ok and not hid:
                     verts = self.atlas.layout(lb.text, p[0] + lb.offset_px[0],
                                               p[1] + lb.offset_px[1], lb.size_px, lb.colour)
-                    if not self._occluded(verts):
+                    if not _occluded(verts, occluders):
                         parts.append(verts)
-        for lb in self.labels:
+        for lb in labels:
             if lb.anchor_km is None:
                 parts.append(self.atlas.layout(lb.text, lb.offset_px[0], lb.offset_px[1],
                                                lb.size_px, lb.colour))
         return np.concatenate(parts) if parts else np.zeros(0, TEXT_VERTEX)
 
-    def _occluded(self, verts: np.ndarray) -> bool:
-        """True when the text's box overlaps one of `occluders`."""
-        if not self.occluders or not len(verts):
-            return False
-        lo, hi = verts["px"].min(axis=0), verts["px"].max(axis=0)
-        return any(lo[0] < x1 and hi[0] > x0 and lo[1] < y1 and hi[1] > y0
-                   for x0, y0, x1, y1 in self.occluders)
-
-    def draw(self, camera) -> None:
-        verts = self.build(camera)
+    def draw(self, camera, frame, labels=()) -> None:
+        """Draw `labels` (composed by the renderer), hidden under frame.label_occluders."""
+        verts = self.build(camera, labels, frame.label_occluders)
         self.mesh.write(verts)
         if not len(verts):
             return
@@ -77,9 +68,18 @@ class LabelLayer(Layer):
         ctx.disable(ctx.DEPTH_TEST)
         alpha_blend(ctx)
         self.texture.use(5)
-        set_uniforms(self.prog, **self.frame, u_atlas=5)
+        set_uniforms(self.prog, **frame.uniforms, u_atlas=5)
         self.mesh.render(ctx.TRIANGLES)
 
     def release(self) -> None:
         self.mesh.release()
         super().release()
+
+
+def _occluded(verts: np.ndarray, occluders) -> bool:
+    """True when the text's box overlaps one of `occluders`."""
+    if not occluders or not len(verts):
+        return False
+    lo, hi = verts["px"].min(axis=0), verts["px"].max(axis=0)
+    return any(lo[0] < x1 and hi[0] > x0 and lo[1] < y1 and hi[1] > y0
+               for x0, y0, x1, y1 in occluders)

@@ -46,7 +46,7 @@ class LinkLayer(Layer):
         self._versions = Versions()
         self.pulse_spacing_km = 700.0
         self.strength = 1.0   #: overall brightness, for the app or a test to set
-        self.dim = 1.0        #: set by the renderer per frame (lower while a round trip runs)
+        self.dim = 1.0        #: lower while a round trip runs (see update)
 
     def _ensure(self, m: int) -> None:
         if m <= self._cap:
@@ -61,7 +61,10 @@ class LinkLayer(Layer):
             (self._pair_buf, "2i 1f", "in_pair", "in_end"),
             (self._load_buf, "1f 1f", "in_load", "in_sign")]) for prog in (self.prog, self.wide_prog))
 
-    def update(self, snapshot) -> None:
+    def update(self, snapshot, frame) -> None:
+        # While a prompt is under way, the background links step back so its path stands out.
+        trips = getattr(snapshot, "round_trips", ()) or ()
+        self.dim = 0.65 if any(not t.done for t in trips) else 1.0
         m = snapshot.n_links
         topo = self._versions.changed(snapshot, "links", m, snapshot.n_sats)
         load = self._versions.changed(snapshot, "load", m)
@@ -85,7 +88,7 @@ class LinkLayer(Layer):
             rec[:, :, 1] = np.asarray(snapshot.isl_flow_sign, np.float32)[:, None]
             self._load_buf.write(rec)
 
-    def draw(self, camera) -> None:
+    def draw(self, camera, frame) -> None:
         if not self.n_links:
             return
         ctx = self.ctx
@@ -95,7 +98,7 @@ class LinkLayer(Layer):
         additive(ctx)
         wide = self.n_links <= WIDE_MAX_LINKS
         prog = self.wide_prog if wide else self.prog
-        set_uniforms(prog, **self.frame, **self.satdata.uniforms(),
+        set_uniforms(prog, **frame.uniforms, **self.satdata.uniforms(),
                      u_alpha=link_alpha(self.n_links) * self.strength * self.dim
                      * small_frame_gain(camera.size[1]),
                      u_pulse_spacing_km=self.pulse_spacing_km,

@@ -19,7 +19,7 @@ class OrbitLayer(Layer):
         self.mesh = DynamicMesh(ctx, self.prog, "3f 4f 1f", "in_pos", "in_colour", "in_t")
         self._versions = Versions()
 
-    def update(self, snapshot) -> None:
+    def update(self, snapshot, frame) -> None:
         track = np.asarray(snapshot.selected_orbit_km, np.float32).reshape(-1, 3)
         if not self._versions.changed(snapshot, "selection", len(track), snapshot.selected):
             return
@@ -34,12 +34,12 @@ class OrbitLayer(Layer):
         verts["t"] = t
         self.mesh.write(verts)
 
-    def draw(self, camera) -> None:
+    def draw(self, camera, frame) -> None:
         ctx = self.ctx
         ctx.enable(ctx.BLEND | ctx.DEPTH_TEST)
         depth_write(ctx, False)
         additive(ctx)
-        set_uniforms(self.prog, **self.frame, u_model=np.eye(3), u_pulse_rate=0.0)
+        set_uniforms(self.prog, **frame.uniforms, u_model=np.eye(3), u_pulse_rate=0.0)
         self.mesh.render(ctx.LINE_STRIP)
 
     def release(self) -> None:

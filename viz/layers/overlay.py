@@ -35,8 +35,6 @@ class OverlayLayer(Layer):
         self.coast = DynamicMesh(ctx, self.prog, "3f 4f 1f", "in_pos", "in_colour", "in_t")
         self.coast_far = DynamicMesh(ctx, self.prog, "3f 4f 1f", "in_pos", "in_colour", "in_t")
         self.rings = DynamicMesh(ctx, self.prog, "3f 4f 1f", "in_pos", "in_colour", "in_t")
-        self.show_borders = False
-        self.show_planes = False
         self.refit_s = 300.0
         self.itrs_to_gcrs = np.eye(3)
         self._coast_built = False
@@ -58,11 +56,12 @@ class OverlayLayer(Layer):
                                              borders]))
         self._coast_built = True
 
-    def update(self, snapshot) -> None:
+    def update(self, snapshot, frame) -> None:
+        """Build what the frame's layers (borders, all_planes) show; the rest waits."""
         self.itrs_to_gcrs = np.asarray(snapshot.itrs_to_gcrs, float)
-        if self.show_borders and not self._coast_built:
+        if frame.layers.borders and not self._coast_built:
             self._build_coast()
-        if not self.show_planes:
+        if not frame.layers.all_planes:
             self._fit_time = None
             return
         sats = self._versions.changed(snapshot, "satellites", snapshot.n_sats)
@@ -95,17 +94,17 @@ class OverlayLayer(Layer):
         segs["colour"][..., 3] = alpha
         self.rings.write(segs.reshape(-1))
 
-    def draw(self, camera) -> None:
+    def draw(self, camera, frame) -> None:
         ctx = self.ctx
         ctx.enable(ctx.BLEND | ctx.DEPTH_TEST)
         depth_write(ctx, False)
         additive(ctx)
-        if self.show_borders:
-            set_uniforms(self.prog, **self.frame, u_model=self.itrs_to_gcrs, u_pulse_rate=0.0)
+        if frame.layers.borders:
+            set_uniforms(self.prog, **frame.uniforms, u_model=self.itrs_to_gcrs, u_pulse_rate=0.0)
             near = float(np.linalg.norm(camera.eye())) < FINE_BELOW_KM
             (self.coast if near else self.coast_far).render(ctx.LINES)
-        if self.show_planes:
-            set_uniforms(self.prog, **self.frame, u_model=np.eye(3), u_pulse_rate=0.0)
+        if frame.layers.all_planes:
+            set_uniforms(self.prog, **frame.uniforms, u_model=np.eye(3), u_pulse_rate=0.0)
             self.rings.render(ctx.LINES)
 
     def release(self) -> None:

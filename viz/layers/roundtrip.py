@@ -131,10 +131,9 @@ class RoundTripLayer(Layer):
         self.sprites = DynamicMesh(ctx, self.sprite_prog, "3f 4f 1f 1f", "in_pos", "in_colour",
                                    "in_size", "in_shape")
         self.trips: tuple = ()
-        self.px_scale = 1.0
         self._snap = None
 
-    def update(self, snapshot) -> None:
+    def update(self, snapshot, frame) -> None:
         self.trips = tuple(snapshot.round_trips)
         self._snap = snapshot
 
@@ -151,10 +150,11 @@ class RoundTripLayer(Layer):
         n = self._snap.n_sats
         return np.asarray(self._snap.positions_km[trip.sat], float) if 0 <= trip.sat < n else None
 
-    def build(self, time_s: float) -> tuple[np.ndarray, np.ndarray]:
-        """Ribbon vertices (pairs of segment ends) and sprites of every trip at `time_s`."""
+    def build(self, time_s: float, px_scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+        """Ribbon vertices (pairs of segment ends) and sprites of every trip at `time_s`
+        (animation seconds), sized for a frame `px_scale` times a 1080-line one."""
         ribbons, sprites = [], []
-        k = self.px_scale
+        k = px_scale
 
         def sprite(pos, colour, alpha, size, shape):
             sp = np.zeros(1, SPRITE)
@@ -172,10 +172,10 @@ class RoundTripLayer(Layer):
             if phase in DOWN_PHASES and len(up_path) >= 2 and not trip.error:
                 # The way up stays in view, dimmer, evenly lit (no packet) and a lane to the
                 # side, so the way down is drawn beside it rather than over it.
-                ribbons.append(self._leg_ribbon(up_path, up_sats, -1.0, PROMPT, UP_TRACE,
+                ribbons.append(self._leg_ribbon(up_path, up_sats, -1.0, PROMPT, k, UP_TRACE,
                                                 width=0.7, lane=True))
             if phase in LIGHT_PHASES and len(path) >= 2:
-                ribbons.append(self._leg_ribbon(path, sats, float(trip.leg_progress), colour))
+                ribbons.append(self._leg_ribbon(path, sats, float(trip.leg_progress), colour, k))
                 _, _, arc = flow_geometry(path[None], np.array([len(path)]))
                 progress = float(np.clip(trip.leg_progress, 0.0, 1.0))
                 for i in np.flatnonzero(sats >= 0):
@@ -204,7 +204,7 @@ class RoundTripLayer(Layer):
         spr = np.concatenate(sprites) if sprites else np.zeros(0, SPRITE)
         return rib, spr
 
-    def _leg_ribbon(self, path, sats, progress, colour, strength: float = 1.0,
+    def _leg_ribbon(self, path, sats, progress, colour, px_scale: float, strength: float = 1.0,
                     width: float = 1.0, lane: bool = False) -> np.ndarray:
         """Ribbon vertices of one leg; progress < 0 lights it evenly (no packet); `lane` moves
         it to the right of its direction of travel, clear of a full-width leg on the same
@@ -219,10 +219,10 @@ class RoundTripLayer(Layer):
         v["colour"][..., 3] = strength
         ground = (sats[:-1] < 0) | (sats[1:] < 0)
         # The ground beam is wider than the laser hops: it is the moment Earth talks to orbit.
-        full = np.where(ground, 14.0, 8.0)[:, None] * self.px_scale
+        full = np.where(ground, 14.0, 8.0)[:, None] * px_scale
         v["width"] = full * width
         if lane:  # half the full leg, half this one and a small gap
-            v["offset"] = full * (0.5 + 0.5 * width) + 1.5 * self.px_scale
+            v["offset"] = full * (0.5 + 0.5 * width) + 1.5 * px_scale
         return v.reshape(-1)
 
     def labels(self, scale: float) -> list[Label]:
@@ -242,10 +242,11 @@ class RoundTripLayer(Layer):
                              (*trip_colour(trip), 1.0)))
         return out
 
-    def draw(self, camera) -> None:
+    def draw(self, camera, frame) -> None:
         if not self.trips or self._snap is None:
             return
-        rib, spr = self.build(float(self.frame.get("u_time", 0.0)))
+        # The round trip keeps a size floor (px_scale >= 0.6): readable and the brightest.
+        rib, spr = self.build(frame.time_s, frame.px_scale)
         self.ribbons.write(rib)
         self.sprites.write(spr)
         ctx = self.ctx
@@ -253,10 +254,10 @@ class RoundTripLayer(Layer):
         depth_write(ctx, False)
         additive(ctx)
         if len(rib):
-            set_uniforms(self.ribbon_prog, **self.frame, u_trail=0.18)
+            set_uniforms(self.ribbon_prog, **frame.uniforms, u_trail=0.18)
             self.ribbons.render(ctx.LINES)
         if len(spr):
-            set_uniforms(self.sprite_prog, **self.frame)
+            set_uniforms(self.sprite_prog, **frame.uniforms)
             ctx.disable(ctx.DEPTH_TEST)   # sprites.vert hides what the Earth covers
             self.sprites.render(ctx.POINTS)
 

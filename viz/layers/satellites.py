@@ -37,13 +37,12 @@ class SatelliteLayer(Layer):
         self.vao = self.own(ctx.vertex_array(self.prog, []))
         self.ring_vao = self.own(ctx.vertex_array(self.ring_prog, []))
         self.selected = -1
-        self.hovered = -1  #: set by the app from picking
         self.size_scale = 1.0
 
-    def update(self, snapshot) -> None:
+    def update(self, snapshot, frame) -> None:
         self.selected = int(snapshot.selected)
 
-    def draw(self, camera) -> None:
+    def draw(self, camera, frame) -> None:
         n = self.satdata.n
         if n == 0:
             return
@@ -52,14 +51,15 @@ class SatelliteLayer(Layer):
         ctx.enable(ctx.BLEND | ctx.DEPTH_TEST | ctx.PROGRAM_POINT_SIZE)
         depth_write(ctx, False)
         additive(ctx)
-        set_uniforms(self.prog, **self.frame, **self.satdata.uniforms(),
+        set_uniforms(self.prog, **frame.uniforms, **self.satdata.uniforms(),
                      u_base_px=base_marker_px(n, camera.size[1]) * self.size_scale,
                      u_ref_dist_km=REF_DISTANCE_KM, u_halo_gain=halo_gain(n))
         self.vao.render(ctx.POINTS, vertices=n)
 
-    def draw_rings(self, camera) -> None:
+    def draw_rings(self, camera, frame) -> None:
+        """Rings round the selected satellite and the one under the mouse (frame.hovered)."""
         sel = self.selected if self.selected < self.satdata.n else -1
-        hov = self.hovered if self.hovered < self.satdata.n and self.hovered != sel else -1
+        hov = frame.hovered if frame.hovered < self.satdata.n and frame.hovered != sel else -1
         if sel < 0 and hov < 0:
             return
         ctx = self.ctx
@@ -67,6 +67,6 @@ class SatelliteLayer(Layer):
         ctx.enable(ctx.BLEND | ctx.DEPTH_TEST | ctx.PROGRAM_POINT_SIZE)
         depth_write(ctx, False)
         additive(ctx)
-        set_uniforms(self.ring_prog, **self.frame, **self.satdata.uniforms(), u_selected=sel,
+        set_uniforms(self.ring_prog, **frame.uniforms, **self.satdata.uniforms(), u_selected=sel,
                      u_hovered=hov, u_size_px=max(26.0 * camera.size[1] / 1080.0, 14.0))
         self.ring_vao.render(ctx.POINTS, vertices=2)

@@ -34,18 +34,18 @@ class SkyLayer(Layer):
         self.sun_dir = np.array([1.0, 0.0, 0.0])
         self.star_scale = 1.0
 
-    def update(self, snapshot) -> None:
+    def update(self, snapshot, frame) -> None:
         self.sun_dir = np.asarray(snapshot.sun_dir_gcrs, float)
 
-    def draw(self, camera) -> None:
+    def draw(self, camera, frame) -> None:
         ctx = self.ctx
         ctx.enable(ctx.BLEND | ctx.PROGRAM_POINT_SIZE)
         ctx.disable(ctx.DEPTH_TEST)
         additive(ctx)
         # Stars scale a little with the output size so 4K frames do not look sparse.
         scale = self.star_scale * max(camera.size[1] / 1080.0, 0.6)
-        set_uniforms(self.star_prog, **self.frame, u_size_scale=scale)
+        set_uniforms(self.star_prog, **frame.uniforms, u_size_scale=scale)
         self.star_vao.render(ctx.POINTS)
-        set_uniforms(self.sun_prog, **self.frame, u_sun_dir=self.sun_dir,
+        set_uniforms(self.sun_prog, **frame.uniforms, u_sun_dir=self.sun_dir,
                      u_size_px=0.55 * camera.size[1])
         self.sun_vao.render(ctx.TRIANGLE_STRIP, vertices=4)

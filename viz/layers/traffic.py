@@ -123,17 +123,18 @@ class TrafficLayer(Layer):
                                    "in_size", "in_shape")   # packet heads, inference glows
         self.station_sprites = DynamicMesh(ctx, self.sprite_prog, "3f 4f 1f 1f", "in_pos",
                                            "in_colour", "in_size", "in_shape")
-        self.show_flows = True
-        self.show_stations = True
         self._versions = Versions()
         self._heads = np.zeros(0, SPRITE)
         self._stations = np.zeros(0, SPRITE)
-        self.height_px = 1080       #: frame height, set by the renderer: sprite sizes follow it
+        self.height_px = 1080       #: frame height of the last update: sprite sizes follow it
         self._built_height = 1080
         self._n_flows = 0
         self.gain = 1.0             #: route brightness, set by the renderer (lower during a trip)
 
-    def update(self, snapshot) -> None:
+    def update(self, snapshot, frame) -> None:
+        # Background sprites follow the frame height (no floor: at 480x270 they must stay
+        # small).
+        self.height_px = frame.height_px
         v = self._versions
         resized = self.height_px != self._built_height
         flows = v.changed(snapshot, "flows", len(snapshot.flow_path_len)) or resized
@@ -219,26 +220,26 @@ class TrafficLayer(Layer):
             beams["t"][:, 1] = 1.0
         self.beams.write(beams.reshape(-1))
 
-    def draw(self, camera) -> None:
+    def draw(self, camera, frame) -> None:
         ctx = self.ctx
         ctx.enable(ctx.BLEND | ctx.DEPTH_TEST | ctx.PROGRAM_POINT_SIZE)
         depth_write(ctx, False)
         additive(ctx)
-        set_uniforms(self.sprite_prog, **self.frame)
-        if self.show_stations:
-            set_uniforms(self.line_prog, **self.frame, u_model=np.eye(3), u_pulse_rate=0.8)
+        set_uniforms(self.sprite_prog, **frame.uniforms)
+        if frame.layers.stations:
+            set_uniforms(self.line_prog, **frame.uniforms, u_model=np.eye(3), u_pulse_rate=0.8)
             self.beams.render(ctx.LINES)
-        if self.show_flows:
+        if frame.layers.flows:
             # Hundreds of routes with bright trails would fog the globe: fainter the more there are.
             n = max(self._n_flows, 1)
-            set_uniforms(self.flow_prog, **self.frame, u_trail=0.12,
+            set_uniforms(self.flow_prog, **frame.uniforms, u_trail=0.12,
                          u_gain=self.gain * float(np.clip((60.0 / n) ** 0.35, 0.55, 1.0)))
             self.routes.render(ctx.LINES)
         # Sprites without the depth test: sprites.vert hides the ones the Earth covers.
         ctx.disable(ctx.DEPTH_TEST)
-        if self.show_stations:
+        if frame.layers.stations:
             self.station_sprites.render(ctx.POINTS)
-        if self.show_flows:
+        if frame.layers.flows:
             self.sprites.render(ctx.POINTS)
 
     def release(self) -> None:

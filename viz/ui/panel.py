@@ -27,12 +27,6 @@ HELP = (
     ("F12", "screenshot (scene only, full resolution)"), ("R", "start / stop recording"),
     ("H", "this help"),
 )
-LAYER_TITLES = {
-    "earth_lights": "Earth lights", "atmosphere": "Atmosphere", "stars": "Stars and Sun",
-    "orbits": "Orbit of the selection", "all_planes": "All orbital planes",
-    "links": "Laser links", "flows": "Traffic flows", "stations": "Ground stations",
-    "labels": "Labels", "borders": "Coastlines and borders",
-}
 MODE_COLOURS = {"slow": (1.0, 0.84, 0.42, 1.0), "fast": (0.5, 0.85, 1.0, 1.0),
                 "wait": (0.5, 0.85, 1.0, 1.0),
                 "search": (0.5, 0.85, 1.0, 1.0), "realtime": (0.6, 1.0, 0.7, 1.0),
@@ -210,10 +204,14 @@ class Panel:
             session.play_script()
 
     def _layers(self) -> None:
+        """A checkbox per toggle of the scene's LayerSettings (sim/layers.py names and titles
+        them); a click replaces the settings with the changed copy."""
         settings = self.layers
-        for name, title in LAYER_TITLES.items():
-            _, value = imgui.checkbox(title, bool(getattr(settings, name)))
-            setattr(settings, name, value)
+        for name in settings.panel_names():
+            changed, value = imgui.checkbox(settings.title(name), bool(getattr(settings, name)))
+            if changed:
+                settings = settings.with_toggles({name: value})
+        self.layers = settings
 
     def _record(self) -> None:
         actions = self.actions

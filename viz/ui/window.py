@@ -27,7 +27,9 @@ class AppWindow:
         import pyglet
         from imgui_bundle import imgui, implot
 
+        from sim.layers import LayerSettings
         from viz.camera import OrbitCamera
+        from viz.frame import FrameContext
         from viz.renderer import Renderer
         from viz.ui.panel import Panel
 
@@ -42,9 +44,11 @@ class AppWindow:
         self.vsync = vsync
         self.ctx = moderngl.create_context(require=330)
         self.renderer = Renderer(self.ctx, self.fb_size(), quality=quality)
+        layers = LayerSettings()  # what the scene shows: the panel's Layers section owns it
         # The first frame's uploads (coastlines ~0.2 s, the constellation) happen now, before
         # the loop, instead of as a stall in the first frames.
-        self.renderer.update(session.snapshot)
+        self.renderer.update(session.snapshot, FrameContext(layers=layers,
+                                                            size_px=self.fb_size()))
         self.camera = OrbitCamera(self.fb_size())
         self.imgui_ctx = imgui.create_context()
         implot.create_context()
@@ -58,7 +62,7 @@ class AppWindow:
         self.input.resize()
         self.shots_dir = shots_dir
         self.recorder = None
-        self.panel = Panel(session, self.camera, self.renderer.layers, actions=self)
+        self.panel = Panel(session, self.camera, layers, actions=self)
         self.stats = FrameStats()
         self.state = StateWriter(state_path) if state_path else None
         self.hovered = -1
@@ -220,9 +224,13 @@ class AppWindow:
         size = self.fb_size()
         camera = copy.deepcopy(self.camera)
         camera.resize(size)
+        snap = self.session.snapshot
+        camera.move_with(snap)
         target = OffscreenTarget(self.ctx, size, samples=4)
         try:
-            self.renderer.draw(self.session.snapshot, camera, target.fbo, time_s=self.anim_s)
+            # The scene as the window shows it, without the panels (nothing hides labels).
+            frame = self.frame_context(snap, self.hovered, occluders=())
+            self.renderer.draw(snap, camera, target.fbo, frame)
             image = target.read()
         finally:
             target.release()
@@ -309,12 +317,11 @@ class AppWindow:
         self.anim_s += dt
         snap = self.session.snapshot
         self._update_hover(snap, now)
-        self.renderer.hovered = self.hovered
-        self.renderer.caption = self.panel.caption_lines(snap)
         target = self.recorder.target if self.recorder is not None else self.ctx.screen
+        self.camera.move_with(snap)
         # The panels drawn over this frame hide the scene's labels (last frame's rectangles).
-        self.renderer.draw(snap, self.camera, target, time_s=self.anim_s,
-                           label_occluders=self.panel.rects.values())
+        frame = self.frame_context(snap, self.hovered, tuple(self.panel.rects.values()))
+        self.renderer.draw(snap, self.camera, target, frame)
         io = imgui.get_io()
         io.delta_time = max(dt, 1e-4)
         imgui.new_frame()
@@ -328,6 +335,16 @@ class AppWindow:
                 self.stop_record(f"the encoder failed: {error}")
         if self.state is not None:
             self.state.maybe_write(self, now)
+
+    def frame_context(self, snap, hovered: int, occluders: tuple):
+        """What the scene draws this frame besides `snap`: the shader clock, the panel's
+        layers, the hovered satellite, the caption (scenario and time) and the boxes
+        (framebuffer pixels, y down) whose labels the panels hide."""
+        from viz.frame import FrameContext
+
+        return FrameContext(time_s=self.anim_s, layers=self.panel.layers, hovered=hovered,
+                            caption=tuple(self.panel.caption_lines(snap)),
+                            label_occluders=occluders)
 
     def _update_hover(self, snap, now: float) -> None:
         """The satellite under the mouse (for its name label), a few times a second."""

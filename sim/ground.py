@@ -14,9 +14,9 @@ import dataclasses
 import numpy as np
 from scipy.spatial import cKDTree
 
-from .constellation import EARTH_ROTATION_RAD_S
-from .ephemeris import EARTH_RADIUS_KM
+from .constants import EARTH_RADIUS_KM, EARTH_ROTATION_RAD_S
 from .stations import GroundPoint, itrs_from_geodetic
+
 
 @dataclasses.dataclass(frozen=True)
 class GroundSites:

@@ -24,7 +24,7 @@ import queue
 
 import numpy as np
 
-from .ephemeris import SPEED_OF_LIGHT_KM_S
+from .constants import SPEED_OF_LIGHT_KM_S
 from .errors import UserError
 from .geometry import GeometryModel
 from .ground import GroundSites

@@ -12,7 +12,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from .ephemeris import SPEED_OF_LIGHT_KM_S
+from .constants import SPEED_OF_LIGHT_KM_S
 
 
 @dataclasses.dataclass(frozen=True)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.errors import UserError
-from viz.camera import OrbitCamera, direction_to_azel, local_frame
+from viz.camera import MIN_EARTH_DISTANCE_KM, OrbitCamera, direction_to_azel, local_frame
 from viz.synthetic import latlon_to_unit
 
 PRESETS = ("default", "asia", "polar", "close", "trip")
@@ -38,7 +38,7 @@ def apply_preset(camera: OrbitCamera, name: str, snapshot) -> OrbitCamera:
     camera.frame_rotation = np.eye(3)
     camera.follow_index = -1
     camera._local = None
-    camera.min_distance_km = 6371.0 + 800.0
+    camera.min_distance_km = MIN_EARTH_DISTANCE_KM
     camera.follow_offset_km = np.zeros(3)
     camera.target = np.zeros(3)
     camera._flight = None

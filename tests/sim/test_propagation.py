@@ -9,6 +9,7 @@ from skyfield.api import EarthSatellite
 from skyfield.framelib import itrs
 
 from sim import ephemeris, orbits
+from sim.constants import EARTH_RADIUS_KM
 from sim.elements import read_element_file
 from sim.world import World
 
@@ -104,7 +105,7 @@ def test_walker_layout_spacing():
 
 def test_shell_altitude_is_what_was_asked(cluster_world):
     radius = np.linalg.norm(cluster_world.snapshot().positions_km, axis=1)
-    assert abs(radius.mean() - ephemeris.EARTH_RADIUS_KM - 535.0) < 15.0
+    assert abs(radius.mean() - EARTH_RADIUS_KM - 535.0) < 15.0
 
 
 def test_decayed_objects_go_offline_not_nan(write):

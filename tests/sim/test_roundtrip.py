@@ -8,7 +8,7 @@ import pytest
 
 import run
 from sim import commands as cmd
-from sim.ephemeris import SPEED_OF_LIGHT_KM_S
+from sim.constants import SPEED_OF_LIGHT_KM_S
 from sim.errors import UserError
 from sim.pathfinder import ground_to_sat_best, next_route
 from sim.roundtrip_view import trip_view

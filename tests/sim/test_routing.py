@@ -4,7 +4,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from sim.ephemeris import SPEED_OF_LIGHT_KM_S
+from sim.constants import SPEED_OF_LIGHT_KM_S
 from sim.ground import GroundSites
 from sim.pathfinder import ground_to_ground, ground_to_sat, next_route
 from sim.routing import Network

@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from viz.camera import EARTH_RADIUS_KM, OrbitCamera, direction_to_azel
+from sim.constants import EARTH_RADIUS_KM
+from viz.camera import OrbitCamera, direction_to_azel
 from viz.presets import PRESETS, apply_preset
 from viz.synthetic import make_snapshot
 

@@ -3,7 +3,8 @@ import dataclasses
 
 import numpy as np
 
-from viz.camera import EARTH_RADIUS_KM, OrbitCamera
+from sim.constants import EARTH_RADIUS_KM
+from viz.camera import OrbitCamera
 from viz.geo import border_segments, coastline_segments, decode_arcs, plane_rings, shared_arcs
 from viz.offscreen import OffscreenTarget
 from viz.picking import occluded_by_earth

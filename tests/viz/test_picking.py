@@ -1,7 +1,8 @@
 """Picking: the satellite under a pixel, None for empty space and for satellites behind Earth."""
 import numpy as np
 
-from viz.camera import EARTH_RADIUS_KM, OrbitCamera
+from sim.constants import EARTH_RADIUS_KM
+from viz.camera import OrbitCamera
 from viz.picking import occluded_by_earth, pick
 
 

@@ -4,7 +4,8 @@ import pathlib
 import numpy as np
 import pytest
 
-from viz.camera import EARTH_RADIUS_KM, OrbitCamera
+from sim.constants import EARTH_RADIUS_KM
+from viz.camera import OrbitCamera
 from viz.offscreen import OffscreenTarget, save_png
 from viz.presets import apply_preset
 from viz.synthetic import single_satellite

@@ -10,8 +10,8 @@ import math
 import numpy as np
 from imgui_bundle import imgui
 
+from sim.constants import EARTH_RADIUS_KM
 from sim.snapshot import ROLE_NAMES
-from viz.camera import EARTH_RADIUS_KM
 
 LINK_ROWS = 6  #: laser links listed per satellite (a +Grid satellite has at most 4)
 

@@ -37,7 +37,6 @@ from .snapshot import RoundTripView
 PATH_HORIZON_S = 86400.0
 #: Finished round trips kept for the conversation log.
 KEEP_FINISHED = 20
-_ids = itertools.count(1)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -132,6 +131,7 @@ class RoundTripService:
         self.served = np.zeros(len(sat_names), np.int64)  #: finished requests per satellite
         self._worker = None
         self._events = queue.Queue()
+        self._ids = itertools.count(1)  #: request ids of this World's trips: 1, 2, ...
 
     # --- submitting ---------------------------------------------------------------------------
 
@@ -152,7 +152,7 @@ class RoundTripService:
             raise UserError("this scenario has no ground stations to send a prompt from")
         candidates = tuple(range(len(self.stations))) if station is None else (station,)
         self.worker()
-        trip = RoundTrip(next(_ids), sat, prompt.strip(), candidates, now_s, timing,
+        trip = RoundTrip(next(self._ids), sat, prompt.strip(), candidates, now_s, timing,
                          tokens_per_s_fixed, SamplingParams(max_new_tokens=max_tokens, seed=seed))
         self.trips.append(trip)
         return trip

@@ -105,9 +105,8 @@ def test_length_without_end_is_the_last_entry_finishing():
     assert not tl.loads(HEAD) and tl.loads(HEAD).length_s == 0
 
 
-def test_scenario_file_with_a_timeline_loads(tmp_path):
-    path = tmp_path / "s.toml"
-    path.write_text(HEAD + GOOD)
+def test_scenario_file_with_a_timeline_loads(write):
+    path = write("s.toml", HEAD + GOOD)
     assert scenario_mod.load_toml(path).name == "mini"
     assert len(tl.load(path).entries) == 10
 
@@ -150,9 +149,8 @@ def test_errors_name_entry_field_and_line(body, needle, match):
     assert f"bad.toml:{line}:" in str(info.value)
 
 
-def test_error_in_a_real_file_names_the_path(tmp_path):
-    path = tmp_path / "s.toml"
-    path.write_text(HEAD + '\n[[timeline]]\nat = 1\nkind = "warp"\nwarp = "fast"\n')
+def test_error_in_a_real_file_names_the_path(write):
+    path = write("s.toml", HEAD + '\n[[timeline]]\nat = 1\nkind = "warp"\nwarp = "fast"\n')
     with pytest.raises(UserError, match=rf"{path}:\d+: timeline\[1\]\.warp: expected a number"):
         tl.load(path)
 
@@ -170,14 +168,11 @@ def test_entry_where_names_the_line():
         f"good.toml:{line_of(text, 'station = ')}: timeline[9].station (prompt)"
 
 
-def test_prompt_command_is_ask_or_none():
+def test_prompt_command_is_an_ask():
     from sim import commands
 
     (prompt,) = tl.loads(HEAD + GOOD).of_kind("prompt")
-    command = tl.prompt_command(prompt)
-    if not hasattr(commands, "Ask"):
-        assert command is None and not tl.prompts_available()
-    else:
-        assert command == commands.Ask(sat="XS-03", prompt="What is the capital of France?",
-                                       station="Kashi", max_tokens=48, seed=0, timing="fixed",
-                                       tokens_per_s=40.0)
+    assert tl.prompts_available()
+    assert tl.prompt_command(prompt) == commands.Ask(
+        sat="XS-03", prompt="What is the capital of France?", station="Kashi", max_tokens=48,
+        seed=0, timing="fixed", tokens_per_s=40.0)

@@ -6,7 +6,7 @@ import pytest
 
 from sim.constants import EARTH_RADIUS_KM
 from viz.camera import OrbitCamera
-from viz.offscreen import OffscreenTarget, save_png
+from viz.offscreen import save_png
 from viz.presets import apply_preset
 from viz.synthetic import single_satellite
 
@@ -14,22 +14,13 @@ GOLDEN = pathlib.Path(__file__).parent / "golden"
 SIZE = (320, 180)
 
 
-def render(renderer, ctx, snap, cam, samples=0):
-    target = OffscreenTarget(ctx, cam.size, samples=samples)
-    try:
-        renderer.draw(snap, cam, target.fbo, time_s=1.25)
-        return target.read()
-    finally:
-        target.release()
-
-
-def test_satellite_lands_on_predicted_pixel(ctx, renderer):
+def test_satellite_lands_on_predicted_pixel(draw):
     cam = OrbitCamera(SIZE)
     cam.azimuth_deg, cam.elevation_deg, cam.distance_km = 0.0, 0.0, 30000.0
     # In space beside the Earth (off the disc), sun behind the camera's back.
     pos = np.array([0.0, 9500.0, 2500.0])
     snap = single_satellite(pos, sun_dir=(-1.0, 0.0, 0.0))
-    img = render(renderer, ctx, snap, cam).astype(float).sum(axis=2)
+    img = draw(snap, cam).astype(float).sum(axis=2)
     (px, py), = cam.project(pos[None])[0]
     win = img[int(py) - 12:int(py) + 13, int(px) - 12:int(px) + 13]
     ys, xs = np.nonzero(win >= win.max() * 0.9)
@@ -39,14 +30,14 @@ def test_satellite_lands_on_predicted_pixel(ctx, renderer):
 
 
 @pytest.mark.parametrize("sun", [(1.0, 0.0, 0.0), (-1.0, 0.0, 0.0), (0.0, 0.0, 1.0)])
-def test_sunlit_side_brighter(ctx, renderer, sun):
+def test_sunlit_side_brighter(draw, renderer, sun):
     cam = OrbitCamera(SIZE)
     cam.azimuth_deg, cam.elevation_deg, cam.distance_km = 90.0, 0.0, 26000.0   # eye on +y
     sun = np.array(sun) / np.linalg.norm(sun)
     snap = single_satellite((0.0, 0.0, 60000.0), sun_dir=sun)  # satellite far outside view
     renderer.layers.borders = False   # coastlines would light up the night side's patch
     try:
-        img = render(renderer, ctx, snap, cam).astype(float).mean(axis=2)
+        img = draw(snap, cam).astype(float).mean(axis=2)
     finally:
         renderer.layers.borders = True
     toward_cam = np.array([0.0, 1.0, 0.0])
@@ -78,24 +69,24 @@ def golden_compare(name, img, update):
 
 
 @pytest.mark.parametrize("preset", ["default", "close", "polar"])
-def test_golden(ctx, renderer, snapshot, preset, update_golden):
+def test_golden(draw, renderer, snapshot, preset, update_golden):
     cam = apply_preset(OrbitCamera(SIZE), preset, snapshot)
     renderer.hovered = 5
     try:
-        img = render(renderer, ctx, snapshot, cam)
+        img = draw(snapshot, cam)
     finally:
         renderer.hovered = -1
     golden_compare(preset, img, update_golden)
 
 
-def test_many_satellites_and_empty_scene(ctx, renderer):
+def test_many_satellites_and_empty_scene(draw):
     from viz.synthetic import make_snapshot, shell_for
 
     cam = OrbitCamera(SIZE)
     big = make_snapshot(*shell_for(5000), n_flows=50)
-    assert render(renderer, ctx, big, cam).mean() > 5
+    assert draw(big, cam).mean() > 5
     empty = single_satellite((0.0, 0.0, 7000.0), online=np.array([False]))
-    assert render(renderer, ctx, empty, cam).mean() > 1   # still draws the Earth
+    assert draw(empty, cam).mean() > 1   # still draws the Earth
 
 
 def test_beam_strength_ranks_per_station():
@@ -133,7 +124,7 @@ def test_flow_packet_heads():
     np.testing.assert_allclose(heads, [[10, 5, 0], [0, 0, 2]])
 
 
-def test_panel_rectangles_hide_scene_labels(ctx, renderer):
+def test_panel_rectangles_hide_scene_labels(draw, renderer):
     """A name label is drawn beside its anchor, and not where an occluder (a panel) covers it."""
     from viz.layers.labels import Label
 
@@ -146,12 +137,9 @@ def test_panel_rectangles_hide_scene_labels(ctx, renderer):
 
     def text_light(labels, occluders=()):
         renderer.extra_labels = labels
-        target = OffscreenTarget(ctx, cam.size)
         try:
-            renderer.draw(snap, cam, target.fbo, time_s=1.25, label_occluders=occluders)
-            img = target.read().astype(float).sum(axis=2)
+            img = draw(snap, cam, label_occluders=occluders).astype(float).sum(axis=2)
         finally:
-            target.release()
             renderer.extra_labels = []
         return img[box[1]:box[3], box[0]:box[2]].sum()
 

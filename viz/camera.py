@@ -178,10 +178,6 @@ class OrbitCamera:
         d = b - a
         return a, d / np.linalg.norm(d)
 
-    def pixels_per_km_at(self, distance_km: float) -> float:
-        """Screen pixels covered by 1 km seen face-on at `distance_km` from the eye."""
-        return self.size[1] / (2.0 * distance_km * math.tan(math.radians(self.fov_y_deg) / 2))
-
     # --- interaction ------------------------------------------------------------------------
     def drag(self, dx_px: float, dy_px: float) -> None:
         """Rotate by a mouse drag (pixels); slower when close so the ground follows the hand."""

@@ -28,6 +28,8 @@ WGS84_FLATTENING = 1 / 298.257223563
 #: The project's Earth radius, km: the WGS-84 equatorial radius (see above). A sphere of this
 #: radius touches the ellipsoid at the equator and lies at most 21 km above it at the poles.
 EARTH_RADIUS_KM = WGS84_EQUATORIAL_RADIUS_KM
+#: Polar radius (semi-minor axis) of the WGS-84 ellipsoid, km: a (1 - f) = 6356.752 km.
+WGS84_POLAR_RADIUS_KM = WGS84_EQUATORIAL_RADIUS_KM * (1 - WGS84_FLATTENING)
 
 #: Earth's gravitational parameter GM including the atmosphere, km^3/s^2. WGS-84 (EGM96 value,
 #: NIMA TR8350.2 table 3.3) = IERS Conventions 2010 table 1.1. For two-body orbits outside SGP4
@@ -40,6 +42,11 @@ EARTH_MU_KM3_S2 = 398_600.4418
 #: velocity by 10 micrometres per second. Used to spin the Earth between exact frame rotations
 #: (sim/ephemeris.py), for Earth-fixed velocities (omega x r) and by viz/synthetic.py.
 EARTH_ROTATION_RAD_S = 1.00273781191135448 * 2 * math.pi / 86_400.0
+
+#: Length of the mean tropical year (equinox to equinox), days of 86,400 s (Meeus,
+#: "Astronomical Algorithms", 2nd ed., ch. 27, at J2000). A sun-synchronous plane turns 360
+#: degrees in this time (sim/orbits.py).
+TROPICAL_YEAR_DAYS = 365.2421897
 
 # --- light ------------------------------------------------------------------------------------
 

@@ -15,10 +15,11 @@ from sgp4.api import WGS72, Satrec
 
 # WGS-72, not WGS-84: SGP4 (initialised with WGS72 below) turns mean motion back into a
 # semi-major axis with these, so converting with them makes a requested altitude come out right.
-from .constants import WGS72_EQUATORIAL_RADIUS_KM, WGS72_J2, WGS72_MU_KM3_S2
+from .constants import (TROPICAL_YEAR_DAYS, WGS72_EQUATORIAL_RADIUS_KM, WGS72_J2,
+                        WGS72_MU_KM3_S2)
 
 #: Mean motion of the mean Sun along the ecliptic, rad/s (one tropical year).
-SUN_MEAN_MOTION_RAD_S = 2 * math.pi / (365.2421897 * 86400)
+SUN_MEAN_MOTION_RAD_S = 2 * math.pi / (TROPICAL_YEAR_DAYS * 86400)
 #: SGP4 epochs count days from 1949-12-31 00:00 UTC.
 SGP4_EPOCH0 = dt.datetime(1949, 12, 31, tzinfo=dt.timezone.utc)
 

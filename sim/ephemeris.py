@@ -51,7 +51,6 @@ def sun_direction_gcrs(t) -> np.ndarray:
     return vector / np.linalg.norm(vector)
 
 
-
 class EarthFrames:
     """Rotations between TEME, GCRS and ITRS, and the Sun's direction, for any UTC instant.
 

@@ -1,5 +1,7 @@
-"""Fixtures for the renderer tests: one EGL context and one Renderer for the whole session
-(llvmpipe, 2 cores: keep it cheap), and plausible Snapshots built in numpy (viz.synthetic).
+"""Fixtures for the viz tests: one EGL context and one Renderer for the whole session
+(llvmpipe, 2 cores: keep it cheap), `draw` (a frame rendered offscreen and read back),
+plausible Snapshots built in numpy (viz.synthetic), and `xvfb` (an X display for the
+real-window tests, which are skipped without Xvfb, xdotool and xwd).
 
 Golden images: `VIZ_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/viz` (or
 `--update-golden`) rewrites tests/viz/golden/*.png instead of comparing.

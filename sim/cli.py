@@ -17,7 +17,7 @@ import numpy as np
 from . import scenario as scenario_mod
 from . import timeline as timeline_mod
 from .cli_ask import add_ask_command
-from .ephemeris import EARTH_RADIUS_KM, SPEED_OF_LIGHT_KM_S
+from .constants import EARTH_RADIUS_KM, SPEED_OF_LIGHT_KM_S
 from .errors import UserError
 from .export import write_satellite_csv
 from .ground import GroundSites

@@ -16,12 +16,10 @@ import numpy as np
 from sgp4.api import SatrecArray
 
 from . import ephemeris, orbits
+from .constants import EARTH_RADIUS_KM, EARTH_ROTATION_RAD_S
 from .elements import read_element_file
 from .scenario import Scenario, Shell
 from .snapshot import ROLE_NAMES
-
-#: Earth's rotation rate, rad/s (IERS), for the Earth-fixed velocity.
-EARTH_ROTATION_RAD_S = 7.292115e-5
 
 
 @dataclasses.dataclass(frozen=True)
@@ -174,4 +172,4 @@ def sunlit(positions_km: np.ndarray, sun_dir: np.ndarray) -> np.ndarray:
     """
     along = positions_km @ sun_dir
     across_sq = np.einsum("ij,ij->i", positions_km, positions_km) - along**2
-    return (along > 0) | (across_sq > ephemeris.EARTH_RADIUS_KM**2)
+    return (along > 0) | (across_sq > EARTH_RADIUS_KM**2)

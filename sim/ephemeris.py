@@ -13,10 +13,7 @@ import numpy as np
 from skyfield.api import Loader, load
 from skyfield.sgp4lib import TEME
 
-#: Earth equatorial radius used for shadow and grazing-altitude tests, km (WGS-84).
-EARTH_RADIUS_KM = 6378.137
-#: Speed of light in vacuum, km/s.
-SPEED_OF_LIGHT_KM_S = 299_792.458
+from .constants import EARTH_ROTATION_RAD_S
 
 
 @functools.cache
@@ -54,10 +51,6 @@ def sun_direction_gcrs(t) -> np.ndarray:
     return vector / np.linalg.norm(vector)
 
 
-#: Earth's rotation rate relative to the equinox of date (GAST rate), rad/s.
-SIDEREAL_RATE_RAD_S = 1.00273781191135448 * 2 * np.pi / 86400.0
-
-
 class EarthFrames:
     """Rotations between TEME, GCRS and ITRS, and the Sun's direction, for any UTC instant.
 
@@ -84,7 +77,7 @@ class EarthFrames:
         """(teme_to_gcrs, gcrs_to_itrs, sun_dir_gcrs) at UTC `when`."""
         if self._ref is None or abs((when - self._ref).total_seconds()) > self.refresh_s:
             self._reset(when)
-        angle = self._gast_rad + SIDEREAL_RATE_RAD_S * (when - self._ref).total_seconds()
+        angle = self._gast_rad + EARTH_ROTATION_RAD_S * (when - self._ref).total_seconds()
         c, s = np.cos(angle), np.sin(angle)
         spin = np.array([[c, s, 0.0], [-s, c, 0.0], [0.0, 0.0, 1.0]])  # rot_z(-angle)
         return self._teme_to_gcrs, spin @ self._precession_nutation, self._sun

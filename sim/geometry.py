@@ -15,7 +15,7 @@ from . import constellation as constellation_mod
 from . import ground, links
 from .constellation import Constellation, State
 from .ephemeris import EarthFrames
-from .routing import Network
+from .routing import LaserLayouts, Network
 from .scenario import LinkPolicy
 
 
@@ -27,11 +27,13 @@ class Geometry:
     isl: links.LinkSet
     ground: ground.GroundLinks  #: over the `sites` given to `compute`
     n_sites: int
+    #: the model's laser-layout cache, for `network` (None: no cache)
+    layouts: LaserLayouts | None = dataclasses.field(default=None, compare=False, repr=False)
 
     @functools.cached_property
     def network(self) -> Network:
         return Network(len(self.sunlit), self.isl.pairs, self.isl.length_km, self.ground.pairs,
-                       self.ground.slant_km, self.n_sites)
+                       self.ground.slant_km, self.n_sites, self.layouts)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,6 +49,8 @@ class GeometryModel:
     #: first-pass ground-link candidates, reused over a few sim seconds (see ground.py)
     ground_candidates: ground.CandidateCache = dataclasses.field(
         default_factory=ground.CandidateCache, compare=False)
+    #: layouts of recent laser graphs, for the routing graphs of this model's geometries
+    laser_layouts: LaserLayouts = dataclasses.field(default_factory=LaserLayouts, compare=False)
 
     @classmethod
     def of(cls, constellation: Constellation, policy: LinkPolicy, min_elevation_deg: float,
@@ -80,7 +84,7 @@ class GeometryModel:
         seen = ground.visible(sites, state.positions_itrs_km, state.online,
                               self.min_elevation_deg, candidates)
         clock.lap("ground_links")
-        return Geometry(when, state, lit, isl, seen, len(sites))
+        return Geometry(when, state, lit, isl, seen, len(sites), self.laser_layouts)
 
 
 class _StageClock:

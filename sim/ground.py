@@ -14,9 +14,10 @@ import dataclasses
 import numpy as np
 from scipy.spatial import cKDTree
 
-from .constellation import EARTH_ROTATION_RAD_S
-from .ephemeris import EARTH_RADIUS_KM
+from .constants import (EARTH_MU_KM3_S2, EARTH_RADIUS_KM, EARTH_ROTATION_RAD_S,
+                        WGS84_POLAR_RADIUS_KM)
 from .stations import GroundPoint, itrs_from_geodetic
+
 
 @dataclasses.dataclass(frozen=True)
 class GroundSites:
@@ -123,8 +124,9 @@ def candidate_pairs(sites: GroundSites, sat_itrs_km: np.ndarray, online: np.ndar
 
 #: Sim seconds a set of candidate pairs serves (before and after the instant it was found for).
 CANDIDATE_HORIZON_S = 20.0
-#: Upper bound of gravity's pull anywhere above Earth's surface, km/s^2.
-MAX_GRAVITY_KM_S2 = 0.00982
+#: Upper bound of gravity's pull anywhere above Earth's surface, km/s^2: GM over the polar
+#: radius squared, 9.864 m/s^2 (the real maximum, at the poles with J2, is 9.832 m/s^2).
+MAX_GRAVITY_KM_S2 = EARTH_MU_KM3_S2 / WGS84_POLAR_RADIUS_KM**2
 
 
 class CandidateCache:

@@ -21,8 +21,8 @@ import functools
 import numpy as np
 from scipy.spatial import cKDTree
 
+from .constants import EARTH_RADIUS_KM
 from .constellation import Constellation
-from .ephemeris import EARTH_RADIUS_KM
 from .scenario import LinkPolicy
 
 

@@ -13,25 +13,26 @@ import math
 import numpy as np
 from sgp4.api import WGS72, Satrec
 
-# WGS-72 constants: the ones SGP4 itself uses, so that a requested altitude comes out right.
-MU_KM3_S2 = 398_600.8
-EARTH_RADIUS_WGS72_KM = 6378.135
-J2 = 0.001082616
+# WGS-72, not WGS-84: SGP4 (initialised with WGS72 below) turns mean motion back into a
+# semi-major axis with these, so converting with them makes a requested altitude come out right.
+from .constants import (TROPICAL_YEAR_DAYS, WGS72_EQUATORIAL_RADIUS_KM, WGS72_J2,
+                        WGS72_MU_KM3_S2)
+
 #: Mean motion of the mean Sun along the ecliptic, rad/s (one tropical year).
-SUN_MEAN_MOTION_RAD_S = 2 * math.pi / (365.2421897 * 86400)
+SUN_MEAN_MOTION_RAD_S = 2 * math.pi / (TROPICAL_YEAR_DAYS * 86400)
 #: SGP4 epochs count days from 1949-12-31 00:00 UTC.
 SGP4_EPOCH0 = dt.datetime(1949, 12, 31, tzinfo=dt.timezone.utc)
 
 
 def semi_major_axis_km(altitude_km: float) -> float:
     """Semi-major axis of a circular orbit at `altitude_km` above the WGS-72 equator."""
-    return EARTH_RADIUS_WGS72_KM + altitude_km
+    return WGS72_EQUATORIAL_RADIUS_KM + altitude_km
 
 
 def mean_motion_rad_min(altitude_km: float) -> float:
     """Two-body mean motion of a circular orbit, rad/min (SGP4's unit)."""
     a = semi_major_axis_km(altitude_km)
-    return math.sqrt(MU_KM3_S2 / a**3) * 60.0
+    return math.sqrt(WGS72_MU_KM3_S2 / a**3) * 60.0
 
 
 def sun_synchronous_inclination_deg(altitude_km: float) -> float:
@@ -40,8 +41,8 @@ def sun_synchronous_inclination_deg(altitude_km: float) -> float:
     From dRAAN/dt = -3/2 J2 (R/a)^2 n cos(i) = +360 deg per tropical year.
     """
     a = semi_major_axis_km(altitude_km)
-    n = math.sqrt(MU_KM3_S2 / a**3)
-    cos_i = -SUN_MEAN_MOTION_RAD_S / (1.5 * J2 * (EARTH_RADIUS_WGS72_KM / a) ** 2 * n)
+    n = math.sqrt(WGS72_MU_KM3_S2 / a**3)
+    cos_i = -SUN_MEAN_MOTION_RAD_S / (1.5 * WGS72_J2 * (WGS72_EQUATORIAL_RADIUS_KM / a) ** 2 * n)
     if cos_i < -1.0:
         raise ValueError(f"no sun-synchronous orbit exists at {altitude_km} km")
     return math.degrees(math.acos(cos_i))

@@ -25,7 +25,7 @@ import queue
 import numpy as np
 
 from .clock import TripSchedule
-from .ephemeris import SPEED_OF_LIGHT_KM_S
+from .constants import SPEED_OF_LIGHT_KM_S
 from .errors import UserError
 from .geometry import GeometryModel
 from .ground import GroundSites
@@ -38,7 +38,6 @@ from .snapshot import RoundTripView
 PATH_HORIZON_S = 86400.0
 #: Finished round trips kept for the conversation log.
 KEEP_FINISHED = 20
-_ids = itertools.count(1)
 
 
 @dataclasses.dataclass
@@ -123,6 +122,7 @@ class RoundTripService:
         self.served = _read_only(np.zeros(len(sat_names), np.int64))
         self._worker = None
         self._events = queue.Queue()
+        self._ids = itertools.count(1)  #: request ids of this World's trips: 1, 2, ...
 
     # --- submitting ---------------------------------------------------------------------------
 
@@ -143,7 +143,7 @@ class RoundTripService:
             raise UserError("this scenario has no ground stations to send a prompt from")
         candidates = tuple(range(len(self.stations))) if station is None else (station,)
         self.worker()
-        trip = RoundTrip(next(_ids), sat, prompt.strip(), candidates, now_s, timing,
+        trip = RoundTrip(next(self._ids), sat, prompt.strip(), candidates, now_s, timing,
                          tokens_per_s_fixed, SamplingParams(max_new_tokens=max_tokens, seed=seed))
         self.trips.append(trip)
         return trip

@@ -12,7 +12,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from .ephemeris import SPEED_OF_LIGHT_KM_S
+from .constants import SPEED_OF_LIGHT_KM_S
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,7 +40,10 @@ class Network:
     """
 
     def __init__(self, n_sats: int, isl_pairs: np.ndarray, isl_km: np.ndarray,
-                 ground_pairs: np.ndarray, ground_km: np.ndarray, n_ground: int):
+                 ground_pairs: np.ndarray, ground_km: np.ndarray, n_ground: int,
+                 layouts: LaserLayouts | None = None):
+        """`layouts`: the owner's cache of laser-graph layouts (one per World, through its
+        GeometryModel), reused while the links stay the same; None builds the layout anew."""
         self.n_sats = n_sats
         self.n_ground = n_ground
         self._isl_pairs = np.asarray(isl_pairs, np.int64).reshape(-1, 2)
@@ -58,6 +61,7 @@ class Network:
             point, sat, ground_km = point[order], sat[order], ground_km[order]
         self._ground_point, self._ground_sat, self._ground_km = point, sat, ground_km
         self._uplink_graph: csr_matrix | None = None
+        self._layouts = layouts if layouts is not None else LaserLayouts()
 
     def sats_seen_by(self, ground: int) -> tuple[np.ndarray, np.ndarray]:
         """Satellites ground point `ground` links to now, and their slant ranges (km)."""
@@ -84,7 +88,7 @@ class Network:
         if not (np.all(self._isl_pairs[:, 0] < self._isl_pairs[:, 1])
                 and np.all(np.diff(self._isl_keys) > 0) and np.all(np.diff(ground_keys) > 0)):
             return self._graph()  # duplicates or unsorted ground links: let scipy sort it out
-        indptr_isl, indices_isl, order = _laser_layout(self._isl_pairs, n)
+        indptr_isl, indices_isl, order = self._layouts.get(self._isl_pairs, n)
         indptr = np.empty(size + 1, np.int32)
         indptr[: n + 1] = indptr_isl
         indptr[n + 1:] = indptr_isl[-1] + np.cumsum(np.bincount(self._ground_point,
@@ -173,22 +177,36 @@ class Network:
         raise KeyError(f"no link between route nodes {a} and {b}")
 
 
-#: Recent laser layouts (`_laser_layout`): most steps have the same links as the step before.
-_LAYOUTS: list[tuple[np.ndarray, int, tuple]] = []
+class LaserLayouts:
+    """The CSR layouts of the last few laser graphs: most steps have the same links as the
+    step before, so the sorting is done once per topology. Belongs to one owner (a World's
+    GeometryModel): Worlds built or stepped on different threads never share one."""
+
+    KEEP = 4  #: layouts remembered (a few: route searches revisit nearby instants)
+
+    def __init__(self):
+        self._recent: list[tuple[np.ndarray, int, tuple]] = []  # most recent first
+
+    def get(self, pairs: np.ndarray, n_sats: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """CSR layout of the satellite rows of the laser graph (each link (a, b) both ways):
+        indptr (N+1,), column indices, and the order that takes [lengths, lengths] into place."""
+        for known, n, layout in self._recent:
+            if n == n_sats and np.array_equal(known, pairs):
+                return layout
+        layout = _laser_layout(pairs, n_sats)
+        self._recent.insert(0, (pairs.copy(), n_sats, layout))
+        del self._recent[self.KEEP:]
+        return layout
+
+    def __len__(self) -> int:
+        return len(self._recent)
 
 
 def _laser_layout(pairs: np.ndarray, n_sats: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """CSR layout of the satellite rows of the laser graph (each link (a, b) both ways):
-    indptr (N+1,), column indices, and the order that takes [lengths, lengths] into place."""
-    for known, n, layout in _LAYOUTS:
-        if n == n_sats and np.array_equal(known, pairs):
-            return layout
+    """See `LaserLayouts.get` (computed, not cached)."""
     rows = np.concatenate([pairs[:, 0], pairs[:, 1]])
     cols = np.concatenate([pairs[:, 1], pairs[:, 0]])
     order = np.lexsort((cols, rows))
     indptr = np.zeros(n_sats + 1, np.int32)
     np.cumsum(np.bincount(rows, minlength=n_sats), out=indptr[1:])
-    layout = (indptr, cols.take(order).astype(np.int32), order)
-    _LAYOUTS.insert(0, (pairs.copy(), n_sats, layout))
-    del _LAYOUTS[4:]
-    return layout
+    return indptr, cols.take(order).astype(np.int32), order

@@ -10,7 +10,9 @@ Frames: GCRS is the inertial scene frame (x towards the vernal equinox, z to the
 pole); ITRS is Earth-fixed. `itrs_to_gcrs` rotates an Earth-fixed vector into the scene frame at
 the snapshot time (it is what the renderer uses to turn the Earth texture). Units: km, s, UTC.
 
-Arrays are never modified after a Snapshot is made: the next step makes new arrays.
+Arrays are never modified after a Snapshot is made: the next step makes new arrays. Every
+array a Snapshot or RoundTripView holds is a read-only view (writing into one raises
+ValueError), so a reader cannot change what another reader, or the sim, sees.
 """
 from __future__ import annotations
 
@@ -25,6 +27,18 @@ from .clock import LIVE, ClockView
 #: Role codes used in `Snapshot.roles`; names indexed by code.
 ROLE_NAMES: tuple[str, ...] = ("inference", "training", "other")
 ROLE_INFERENCE, ROLE_TRAINING, ROLE_OTHER = 0, 1, 2
+
+
+def _read_only_arrays(view) -> None:
+    """Replace each numpy array field of the frozen dataclass `view` with a read-only view of
+    it. A view, not the array itself: the sim may still own the array (e.g. the
+    constellation's static roles), and only the Snapshot's readers are barred from writing."""
+    for field in dataclasses.fields(view):
+        value = getattr(view, field.name)
+        if isinstance(value, np.ndarray) and value.flags.writeable:
+            value = value.view()
+            value.flags.writeable = False
+            object.__setattr__(view, field.name, value)
 
 
 #: Round-trip phases in the order they happen (see sim/roundtrip.py).
@@ -81,6 +95,9 @@ class RoundTripView:
     #: every phase scheduled so far, including those still to come (`phases` shows only
     #: those begun); after World.finish_round_trips, the whole trip
     plan: tuple[PhaseView, ...] = ()
+
+    def __post_init__(self):
+        _read_only_arrays(self)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -159,6 +176,9 @@ class Snapshot:
     #: (N,) int64 prompts each satellite has answered (Ask round trips); empty: none yet
     served_requests: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
     model_busy: bool = False  #: the onboard model is generating for some round trip
+
+    def __post_init__(self):
+        _read_only_arrays(self)
 
     @property
     def n_sats(self) -> int:

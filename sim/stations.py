@@ -11,6 +11,7 @@ import pathlib
 
 import numpy as np
 
+from .constants import WGS84_EQUATORIAL_RADIUS_KM, WGS84_FLATTENING
 from .errors import UserError
 from .names import match_name
 
@@ -22,10 +23,6 @@ STATION_SETS = {
     "commercial": CATALOG / "ground_stations_commercial.csv",
 }
 CITIES_FILE = CATALOG / "cities.csv"
-
-# WGS-84 ellipsoid, for geodetic -> Earth-fixed conversion.
-_WGS84_A_KM = 6378.137
-_WGS84_F = 1 / 298.257223563
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,8 +42,8 @@ def itrs_from_geodetic(lat_deg, lon_deg, alt_km=0.0) -> np.ndarray:
     Accepts scalars or arrays; returns (..., 3)."""
     lat = np.radians(np.asarray(lat_deg, dtype=float))
     lon = np.radians(np.asarray(lon_deg, dtype=float))
-    e2 = _WGS84_F * (2 - _WGS84_F)
-    n = _WGS84_A_KM / np.sqrt(1 - e2 * np.sin(lat) ** 2)
+    e2 = WGS84_FLATTENING * (2 - WGS84_FLATTENING)
+    n = WGS84_EQUATORIAL_RADIUS_KM / np.sqrt(1 - e2 * np.sin(lat) ** 2)
     h = np.asarray(alt_km, dtype=float)
     x = (n + h) * np.cos(lat) * np.cos(lon)
     y = (n + h) * np.cos(lat) * np.sin(lon)
@@ -107,13 +104,13 @@ def geodetic_from_itrs(xyz_km: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.n
     """Geodetic latitude, longitude (degrees) and height (km) on WGS-84 of Earth-fixed points
     (N,3). Bowring's method with two refinements: well under a millimetre for LEO heights."""
     x, y, z = xyz_km[:, 0], xyz_km[:, 1], xyz_km[:, 2]
-    e2 = _WGS84_F * (2 - _WGS84_F)
+    e2 = WGS84_FLATTENING * (2 - WGS84_FLATTENING)
     p = np.hypot(x, y)
     lat = np.arctan2(z, p * (1 - e2))
     for _ in range(3):
-        n = _WGS84_A_KM / np.sqrt(1 - e2 * np.sin(lat) ** 2)
+        n = WGS84_EQUATORIAL_RADIUS_KM / np.sqrt(1 - e2 * np.sin(lat) ** 2)
         height = p / np.maximum(np.cos(lat), 1e-12) - n
         lat = np.arctan2(z, p * (1 - e2 * n / (n + height)))
-    n = _WGS84_A_KM / np.sqrt(1 - e2 * np.sin(lat) ** 2)
+    n = WGS84_EQUATORIAL_RADIUS_KM / np.sqrt(1 - e2 * np.sin(lat) ** 2)
     height = p / np.maximum(np.cos(lat), 1e-12) - n
     return np.degrees(lat), np.degrees(np.arctan2(y, x)), height

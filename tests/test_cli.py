@@ -14,6 +14,7 @@ from skyfield.api import EarthSatellite, wgs84
 
 import run
 from sim import ephemeris
+from sim.constants import SPEED_OF_LIGHT_KM_S
 from sim.scenario import builtin_names
 from sim.world import World
 
@@ -56,8 +57,9 @@ def test_route_json_between_cities(capsys):
     assert code == 0 and report["path_found"] and report["path_now"]
     assert report["hops"][0]["kind"] == "uplink" and report["hops"][-1]["kind"] == "downlink"
     total = sum(h["length_km"] for h in report["hops"])
-    assert report["one_way_ms"] == pytest.approx(total / 299.792458, rel=1e-4)
-    assert 5570 / 299.792458 < report["one_way_ms"] < 2 * 5570 / 299.792458  # vs great circle
+    km_per_ms = SPEED_OF_LIGHT_KM_S / 1e3
+    assert report["one_way_ms"] == pytest.approx(total / km_per_ms, rel=1e-4)
+    assert 5570 / km_per_ms < report["one_way_ms"] < 2 * 5570 / km_per_ms  # vs great circle
 
 
 def test_route_waits_for_next_path_on_the_cluster(capsys):

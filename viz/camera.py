@@ -17,7 +17,11 @@ import math
 
 import numpy as np
 
-EARTH_RADIUS_KM = 6371.0
+from sim.constants import EARTH_RADIUS_KM
+
+#: Closest the camera comes to the Earth's centre while it orbits the Earth (not a satellite),
+#: km: 800 km above the surface keeps the near plane clear of the globe and its atmosphere.
+MIN_EARTH_DISTANCE_KM = EARTH_RADIUS_KM + 800.0
 #: Radius that encloses everything the scene draws besides the sky (satellites up to ~2,000 km).
 SCENE_RADIUS_KM = 8500.0
 MAX_ELEVATION_DEG = 89.0
@@ -80,7 +84,7 @@ class OrbitCamera:
         self.azimuth_deg = 20.0
         self.elevation_deg = 20.0
         self.distance_km = 26000.0
-        self.min_distance_km = EARTH_RADIUS_KM + 800.0
+        self.min_distance_km = MIN_EARTH_DISTANCE_KM
         self.max_distance_km = 150000.0
         self.earth_fixed = False
         #: rotation taking scene (GCRS) vectors into the reference frame (identity, or
@@ -174,10 +178,6 @@ class OrbitCamera:
         d = b - a
         return a, d / np.linalg.norm(d)
 
-    def pixels_per_km_at(self, distance_km: float) -> float:
-        """Screen pixels covered by 1 km seen face-on at `distance_km` from the eye."""
-        return self.size[1] / (2.0 * distance_km * math.tan(math.radians(self.fov_y_deg) / 2))
-
     # --- interaction ------------------------------------------------------------------------
     def drag(self, dx_px: float, dy_px: float) -> None:
         """Rotate by a mouse drag (pixels); slower when close so the ground follows the hand."""
@@ -227,7 +227,7 @@ class OrbitCamera:
             self.frame_rotation = np.eye(3)
             self.azimuth_deg, self.elevation_deg = direction_to_azel(offset)
         if index < 0:
-            self.min_distance_km = EARTH_RADIUS_KM + 800.0
+            self.min_distance_km = MIN_EARTH_DISTANCE_KM
             self.fly_to(distance_km=max(self.distance_km, 20000.0), target=np.zeros(3))
         else:
             self.min_distance_km = 30.0
@@ -286,5 +286,5 @@ class OrbitCamera:
     def reset(self) -> None:
         """Back to the default view of the whole Earth."""
         self.follow(-1)
-        self.min_distance_km = EARTH_RADIUS_KM + 800.0
+        self.min_distance_km = MIN_EARTH_DISTANCE_KM
         self.fly_to(20.0, 20.0, 26000.0, np.zeros(3))

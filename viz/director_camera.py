@@ -11,8 +11,9 @@ import math
 import numpy as np
 
 from sim import timeline as tl
+from sim.constants import EARTH_RADIUS_KM
 from sim.script import smootherstep
-from viz.camera import EARTH_RADIUS_KM, OrbitCamera, direction_to_azel, local_frame, look_at
+from viz.camera import OrbitCamera, direction_to_azel, local_frame, look_at
 
 #: The eye never goes closer to the Earth's centre than this (km): interpolating between a
 #: far view and a satellite close-up must not pass through the ground.

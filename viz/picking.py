@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from viz.camera import EARTH_RADIUS_KM
+from sim.constants import EARTH_RADIUS_KM
 
 
 def occluded_by_earth(eye: np.ndarray, points: np.ndarray,

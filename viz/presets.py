@@ -22,7 +22,7 @@ import numpy as np
 
 from sim.errors import UserError
 from sim.timeline import CAMERA_PRESETS
-from viz.camera import OrbitCamera, direction_to_azel, local_frame
+from viz.camera import MIN_EARTH_DISTANCE_KM, OrbitCamera, direction_to_azel, local_frame
 from viz.synthetic import latlon_to_unit
 
 PRESETS = CAMERA_PRESETS  #: every named view, in the order the command line lists them
@@ -52,7 +52,7 @@ def _reset(camera: OrbitCamera) -> None:
     camera.frame_rotation = np.eye(3)
     camera.follow_index = -1
     camera._local = None
-    camera.min_distance_km = 6371.0 + 800.0
+    camera.min_distance_km = MIN_EARTH_DISTANCE_KM
     camera.follow_offset_km = np.zeros(3)
     camera.target = np.zeros(3)
     camera._flight = None

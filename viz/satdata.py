@@ -22,7 +22,6 @@ class SatelliteData:
     def __init__(self, ctx):
         self.ctx = ctx
         self.n = 0
-        self.positions_f32 = np.zeros((0, 3), np.float32)  #: last uploaded positions, km
         self._rows = 0
         self._pos = self._state = None
         self._stage_pos = self._stage_state = None
@@ -51,7 +50,6 @@ class SatelliteData:
             self._stage_pos[:n, :3] = snapshot.positions_km
             self._stage_pos[n:, :3] = 0.0
             self._pos.write(self._stage_pos)
-            self.positions_f32 = self._stage_pos[:n, :3]
         roles = v.changed(snapshot, "satellites", n)
         load = v.changed(snapshot, "load", n)
         if pos_changed or roles or load:

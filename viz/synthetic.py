@@ -10,11 +10,9 @@ import datetime as dt
 
 import numpy as np
 
+from sim.constants import EARTH_MU_KM3_S2, EARTH_RADIUS_KM, EARTH_ROTATION_RAD_S
 from sim.snapshot import Snapshot
 
-EARTH_RADIUS_KM = 6371.0
-MU_KM3_S2 = 398600.4418
-EARTH_RATE_RAD_S = 7.2921159e-5
 EPOCH = dt.datetime(2035, 3, 20, 6, 0, tzinfo=dt.timezone.utc)
 #: (name, latitude deg, longitude deg)
 STATIONS = (("Kashi", 39.47, 75.99), ("Jiamusi", 46.80, 130.32), ("Xi'an", 34.34, 108.94),
@@ -35,7 +33,7 @@ def walker(planes: int, per_plane: int, alt_km: float, inc_deg: float, t_s: floa
            phasing: int = 1, raan0_deg: float = 0.0):
     """Positions and velocities (GCRS km, km/s) of a Walker-delta shell at time t_s."""
     r = EARTH_RADIUS_KM + alt_km
-    n = np.sqrt(MU_KM3_S2 / r**3)
+    n = np.sqrt(EARTH_MU_KM3_S2 / r**3)
     p = np.repeat(np.arange(planes), per_plane)
     k = np.tile(np.arange(per_plane), planes)
     raan = np.radians(raan0_deg) + 2 * np.pi * p / planes
@@ -85,7 +83,7 @@ def make_snapshot(planes: int = 12, per_plane: int = 20, alt_km: float = 550.0,
     rng = np.random.default_rng(seed)
     pos, vel, plane, _ = walker(planes, per_plane, alt_km, inc_deg, t_s)
     n = len(pos)
-    theta = 1.7 + EARTH_RATE_RAD_S * t_s  # Earth rotation angle (GMST-like), rad
+    theta = 1.7 + EARTH_ROTATION_RAD_S * t_s  # Earth rotation angle (GMST-like), rad
     itrs_to_gcrs = rot_z(theta)
     sun = np.array([1.0, 0.35, 0.15]) if sun_dir is None else np.asarray(sun_dir, float)
     sun = sun / np.linalg.norm(sun)
@@ -147,7 +145,7 @@ def make_snapshot(planes: int = 12, per_plane: int = 20, alt_km: float = 550.0,
 
     orbit = np.zeros((0, 3), np.float32)
     if selected >= 0:
-        period = 2 * np.pi * np.sqrt((EARTH_RADIUS_KM + alt_km) ** 3 / MU_KM3_S2)
+        period = 2 * np.pi * np.sqrt((EARTH_RADIUS_KM + alt_km) ** 3 / EARTH_MU_KM3_S2)
         ts = t_s + np.linspace(0, period, 181)
         track = [walker(planes, per_plane, alt_km, inc_deg, t)[0][selected] for t in ts]
         orbit = np.array(track, np.float32)

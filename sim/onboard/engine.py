@@ -14,9 +14,10 @@ from sim.onboard.qwen3 import Qwen3ForCausalLM
 from sim.onboard.sampling import SamplingParams, generate_ids
 from sim.onboard.tokenizer import StreamDecoder, Tokenizer
 
+#: Longer prompts are refused outright, before tokenising them, characters.
 MAX_PROMPT_CHARS = 20_000
-# A line naming the next speaker ("DUKE.", "FIRST LORD.") or a stage direction ("[Exit]").
-HEADING = re.compile(r"^\s*(?:[A-Z][A-Z' -]{1,30}\.|\[.*\])\s*$")  # longer input is refused outright, before tokenising it
+#: A line naming the next speaker ("DUKE.", "FIRST LORD.") or a stage direction ("[Exit]").
+HEADING = re.compile(r"^\s*(?:[A-Z][A-Z' -]{1,30}\.|\[.*\])\s*$")
 
 
 @dataclass(frozen=True)
@@ -119,26 +120,18 @@ class OnboardModel:
                 reason = "end_token"
                 break
             text += decoder.push(token)
-            if heading:  # hold the first line back until it is complete, then judge it
-                if "\n" not in text:
-                    continue
+            if heading and "\n" in text:  # the first line, held back, is complete: judge it
                 heading = False
                 first, rest = text.split("\n", 1)
                 if HEADING.match(first):
                     text = rest.lstrip("\n")
-            hit = min((i for i in (text.find(s) for s in stops) if i >= 0), default=-1)
-            if hit >= 0:
-                text, reason = text[:hit], "end_of_speech"
-                break
-            # Hold back a tail that could be the start of a stop string ("\n" before "\n\n").
-            safe = len(text) - _stop_prefix_len(text, stops, hold)
-            # Trailing spaces wait for what follows, so the pieces add up to the final text.
-            safe = min(safe, len(text.rstrip()))
-            if play:  # whole words only: hold back the word being written
-                safe = min(safe, max(text.rfind(" "), text.rfind("\n")))
-            if on_text and safe > sent:
-                on_text(text[sent:safe])
-                sent = safe
+            if not heading:
+                hit = min((i for i in (text.find(s) for s in stops) if i >= 0), default=-1)
+                if hit >= 0:
+                    text, reason = text[:hit], "end_of_speech"
+                    break
+                sent = _stream(text, sent, stops, hold, play, on_text)
+            # Checked while the first line is held back too: a cancel stops at this token.
             if cancelled is not None and cancelled():
                 reason = "cancelled"
                 break
@@ -157,6 +150,22 @@ class OnboardModel:
             tokens_per_s=(n - 1) / decode_s if n > 1 and decode_s > 0 else 0.0,
             flops=self.flops_per_token * (prep.prompt_tokens + n), stop_reason=reason,
             truncated_tokens=prep.truncated_tokens, notice=prep.notice)
+
+
+def _stream(text: str, sent: int, stops: tuple[str, ...], hold: int, play: bool,
+            on_text: Callable[[str], None] | None) -> int:
+    """Hand `on_text` the part of `text` after `sent` (characters already handed over) that
+    is final; returns the new `sent`."""
+    # Hold back a tail that could be the start of a stop string ("\n" before "\n\n").
+    safe = len(text) - _stop_prefix_len(text, stops, hold)
+    # Trailing spaces wait for what follows, so the pieces add up to the final text.
+    safe = min(safe, len(text.rstrip()))
+    if play:  # whole words only: hold back the word being written
+        safe = min(safe, max(text.rfind(" "), text.rfind("\n")))
+    if on_text and safe > sent:
+        on_text(text[sent:safe])
+        return safe
+    return sent
 
 
 def _stop_prefix_len(text: str, stops: tuple[str, ...], hold: int) -> int:

@@ -68,7 +68,6 @@ class Tokenizer:
             self._tok = tk.Tokenizer.from_file(str(path))
         except Exception as exc:  # the library raises a bare Exception on bad JSON
             raise UserError(f"{path}: not a readable tokenizer.json ({exc})") from exc
-        self.path = path
         self.vocab_size = self._tok.get_vocab_size(with_added_tokens=True)
         self.chat = self._tok.token_to_id(IM_START) is not None and \
             self._tok.token_to_id(IM_END) is not None
@@ -165,6 +164,3 @@ class StreamDecoder:
         piece = text[self.emitted:]
         self.emitted = len(text)
         return piece
-
-    def text(self) -> str:
-        return self.tok.decode(self.ids)

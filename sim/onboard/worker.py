@@ -11,24 +11,24 @@ Each request streams events into a ``queue.Queue`` (its own, or a shared ``sink`
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import queue
 import threading
 import time
 from collections import OrderedDict, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sim.errors import UserError
 from sim.onboard.engine import OnboardModel, Reply
 from sim.onboard.sampling import SamplingParams
 
-_ids = itertools.count(1)
-
 
 @dataclass(frozen=True)
 class InferenceRequest:
     """A prompt for one satellite. ``hardware_tops``: the satellite's stated capacity (from the
-    scenario), used to report what that hardware would need for the same FLOPs."""
+    scenario), used to report what that hardware would need for the same FLOPs.
+    ``request_id``: 0 lets the worker number it (1, 2, ... per worker) when it is submitted."""
 
     satellite_id: int | str
     prompt: str
@@ -36,7 +36,7 @@ class InferenceRequest:
     satellite_name: str = ""
     params: SamplingParams = SamplingParams()
     hardware_tops: float | None = None
-    request_id: int = field(default_factory=lambda: next(_ids))
+    request_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -127,15 +127,19 @@ class OnboardWorker:
         self._busy: int | str | None = None
         self._cv = threading.Condition()
         self._stopping = False
+        self._ids = itertools.count(1)  # this worker's request numbers (under _cv)
         self._thread = threading.Thread(target=self._run, name="onboard-model", daemon=True)
         self._thread.start()
 
     def submit(self, request: InferenceRequest, sink: queue.Queue | None = None) -> RequestHandle:
-        """Queue a request behind that satellite's earlier ones; returns at once."""
-        handle = RequestHandle(request, sink if sink is not None else queue.Queue())
+        """Queue a request behind that satellite's earlier ones; returns at once. A request
+        without an id gets this worker's next one (see ``handle.request.request_id``)."""
         with self._cv:
             if self._stopping:
                 raise RuntimeError("the onboard worker is stopped")
+            if not request.request_id:
+                request = dataclasses.replace(request, request_id=next(self._ids))
+            handle = RequestHandle(request, sink if sink is not None else queue.Queue())
             self._queues.setdefault(request.satellite_id, deque()).append(handle)
             self._cv.notify()
         return handle

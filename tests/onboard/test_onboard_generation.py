@@ -87,3 +87,11 @@ def test_streamed_pieces_add_up_to_reply(om):
     assert reply.flops == pytest.approx(om.flops_per_token * (reply.prompt_tokens
                                                               + reply.generated_tokens))
     assert 0 < reply.time_to_first_token_s <= reply.inference_s
+
+
+def test_cancel_stops_after_the_current_token_even_inside_the_first_line(om):
+    """The byte model's reply is held back until its first line is complete (a heading is
+    dropped); a cancel must still stop it after the current token, not at the line's end."""
+    assert om.tokenizer.play
+    reply = om.generate("Speak", params=SamplingParams(60, seed=7), cancelled=lambda: True)
+    assert reply.stop_reason == "cancelled" and reply.generated_tokens == 1

@@ -36,13 +36,14 @@ def test_streams_tokens_and_records_figures(worker):
     t_submit = time.perf_counter()
     handle = worker.submit(req)
     assert time.perf_counter() - t_submit < 0.05  # submit never waits for the model
+    assert handle.request.request_id == 1  # numbered by this worker, from 1
     events = drain(handle.events)
     done = events[-1][1]
     assert isinstance(done, DoneEvent), done
     tokens = [ev for _, ev in events if isinstance(ev, TokenEvent)]
     assert tokens, "no streamed text"
     assert "".join(t.text for t in tokens) == done.reply
-    assert all(ev.request_id == req.request_id and ev.satellite_id == 7 for _, ev in events)
+    assert all(ev.request_id == 1 and ev.satellite_id == 7 for _, ev in events)
     f = done.figures
     assert f.prompt_tokens > 0 and 1 <= f.generated_tokens <= 48
     assert 0 < f.time_to_first_token_s <= f.measured_s
@@ -90,10 +91,49 @@ def test_bad_prompt_is_an_error_event_and_worker_survives(worker):
     assert isinstance(ok.wait(timeout=30), DoneEvent)
 
 
-def test_cancel(worker):
+#: Sampling that runs to the context's end: with seed 2 the tiny chat model of `worker` writes
+#: no end token for 353 tokens (asserted below), so only a cancel ends it early.
+LONG = SamplingParams(400, temperature=1.0, seed=2)
+
+
+def test_long_request_runs_to_its_limit(worker):
+    """The premise of the cancel tests: uncancelled, LONG runs to the context's end."""
+    reply = worker.model.generate("Long", params=LONG)
+    assert reply.stop_reason == "max_tokens" and reply.generated_tokens == 353
+
+
+def test_cancel_stops_a_running_request(worker):
+    worker.use_cache = False  # ~1 s for the whole reply: the cancel lands long before its end
+    handle = worker.submit(InferenceRequest(2, "Long", params=LONG))
+    assert isinstance(handle.events.get(timeout=30), TokenEvent)  # generating now
+    handle.cancel()
+    done = handle.wait(timeout=30)
+    assert isinstance(done, DoneEvent)
+    assert done.figures.stop_reason == "cancelled" and done.figures.generated_tokens < 353
+
+
+def test_cancel_skips_a_queued_request(worker):
     worker.use_cache = False
-    h = worker.submit(InferenceRequest(2, "Long", params=SamplingParams(90, 1.0, seed=2)))
-    h.cancel()
-    ev = h.wait(timeout=30)
-    assert isinstance(ev, ErrorEvent) or ev.figures.stop_reason in ("cancelled", "end_of_speech",
-                                                                    "end_token")
+    running = worker.submit(InferenceRequest("A", "Long", params=LONG))
+    assert isinstance(running.events.get(timeout=30), TokenEvent)  # generating now
+    queued = worker.submit(InferenceRequest("A", "Next", params=LONG))  # behind `running`
+    queued.cancel()
+    running.cancel()
+    assert running.wait(timeout=30).figures.stop_reason == "cancelled"
+    event = queued.wait(timeout=30)
+    assert isinstance(event, ErrorEvent) and event.message == "cancelled before it started"
+
+
+def test_request_ids_are_per_worker(worker):
+    """Each worker numbers the requests it is given from 1; an id set by the caller stays."""
+    other = OnboardWorker(worker.model)
+    try:
+        short = SamplingParams(2, seed=0)
+        mine = [worker.submit(InferenceRequest(1, "Hi", params=short)) for _ in range(3)]
+        theirs = other.submit(InferenceRequest(1, "Hi", params=short))
+        given = worker.submit(InferenceRequest(1, "Hi", params=short, request_id=77))
+        assert [h.request.request_id for h in mine] == [1, 2, 3]
+        assert theirs.request.request_id == 1 and given.request.request_id == 77
+        assert isinstance(given.wait(timeout=30), DoneEvent)
+    finally:
+        other.close()

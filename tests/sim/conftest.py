@@ -1,11 +1,10 @@
-"""Shared fixtures for the simulation tests: worlds are expensive enough to build once."""
+"""Shared fixtures for the simulation tests: worlds are expensive enough to build once
+(`model_dir` is in tests/conftest.py)."""
 import pathlib
 
 import pytest
 
 from sim.world import World
-
-ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session")
@@ -26,15 +25,3 @@ def write(tmp_path):
         path.write_text(text)
         return path
     return _write
-
-
-@pytest.fixture(scope="session")
-def model_dir(tmp_path_factory) -> str:
-    """The shipped onboard model (assets/model) — real weights doing real inference."""
-    shipped = ROOT / "assets" / "model"
-    if (shipped / "config.json").is_file():
-        return str(shipped)
-    # Only while the shipped weights are being trained: a tiny random model of the same format.
-    from tests.onboard.conftest import write_model_dir
-
-    return str(write_model_dir(tmp_path_factory.mktemp("model") / "tiny"))

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from sim import links
-from sim.ephemeris import EARTH_RADIUS_KM
+from sim.constants import EARTH_RADIUS_KM
 from sim.scenario import resolve
 from sim.world import World
 

@@ -8,7 +8,7 @@ import pytest
 
 import run
 from sim import commands as cmd
-from sim.ephemeris import SPEED_OF_LIGHT_KM_S
+from sim.constants import SPEED_OF_LIGHT_KM_S
 from sim.errors import UserError
 from sim.pathfinder import ground_to_sat_best, next_route
 from sim.roundtrip_view import trip_view
@@ -31,6 +31,7 @@ def test_cluster_trip_waits_for_a_pass(model_dir):
         world.close()
     names = [p.name for p in trip.phases]
     assert not trip.error
+    assert trip.request_id == 1  # every World numbers its own requests from 1
     assert names[0] == "waiting_up" and names[-1] == "downlink"
     assert [ORDER[n] for n in names] == sorted(ORDER[n] for n in names)
     for a, b in zip(trip.phases, trip.phases[1:]):
@@ -61,6 +62,7 @@ def test_network_trip_is_milliseconds_plus_inference(model_dir):
     finally:
         world.close()
     names = [p.name for p in trip.phases]
+    assert (trip.request_id, again.request_id) == (1, 2)  # per World, from 1, unique
     assert "waiting_up" not in names and "waiting_down" not in names
     light_ms = 1e3 * sum(p.end_s - p.start_s for p in trip.phases if p.name != "inference")
     assert 2 < light_ms < 100

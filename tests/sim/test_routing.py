@@ -4,10 +4,10 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from sim.ephemeris import SPEED_OF_LIGHT_KM_S
+from sim.constants import SPEED_OF_LIGHT_KM_S
 from sim.ground import GroundSites
 from sim.pathfinder import ground_to_ground, ground_to_sat, next_route
-from sim.routing import Network
+from sim.routing import LaserLayouts, Network
 from sim.stations import GroundPoint
 from sim.world import World
 
@@ -130,11 +130,33 @@ def test_uplink_graph_assembled_from_parts_equals_scipys(network_world):
     """The search graph put together from a reused laser layout is the one scipy builds from
     the edge list, array for array, before and after links change."""
     geometry = network_world.geometry
-    net = geometry.network
+    layouts = LaserLayouts()
+
+    def network(pairs, km):
+        return Network(geometry.network.n_sats, pairs, km, geometry.ground.pairs,
+                       geometry.ground.slant_km, geometry.network.n_ground, layouts)
+
+    net = network(geometry.isl.pairs, geometry.isl.length_km)
     assert _same_csr(net._uplink(), net._graph())
-    assert _same_csr(net._uplink(), net._graph())  # layout reused
-    fewer = Network(net.n_sats, geometry.isl.pairs[::2], geometry.isl.length_km[::2],
-                    geometry.ground.pairs, geometry.ground.slant_km, net.n_ground)
+    layout = layouts.get(geometry.isl.pairs, net.n_sats)
+    again = network(geometry.isl.pairs, geometry.isl.length_km)
+    assert _same_csr(again._uplink(), again._graph())
+    assert len(layouts) == 1 and layouts.get(geometry.isl.pairs, net.n_sats) is layout  # reused
+    fewer = network(geometry.isl.pairs[::2], geometry.isl.length_km[::2])
     assert _same_csr(fewer._uplink(), fewer._graph())
+    assert len(layouts) == 2  # a new topology, a new layout
     hand = small_network()
     assert _same_csr(hand._uplink(), hand._graph())
+
+
+def test_worlds_keep_their_own_laser_layouts(cluster_world):
+    """The layout cache belongs to a World (its GeometryModel): a World built on a loader
+    thread never reads or evicts the layouts of one stepping on another."""
+    other = World.from_scenario("cluster-2025")
+    mine, theirs = cluster_world.model.laser_layouts, other.model.laser_layouts
+    assert mine is not theirs
+    assert cluster_world.geometry.layouts is mine and other.geometry.layouts is theirs
+    before = len(theirs)
+    cluster_world.step(1.0)
+    cluster_world.geometry.network.trees_from_ground(np.array([0]))
+    assert len(mine) >= 1 and len(theirs) == before

@@ -105,9 +105,8 @@ def test_length_without_end_is_the_last_entry_finishing():
     assert not tl.loads(HEAD) and tl.loads(HEAD).length_s == 0
 
 
-def test_scenario_file_with_a_timeline_loads(tmp_path):
-    path = tmp_path / "s.toml"
-    path.write_text(HEAD + GOOD)
+def test_scenario_file_with_a_timeline_loads(write):
+    path = write("s.toml", HEAD + GOOD)
     assert scenario_mod.load_toml(path).name == "mini"
     assert len(tl.load(path).entries) == 10
 
@@ -150,9 +149,8 @@ def test_errors_name_entry_field_and_line(body, needle, match):
     assert f"bad.toml:{line}:" in str(info.value)
 
 
-def test_error_in_a_real_file_names_the_path(tmp_path):
-    path = tmp_path / "s.toml"
-    path.write_text(HEAD + '\n[[timeline]]\nat = 1\nkind = "warp"\nwarp = "fast"\n')
+def test_error_in_a_real_file_names_the_path(write):
+    path = write("s.toml", HEAD + '\n[[timeline]]\nat = 1\nkind = "warp"\nwarp = "fast"\n')
     with pytest.raises(UserError, match=rf"{path}:\d+: timeline\[1\]\.warp: expected a number"):
         tl.load(path)
 

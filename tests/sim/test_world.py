@@ -6,7 +6,7 @@ import pytest
 
 from sim import commands as cmd
 from sim.errors import UserError
-from sim.snapshot import VERSION_GROUPS, Snapshot
+from sim.snapshot import VERSION_GROUPS, RoundTripView, Snapshot
 from sim.world import World
 
 
@@ -20,6 +20,33 @@ def test_snapshot_fields_are_documented_in_version_groups():
     fields = {f.name for f in dataclasses.fields(Snapshot)}
     grouped = {name for names in VERSION_GROUPS.values() for name in names}
     assert grouped <= fields
+
+
+def _array_fields(view) -> dict[str, np.ndarray]:
+    values = {f.name: getattr(view, f.name) for f in dataclasses.fields(view)}
+    return {name: v for name, v in values.items() if isinstance(v, np.ndarray)}
+
+
+def test_snapshot_arrays_refuse_writes(cluster_world):
+    """DESIGN.md: a Snapshot is read-only. Its arrays are read-only views; the sim's own
+    arrays behind them stay writable, and the World steps on."""
+    arrays = _array_fields(cluster_world.snapshot())
+    assert len(arrays) >= 25
+    for name, array in arrays.items():
+        with pytest.raises(ValueError, match="read-only"):
+            array[...] = 0
+    assert cluster_world.constellation.roles.flags.writeable
+    cluster_world.step(1.0)
+
+
+def test_round_trip_view_arrays_refuse_writes():
+    view = RoundTripView(1, 0, 0, "hi", "", "uplink", 0.5, np.zeros((2, 3), np.float32),
+                         np.array([-1, 0], np.int32), 0.5, (), True, False)
+    arrays = _array_fields(view)
+    assert set(arrays) == {"leg_path_km", "leg_sat_index", "up_path_km", "up_sat_index"}
+    for name, array in arrays.items():
+        with pytest.raises(ValueError, match="read-only"):
+            array[...] = 0
 
 
 def test_deterministic_from_seed():

@@ -7,62 +7,24 @@ Checks the selection, the streamed tokens, the recorded phases, the slow motion 
 light-time legs, and the frame gaps while the onboard model generates. Screenshots (xwd)
 land in $ORBITVIZ_TEST_SHOTS (default: the test's tmp folder).
 
-Needs Xvfb, xdotool and xwd (apt: xvfb xauth xdotool x11-apps); skipped without them.
+Needs Xvfb, xdotool and xwd (apt: xvfb xauth xdotool x11-apps); skipped without them (the
+`xvfb` fixture, tests/viz/conftest.py).
 """
 from __future__ import annotations
 
 import json
 import os
 import pathlib
-import shutil
 import signal
 import subprocess
 import sys
 import time
 
 import numpy as np
-import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-TOOLS = ("Xvfb", "xdotool", "xwd")
 SUMMARY = ("scenario", "warp", "paused", "clock", "panel_visible", "help_visible", "fullscreen",
            "window_size", "recording", "utc")
-pytestmark = pytest.mark.skipif(
-    any(shutil.which(t) is None for t in TOOLS),
-    reason="needs Xvfb, xdotool and xwd (apt-get install xvfb xauth xdotool x11-apps)")
-
-
-def free_display() -> int:
-    for n in range(90, 200):
-        if not pathlib.Path(f"/tmp/.X{n}-lock").exists() and \
-                not pathlib.Path(f"/tmp/.X11-unix/X{n}").exists():
-            return n
-    pytest.skip("no free X display number")
-
-
-@pytest.fixture(scope="module")
-def xvfb():
-    n = free_display()
-    proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1920x1080x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(50):
-        if pathlib.Path(f"/tmp/.X11-unix/X{n}").exists():
-            break
-        time.sleep(0.1)
-    yield f":{n}"
-    proc.terminate()
-    proc.wait(timeout=10)
-
-
-def model_dir(tmp: pathlib.Path) -> str:
-    """The shipped model when it is there; else a tiny random one (the tests' own helper)."""
-    shipped = ROOT / "assets" / "model"
-    if (shipped / "config.json").is_file():
-        return str(shipped)
-    sys.path.insert(0, str(ROOT / "tests" / "onboard"))
-    from conftest import write_model_dir  # noqa: E402
-
-    return str(write_model_dir(tmp / "tiny-model"))
 
 
 def read_state(path: pathlib.Path) -> dict | None:
@@ -115,13 +77,14 @@ def camera_from(state):
 class App:
     """The app launched on an Xvfb display, with its state file, xdotool and its log."""
 
-    def __init__(self, display: str, tmp: pathlib.Path, size=(1280, 720), args=(), **env):
+    def __init__(self, display: str, tmp: pathlib.Path, model_dir: str, size=(1280, 720),
+                 args=(), **env):
         self.display, self.tmp, self.size = display, tmp, size
         self.state_path = tmp / "state.json"
         self.saved = tmp / "saved"
         self.env = {**os.environ, "DISPLAY": display, "ORBITVIZ_SIZE": f"{size[0]}x{size[1]}",
                     "ORBITVIZ_TEST_STATE": str(self.state_path),
-                    "ORBITVIZ_MODEL_DIR": model_dir(tmp), "ORBITVIZ_SHOTS_DIR": str(self.saved),
+                    "ORBITVIZ_MODEL_DIR": model_dir, "ORBITVIZ_SHOTS_DIR": str(self.saved),
                     "ORBITVIZ_QUALITY": "fast", **env}
         self.log_path = tmp / "app.log"
         self._log = open(self.log_path, "w")
@@ -176,14 +139,14 @@ class App:
         print(self.log_path.read_text()[-3000:])
 
 
-def test_click_ask_and_answer(xvfb, tmp_path):
+def test_click_ask_and_answer(xvfb, tmp_path, model_dir):
     shots = pathlib.Path(os.environ.get("ORBITVIZ_TEST_SHOTS", tmp_path / "shots"))
     shots.mkdir(parents=True, exist_ok=True)
     state_path = tmp_path / "state.json"
     size = (1280, 720)
     env = {**os.environ, "DISPLAY": xvfb, "ORBITVIZ_SCENARIO": "network-2030",
            "ORBITVIZ_SIZE": f"{size[0]}x{size[1]}", "ORBITVIZ_WARP": "1",
-           "ORBITVIZ_TEST_STATE": str(state_path), "ORBITVIZ_MODEL_DIR": model_dir(tmp_path),
+           "ORBITVIZ_TEST_STATE": str(state_path), "ORBITVIZ_MODEL_DIR": model_dir,
            "ORBITVIZ_SHOTS_DIR": str(tmp_path / "saved"), "ORBITVIZ_QUALITY": "fast"}
     log = open(tmp_path / "app.log", "w")
     proc = subprocess.Popen([sys.executable, "run.py"], cwd=ROOT, env=env, stdout=log,
@@ -279,14 +242,14 @@ def ask(app: App, name: str, prompt: str) -> None:
     app.xdo("key", "Return")
 
 
-def test_cluster_waits_for_the_next_pass(xvfb, tmp_path):
+def test_cluster_waits_for_the_next_pass(xvfb, tmp_path, model_dir):
     """cluster-2025 with no station in view of the cluster: the request waits visibly (the log
     says why, the banner says the clock fast-forwards) and completes within seconds of wall
     time. (`--at` re-epochs the synthetic cluster; at this instant the next pass is ~25 min
     away in the sim, found here by trying instants, see the app's report.)"""
     shots = pathlib.Path(os.environ.get("ORBITVIZ_TEST_SHOTS", tmp_path / "shots"))
     shots.mkdir(parents=True, exist_ok=True)
-    app = App(xvfb, tmp_path, args=("--scenario", "cluster-2025", "--at",
+    app = App(xvfb, tmp_path, model_dir, args=("--scenario", "cluster-2025", "--at",
                                     "2026-01-15T12:40:00Z", "--warp", "60"))
     try:
         ask(app, "XS-09", "Tell me of the stars tonight.")

@@ -1,25 +1,19 @@
 """Coastlines (TopoJSON decoding), orbital plane rings, and the renderer's layer settings."""
 import numpy as np
 
+from sim.constants import EARTH_RADIUS_KM
 from sim.layers import LayerSettings
-from viz.camera import EARTH_RADIUS_KM, OrbitCamera
-from viz.frame import FrameContext
+from viz.camera import OrbitCamera
 from viz.geo import border_segments, coastline_segments, decode_arcs, plane_rings, shared_arcs
-from viz.offscreen import OffscreenTarget
 from viz.picking import occluded_by_earth
 from viz.synthetic import make_snapshot, single_satellite, walker
 
 SIZE = (480, 270)
 
 
-def render(renderer, ctx, snap, cam, layers=LayerSettings()):
-    target = OffscreenTarget(ctx, cam.size)
-    try:
-        cam.move_with(snap)
-        renderer.draw(snap, cam, target.fbo, FrameContext(time_s=1.25, layers=layers))
-        return target.read().astype(float).sum(axis=2)
-    finally:
-        target.release()
+def light(image):
+    """Per-pixel brightness: R + G + B."""
+    return image.astype(float).sum(axis=2)
 
 
 def test_decode_quantized_arcs():
@@ -55,12 +49,12 @@ def test_plane_rings_pass_through_their_satellites():
         assert gap.max() < 40.0   # 720 samples on a 7,071 km circle: ~31 km apart
 
 
-def test_coast_and_border_pixels_follow_the_projected_lines(ctx, renderer):
+def test_coast_and_border_pixels_follow_the_projected_lines(draw):
     cam = OrbitCamera(SIZE)
     cam.azimuth_deg, cam.elevation_deg, cam.distance_km = 20.0, 10.0, 20000.0
     snap = single_satellite((0.0, 0.0, 60000.0), sun_dir=(1.0, 0.0, 0.0))
-    plain = render(renderer, ctx, snap, cam, LayerSettings(borders=False))
-    lines = render(renderer, ctx, snap, cam)
+    plain = light(draw(snap, cam, layers=LayerSettings(borders=False)))
+    lines = light(draw(snap, cam))
     added = (lines - plain) > 12
     assert added.sum() > 300
     pts = np.concatenate([coastline_segments(EARTH_RADIUS_KM), border_segments(EARTH_RADIUS_KM)])
@@ -76,14 +70,14 @@ def test_coast_and_border_pixels_follow_the_projected_lines(ctx, renderer):
     assert (added & near).sum() > 0.9 * added.sum()
 
 
-def test_layer_settings_switch_parts_off(ctx, renderer):
+def test_layer_settings_switch_parts_off(draw):
     assert LayerSettings().borders and not LayerSettings().all_planes and LayerSettings().links
     snap = make_snapshot(6, 10, n_flows=0)
     cam = OrbitCamera(SIZE)
-    full = render(renderer, ctx, snap, cam)
+    full = light(draw(snap, cam))
     off = LayerSettings().with_toggles({"links": False, "stars": False})
-    bare = render(renderer, ctx, snap, cam, off)
-    rings = render(renderer, ctx, snap, cam, off.with_toggles({"all_planes": True}))
+    bare = light(draw(snap, cam, layers=off))
+    rings = light(draw(snap, cam, layers=off.with_toggles({"all_planes": True})))
     sky = np.ones(full.shape, bool)
     sky[SIZE[1] // 2 - 100:SIZE[1] // 2 + 100, SIZE[0] // 2 - 100:SIZE[0] // 2 + 100] = False
     assert bare[sky].sum() < full[sky].sum()                   # stars and links gone

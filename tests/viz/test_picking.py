@@ -1,7 +1,8 @@
 """Picking: the satellite under a pixel, None for empty space and for satellites behind Earth."""
 import numpy as np
 
-from viz.camera import EARTH_RADIUS_KM, OrbitCamera
+from sim.constants import EARTH_RADIUS_KM
+from viz.camera import OrbitCamera
 from viz.picking import occluded_by_earth, pick
 
 
@@ -44,6 +45,7 @@ def test_renderer_pick_matches_drawn_marker(renderer, snapshot):
     cam = OrbitCamera((320, 180))
     px, _, front = cam.project(snapshot.positions_km)
     ok = np.nonzero(front & ~occluded_by_earth(cam.eye(), snapshot.positions_km))[0]
-    k = ok[0]
-    assert renderer.pick(snapshot, cam, *px[k]) is not None
+    d = np.linalg.norm(px[:, None] - px[None], axis=2) + np.eye(len(px)) * 1e9
+    k = next(k for k in ok if d[k].min() > 10)  # no other marker within 10 px
+    assert renderer.pick(snapshot, cam, *px[k]) == k
     assert renderer.pick(snapshot, cam, 2.0, 2.0) is None

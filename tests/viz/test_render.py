@@ -4,8 +4,9 @@ import pathlib
 import numpy as np
 import pytest
 
+from sim.constants import EARTH_RADIUS_KM
 from sim.layers import LayerSettings
-from viz.camera import EARTH_RADIUS_KM, OrbitCamera
+from viz.camera import OrbitCamera
 from viz.frame import FrameContext
 from viz.offscreen import OffscreenTarget, save_png
 from viz.presets import apply_preset
@@ -15,24 +16,13 @@ GOLDEN = pathlib.Path(__file__).parent / "golden"
 SIZE = (320, 180)
 
 
-def render(renderer, ctx, snap, cam, samples=0, **frame):
-    """One frame at animation time 1.25 s; `frame`: more FrameContext fields."""
-    target = OffscreenTarget(ctx, cam.size, samples=samples)
-    try:
-        cam.move_with(snap)
-        renderer.draw(snap, cam, target.fbo, FrameContext(time_s=1.25, **frame))
-        return target.read()
-    finally:
-        target.release()
-
-
-def test_satellite_lands_on_predicted_pixel(ctx, renderer):
+def test_satellite_lands_on_predicted_pixel(draw):
     cam = OrbitCamera(SIZE)
     cam.azimuth_deg, cam.elevation_deg, cam.distance_km = 0.0, 0.0, 30000.0
     # In space beside the Earth (off the disc), sun behind the camera's back.
     pos = np.array([0.0, 9500.0, 2500.0])
     snap = single_satellite(pos, sun_dir=(-1.0, 0.0, 0.0))
-    img = render(renderer, ctx, snap, cam).astype(float).sum(axis=2)
+    img = draw(snap, cam).astype(float).sum(axis=2)
     (px, py), = cam.project(pos[None])[0]
     win = img[int(py) - 12:int(py) + 13, int(px) - 12:int(px) + 13]
     ys, xs = np.nonzero(win >= win.max() * 0.9)
@@ -42,14 +32,13 @@ def test_satellite_lands_on_predicted_pixel(ctx, renderer):
 
 
 @pytest.mark.parametrize("sun", [(1.0, 0.0, 0.0), (-1.0, 0.0, 0.0), (0.0, 0.0, 1.0)])
-def test_sunlit_side_brighter(ctx, renderer, sun):
+def test_sunlit_side_brighter(draw, sun):
     cam = OrbitCamera(SIZE)
     cam.azimuth_deg, cam.elevation_deg, cam.distance_km = 90.0, 0.0, 26000.0   # eye on +y
     sun = np.array(sun) / np.linalg.norm(sun)
     snap = single_satellite((0.0, 0.0, 60000.0), sun_dir=sun)  # satellite far outside view
     # Without coastlines: they would light up the night side's patch.
-    img = render(renderer, ctx, snap, cam, layers=LayerSettings(borders=False))
-    img = img.astype(float).mean(axis=2)
+    img = draw(snap, cam, layers=LayerSettings(borders=False)).astype(float).mean(axis=2)
     toward_cam = np.array([0.0, 1.0, 0.0])
 
     def patch(direction):
@@ -79,20 +68,20 @@ def golden_compare(name, img, update):
 
 
 @pytest.mark.parametrize("preset", ["default", "close", "polar"])
-def test_golden(ctx, renderer, snapshot, preset, update_golden):
+def test_golden(draw, snapshot, preset, update_golden):
     cam = apply_preset(OrbitCamera(SIZE), preset, snapshot)
-    img = render(renderer, ctx, snapshot, cam, hovered=5)
+    img = draw(snapshot, cam, hovered=5)
     golden_compare(preset, img, update_golden)
 
 
-def test_many_satellites_and_empty_scene(ctx, renderer):
+def test_many_satellites_and_empty_scene(draw):
     from viz.synthetic import make_snapshot, shell_for
 
     cam = OrbitCamera(SIZE)
     big = make_snapshot(*shell_for(5000), n_flows=50)
-    assert render(renderer, ctx, big, cam).mean() > 5
+    assert draw(big, cam).mean() > 5
     empty = single_satellite((0.0, 0.0, 7000.0), online=np.array([False]))
-    assert render(renderer, ctx, empty, cam).mean() > 1   # still draws the Earth
+    assert draw(empty, cam).mean() > 1   # still draws the Earth
 
 
 def test_beam_strength_ranks_per_station():
@@ -130,7 +119,7 @@ def test_flow_packet_heads():
     np.testing.assert_allclose(heads, [[10, 5, 0], [0, 0, 2]])
 
 
-def test_panel_rectangles_hide_scene_labels(ctx, renderer):
+def test_panel_rectangles_hide_scene_labels(draw):
     """A name label is drawn beside its anchor, and not where an occluder (a panel) covers it."""
     from viz.layers.labels import Label
 
@@ -142,7 +131,7 @@ def test_panel_rectangles_hide_scene_labels(ctx, renderer):
     box = (int(px) + 10, int(py) - 30, int(px) + 70, int(py) - 5)  # where the text goes
 
     def text_light(labels, occluders=()):
-        img = render(renderer, ctx, snap, cam, extra_labels=labels, label_occluders=occluders)
+        img = draw(snap, cam, extra_labels=labels, label_occluders=occluders)
         img = img.astype(float).sum(axis=2)
         return img[box[1]:box[3], box[0]:box[2]].sum()
 

@@ -38,3 +38,12 @@ def test_bad_shader_names_file(ctx, tmp_path):
     (tmp_path / "bad.frag").write_text("#version 330\nout vec4 c; void main() { c = vec4(1); }\n")
     with pytest.raises(ShaderError, match="bad"):
         ShaderLibrary(ctx, tmp_path).program("bad")
+
+
+def test_earth_radius_comes_from_sim_constants():
+    """The shaders' Earth is the sim's Earth: the radius is generated, not typed in GLSL."""
+    from sim.constants import EARTH_RADIUS_KM
+
+    text = load_source(SHADER_DIR / "earth.vert")
+    assert f"const float EARTH_RADIUS_KM = {EARTH_RADIUS_KM!r};" in text
+    assert text.count("const float EARTH_RADIUS_KM") == 1

@@ -4,28 +4,18 @@ import dataclasses
 import numpy as np
 import pytest
 
-from sim.layers import LayerSettings
 from viz.camera import OrbitCamera
-from viz.frame import FrameContext
 from viz.layers.roundtrip import hops_passed, phase_text
 from viz.layers.traffic import flow_geometry, packet_heads
-from viz.offscreen import OffscreenTarget
 from viz.presets import apply_preset
 from viz.synthetic import demo_round_trip, hop_route, make_snapshot, single_satellite
 
 SIZE = (640, 360)
 
 
-def render(renderer, ctx, snap, cam, time_s=1.25):
+def render(draw, snap, cam, time_s=1.25):
     """The frame as float RGB, labels off (text would add light of its own)."""
-    target = OffscreenTarget(ctx, cam.size)
-    try:
-        cam.move_with(snap)
-        renderer.draw(snap, cam, target.fbo,
-                      FrameContext(time_s=time_s, layers=LayerSettings(labels=False)))
-        return target.read().astype(float)
-    finally:
-        target.release()
+    return draw(snap, cam, time_s=time_s, labels=False).astype(float)
 
 
 def side_camera():
@@ -51,7 +41,7 @@ def two_satellites(p, q, load_ratio, sign):
 
 
 @pytest.mark.parametrize("sign", [1, -1])
-def test_link_pulse_moves_in_flow_direction(ctx, renderer, sign):
+def test_link_pulse_moves_in_flow_direction(draw, renderer, sign):
     p, q = np.array([0.0, 9000.0, 2000.0]), np.array([0.0, 9000.0, -2000.0])
     snap = two_satellites(p, q, 0.5, sign)
     cam = side_camera()
@@ -63,7 +53,7 @@ def test_link_pulse_moves_in_flow_direction(ctx, renderer, sign):
     heads = []
     try:
         for t in (1.25, 1.35):
-            img = render(renderer, ctx, snap, cam, time_s=t).sum(axis=2)
+            img = render(draw, snap, cam, time_s=t).sum(axis=2)
             rows, cols = pix[:, 1].astype(int), pix[:, 0].astype(int)
             along = np.max([img[rows, cols + dx] for dx in (-1, 0, 1)], axis=0)
             assert along.max() < 3 * 250
@@ -137,15 +127,15 @@ def test_trip_camera_shows_target_and_station(world):
     assert ((px >= 0) & (px < SIZE)).all(), px
 
 
-def test_packet_drawn_where_the_leg_progress_puts_it(ctx, renderer, world):
+def test_packet_drawn_where_the_leg_progress_puts_it(draw, world):
     trip = demo_round_trip(world, 3, "hops_up", leg_progress=0.6)
     snap, cam = trip_view(world, trip)
     path = trip.leg_path_km.astype(float)
     _, _, arc = flow_geometry(path[None], np.array([len(path)]))
     head = packet_heads(path[None], arc, np.array([0.6]))[0]
-    with_trip = render(renderer, ctx, snap, cam)
+    with_trip = render(draw, snap, cam)
     cam = apply_preset(OrbitCamera(SIZE), "trip", snap)   # same view, no trip drawn
-    without = render(renderer, ctx, dataclasses.replace(snap, round_trips=()), cam)
+    without = render(draw, dataclasses.replace(snap, round_trips=()), cam)
     (x, y), = cam.project(head[None])[0]
     x, y = int(x), int(y)
     added = (with_trip - without)[y - 2:y + 3, x - 2:x + 3]
@@ -156,14 +146,14 @@ def test_packet_drawn_where_the_leg_progress_puts_it(ctx, renderer, world):
 
 
 @pytest.mark.parametrize("phase,radius_px", [("inference", 0), ("waiting_up", 9.7)])
-def test_target_glow_and_waiting_ring(ctx, renderer, world, phase, radius_px):
+def test_target_glow_and_waiting_ring(draw, world, phase, radius_px):
     trip = demo_round_trip(world, 3, phase)
     snap, cam = trip_view(world, trip)
     cam.track(snap.positions_km[3], snap.velocities_km_s[3])
-    glow = render(renderer, ctx, snap, cam)
+    glow = render(draw, snap, cam)
     cam = apply_preset(OrbitCamera(SIZE), "trip", snap)
     cam.track(snap.positions_km[3], snap.velocities_km_s[3])
-    plain = render(renderer, ctx, dataclasses.replace(snap, round_trips=()), cam)
+    plain = render(draw, dataclasses.replace(snap, round_trips=()), cam)
     (x, y), = cam.project(snap.positions_km[3][None])[0]
     yy, xx = np.mgrid[:SIZE[1], :SIZE[0]]
     r = np.hypot(xx + 0.5 - x, yy + 0.5 - y)
@@ -181,17 +171,17 @@ def test_inference_label_before_the_first_token(world):
     assert phase_text(trip) == "inference · generating"
 
 
-def test_way_up_drawn_beside_the_way_down(ctx, renderer, world):
+def test_way_up_drawn_beside_the_way_down(draw, world):
     """While the answer comes down, the way up stays in view in the prompt's gold, in a lane
     beside the down leg (the two follow the same satellites)."""
     trip = demo_round_trip(world, 3, "hops_down", leg_progress=0.3)
     assert len(trip.up_path_km) == len(trip.leg_path_km) >= 3
     snap, cam = trip_view(world, trip)
-    both = render(renderer, ctx, snap, cam)
+    both = render(draw, snap, cam)
     no_up = dataclasses.replace(trip, up_path_km=np.zeros((0, 3), np.float32),
                                 up_sat_index=np.zeros(0, np.int32))
     cam = apply_preset(OrbitCamera(SIZE), "trip", snap)
-    down_only = render(renderer, ctx, dataclasses.replace(snap, round_trips=(no_up,)), cam)
+    down_only = render(draw, dataclasses.replace(snap, round_trips=(no_up,)), cam)
     added = both - down_only
     assert added.sum() > 3000 and added[..., 0].sum() > added[..., 2].sum(), "no gold way up"
     # Across the middle of the longest hop on screen, the added light is off to one side.

@@ -8,7 +8,7 @@ import dataclasses
 
 import numpy as np
 
-from viz.camera import EARTH_RADIUS_KM
+from sim.constants import EARTH_RADIUS_KM
 from viz.font import TEXT_VERTEX, FontAtlas
 from viz.glutil import DynamicMesh, set_uniforms
 from viz.layers import Layer, alpha_blend

@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-from viz.camera import EARTH_RADIUS_KM
+from sim.constants import EARTH_RADIUS_KM
 from viz.glutil import DynamicMesh, set_uniforms
 from viz.layers import Layer, additive, depth_write
 from viz.layers.labels import Label

@@ -26,7 +26,6 @@ class SkyLayer(Layer):
         self.star_prog = shaders.program("stars")
         self.sun_prog = shaders.program("sun")
         stars = load_stars()
-        self.n_stars = len(stars)
         vbo = self.own(ctx.buffer(stars))
         self.star_vao = self.own(ctx.vertex_array(
             self.star_prog, [(vbo, "3f 1f 1f", "in_dir", "in_vmag", "in_bv")]))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from viz.camera import EARTH_RADIUS_KM
+from sim.constants import EARTH_RADIUS_KM
 from viz.glutil import DynamicMesh, Versions, set_uniforms
 from viz.layers import Layer, additive, depth_write
 

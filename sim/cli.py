@@ -20,6 +20,7 @@ from .ephemeris import EARTH_RADIUS_KM, SPEED_OF_LIGHT_KM_S
 from .errors import UserError
 from .export import write_satellite_csv
 from .ground import GroundSites
+from .output import check_output_path
 from .pathfinder import RouteResult, ground_to_ground, ground_to_sat, next_route
 from .routing import Route
 from .snapshot import ROLE_NAMES
@@ -67,7 +68,7 @@ def add_commands(commands) -> None:
 
     p = commands.add_parser("export", help="write every satellite's state at an instant to CSV")
     add_scenario_args(p)
-    p.add_argument("--out", required=True, type=pathlib.Path, help="output .csv file")
+    p.add_argument("--out", required=True, help="output .csv file")
     p.set_defaults(handler=cmd_export)
 
     add_ask_command(commands, add_scenario_args)
@@ -246,9 +247,12 @@ def print_route(report: dict) -> None:
 # --- export -------------------------------------------------------------------------------------
 
 def cmd_export(args) -> int:
-    if args.out.suffix.lower() != ".csv":
-        raise UserError(f"--out {args.out}: expected a .csv file name")
+    out = check_output_path("--out", args.out, (".csv",))  # before the World is built
     world = world_from_args(args)
-    rows = write_satellite_csv(world.snapshot(), args.out)
-    print(f"wrote {rows} satellites at {world.now.isoformat()} to {args.out}", file=sys.stderr)
+    rows, unplaced = write_satellite_csv(world.snapshot(), out)
+    if unplaced:
+        print(f"warning: {unplaced} of {rows} satellites could not be placed by SGP4 at "
+              f"{world.now.isoformat()} (decayed or invalid elements): written with placed = 0 "
+              "and blank coordinates", file=sys.stderr)
+    print(f"wrote {rows} satellites at {world.now.isoformat()} to {out}", file=sys.stderr)
     return 0

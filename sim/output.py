@@ -26,6 +26,12 @@ TEMP_PREFIX = "."
 TEMP_MARK = ".tmp-"
 
 
+class OutputError(UserError, OSError):
+    """An output file could not be written (disk full, no permission, the result did not
+    verify). A UserError for the command line (one line, exit 2) and an OSError for callers
+    such as the app's screenshot key that already handle file-system errors."""
+
+
 def folder_of(path: pathlib.Path) -> pathlib.Path:
     return path.parent if str(path.parent) else pathlib.Path(".")
 
@@ -59,7 +65,7 @@ def temp_path_beside(path: pathlib.Path) -> pathlib.Path:
         handle, temp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.stem}{TEMP_MARK}",
                                         suffix=path.suffix, dir=folder)
     except OSError as error:
-        raise UserError(f"{path}: cannot write there: {describe(error)}") from None
+        raise OutputError(f"{path}: cannot write there: {describe(error)}") from None
     os.close(handle)
     return pathlib.Path(temp)
 
@@ -84,7 +90,7 @@ def commit(temp: pathlib.Path, path: pathlib.Path) -> None:
         os.replace(temp, path)
     except OSError as error:
         remove_quietly(temp)
-        raise UserError(f"{path}: cannot write: {describe(error)}") from None
+        raise OutputError(f"{path}: cannot write: {describe(error)}") from None
 
 
 @contextlib.contextmanager
@@ -100,10 +106,16 @@ def atomic_output(path, verify: Callable[[pathlib.Path], None] | None = None
         yield temp
         if verify is not None:
             verify(temp)
+    except OutputError:
+        remove_quietly(temp)
+        raise
     except OSError as error:
         remove_quietly(temp)
-        raise UserError(f"{path}: cannot write: {describe(error)}; "
-                        "nothing was changed there") from None
+        raise OutputError(f"{path}: cannot write: {describe(error)}; "
+                          "nothing was changed there") from None
+    except UserError as error:  # from `verify`: the file written is not complete
+        remove_quietly(temp)
+        raise OutputError(f"{path}: not written: {error}; nothing was changed there") from None
     except BaseException:
         remove_quietly(temp)
         raise

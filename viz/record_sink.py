@@ -22,7 +22,7 @@ import threading
 import numpy as np
 
 from sim.errors import UserError
-from sim.output import commit, remove_quietly, temp_path_beside
+from sim.output import OutputError, commit, remove_quietly, temp_path_beside
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".mkv")
 
@@ -71,7 +71,7 @@ class VideoSink:
             self._proc.stdin.write(np.ascontiguousarray(image).tobytes())
         except (BrokenPipeError, OSError):
             self._proc.wait()
-            raise UserError(f"{self.path}: ffmpeg stopped after {self.frames} frames: "
+            raise OutputError(f"{self.path}: ffmpeg stopped after {self.frames} frames: "
                             f"{self._reason()}") from None
         self.frames += 1
 
@@ -87,7 +87,7 @@ class VideoSink:
                 self._proc.stdin.close()
             code = self._proc.wait()
             if code != 0:
-                raise UserError(f"{self.path}: ffmpeg failed (exit status {code}): "
+                raise OutputError(f"{self.path}: ffmpeg failed (exit status {code}): "
                                 f"{self._reason()}")
             if self.frames == 0:
                 raise UserError(f"{self.path}: no frames were recorded")
@@ -121,7 +121,7 @@ class VideoSink:
                                text=True, start_new_session=True)
         if probe.returncode != 0:
             lines = (probe.stderr or "").strip().splitlines()
-            raise UserError(f"{self.path}: the video written does not play: "
+            raise OutputError(f"{self.path}: the video written does not play: "
                             f"{lines[-1] if lines else 'ffmpeg could not read it'}")
 
     def _reason(self) -> str:

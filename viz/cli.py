@@ -13,7 +13,6 @@ the simulation's heavy libraries.
 from __future__ import annotations
 
 import argparse
-import pathlib
 
 from sim.errors import UserError
 

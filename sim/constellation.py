@@ -17,7 +17,7 @@ from sgp4.api import SatrecArray
 
 from . import ephemeris, orbits
 from .elements import read_element_file
-from .scenario import Scenario, Shell
+from .scenario import Scenario, Shell, check_satellite_total
 from .snapshot import ROLE_NAMES
 
 #: Earth's rotation rate, rad/s (IERS), for the Earth-fixed velocity.
@@ -67,6 +67,7 @@ def build(scenario: Scenario) -> Constellation:
         slots += list(layout.slot)
     for source in scenario.element_sources:
         records = read_element_file(source.path)
+        check_satellite_total(len(satrecs) + len(records), str(source.path))
         index = len(shell_names)
         shell_names.append(source.name)
         shells.append(None)

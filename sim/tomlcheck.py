@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import pathlib
 import re
 import tomllib
@@ -137,11 +138,24 @@ def _checked_value(src: TomlSource, table: tuple, key: str, value: Any, spec: Fi
     if not ok:
         expected = " or ".join(_type_word(t) for t in types)
         raise src.error(table, key, f"expected {expected}, got {value!r}")
+    if not all_finite(value):  # TOML allows inf and nan; no quantity of ours is either
+        raise src.error(table, key, f"expected a finite number, got {value!r}")
     if spec.check is not None:
         problem = spec.check(value)
         if problem:
             raise src.error(table, key, problem)
     return value
+
+
+def all_finite(value: Any) -> bool:
+    """False when `value` is, or holds (lists, tables), an infinite or NaN float."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, (list, tuple)):
+        return all(all_finite(v) for v in value)
+    if isinstance(value, dict):
+        return all(all_finite(v) for v in value.values())
+    return True
 
 
 def _type_word(kind: type) -> str:

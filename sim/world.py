@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
 import time
 
 import numpy as np
@@ -24,6 +25,16 @@ from .snapshot import Snapshot
 from .snapshot_build import build_snapshot
 from .traffic import TrafficModel
 from .versions import VersionTracker
+
+
+def _number_in(value, low: float, high: float, what: str, unit: str) -> float:
+    """`value` as a float in low..high; UserError for text, NaN, infinities or out of range
+    (commands also arrive as JSON, where anything may stand in a field)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise UserError(f"{what} must be a number, got {value!r}")
+    if not math.isfinite(value) or not low <= value <= high:
+        raise UserError(f"{what} must be {low:,g}..{high:,g}{unit}, got {value}")
+    return float(value)
 
 
 class World:
@@ -151,9 +162,7 @@ class World:
         }
 
     def _set_warp(self, command: cmd.SetWarp) -> None:
-        if not 0 <= command.warp <= 1e6:
-            raise UserError(f"warp must be 0..1,000,000, got {command.warp}")
-        self.warp = float(command.warp)
+        self.warp = _number_in(command.warp, 0.0, 1e6, "warp", "")
 
     def _set_time(self, command: cmd.SetTime) -> None:
         when = scenario_mod.parse_utc(command.utc)
@@ -166,9 +175,9 @@ class World:
         self.selected = int(command.sat)
 
     def _set_rate(self, command: cmd.SetTrafficRate) -> None:
-        if command.requests_per_s < 0:
-            raise UserError("traffic rate must be >= 0 requests/s")
-        self.traffic.rate_per_s = float(command.requests_per_s)
+        self.traffic.rate_per_s = _number_in(command.requests_per_s, 0.0,
+                                             scenario_mod.MAX_REQUESTS_PER_S,
+                                             "traffic rate", " requests/s")
 
     def ask(self, command: cmd.Ask):
         """Start a round trip (see sim/roundtrip.py); returns it. Bad names raise UserError."""

@@ -100,7 +100,7 @@ def parse_tle(text: str, path: pathlib.Path | str = "<text>") -> list[ElementRec
         except (ValueError, IndexError) as error:
             raise UserError(f"{path}:{number}: cannot read TLE fields: {error}") from None
         check_element_values(
-            f"{path}:{number2}: TLE line 2", mean_motion_rev_day=_rev_per_day(satrec),
+            f"{path}:{number2}", mean_motion_rev_day=_rev_per_day(satrec),
             eccentricity=satrec.ecco, inclination_deg=math.degrees(satrec.inclo),
             names=_TLE_FIELD_NAMES)
         epoch = _checked_epoch(satrec_epoch(satrec), f"{path}:{number}: TLE line 1 field epoch")
@@ -110,9 +110,9 @@ def parse_tle(text: str, path: pathlib.Path | str = "<text>") -> list[ElementRec
     return records
 
 
-_TLE_FIELD_NAMES = {"mean_motion": "field mean motion (columns 53-63)",
-                    "eccentricity": "field eccentricity (columns 27-33)",
-                    "inclination": "field inclination (columns 9-16)"}
+_TLE_FIELD_NAMES = {"mean_motion": "TLE line 2 field mean motion (columns 53-63)",
+                    "eccentricity": "TLE line 2 field eccentricity (columns 27-33)",
+                    "inclination": "TLE line 2 field inclination (columns 9-16)"}
 _OMM_FIELD_NAMES = {"mean_motion": "OMM field MEAN_MOTION",
                     "eccentricity": "OMM field ECCENTRICITY",
                     "inclination": "OMM field INCLINATION"}
@@ -126,13 +126,13 @@ def check_element_values(where: str, mean_motion_rev_day: float, eccentricity: f
                          inclination_deg: float, names: dict[str, str]) -> None:
     """The ranges SGP4 needs (TLE and OMM alike); UserError naming `where` and the field."""
     if not (math.isfinite(mean_motion_rev_day) and mean_motion_rev_day > 0):
-        raise UserError(f"{where} {names['mean_motion']}: must be > 0 rev/day, got "
+        raise UserError(f"{where}: {names['mean_motion']}: must be > 0 rev/day, got "
                         f"{mean_motion_rev_day:g}")
     if not 0 <= eccentricity < 1:
-        raise UserError(f"{where} {names['eccentricity']}: must be 0 <= e < 1 (an orbit), "
+        raise UserError(f"{where}: {names['eccentricity']}: must be 0 <= e < 1 (an orbit), "
                         f"got {eccentricity:g}")
     if not 0 <= inclination_deg <= 180:
-        raise UserError(f"{where} {names['inclination']}: must be 0..180 deg, got "
+        raise UserError(f"{where}: {names['inclination']}: must be 0..180 deg, got "
                         f"{inclination_deg:g}")
 
 

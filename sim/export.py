@@ -4,6 +4,8 @@ from __future__ import annotations
 import csv
 import pathlib
 
+import numpy as np
+
 from .errors import UserError
 from .output import atomic_write
 from .snapshot import ROLE_NAMES, Snapshot
@@ -21,8 +23,9 @@ _PLACE_COLUMNS = 10
 def write_satellite_csv(snapshot: Snapshot, path: pathlib.Path) -> tuple[int, int]:
     """One row per satellite; returns (rows written, satellites SGP4 could not place). An
     unplaced satellite gets placed = 0 and blank coordinates (never the Earth's centre)."""
-    lat, lon, alt = geodetic_from_itrs(snapshot.positions_itrs_km)
     online = snapshot.online
+    with np.errstate(all="ignore"):  # unplaced satellites sit at the origin; not written
+        lat, lon, alt = geodetic_from_itrs(snapshot.positions_itrs_km)
     rows = len(snapshot.sat_names)
     with atomic_write(path, verify=lambda temp: _check_rows(temp, rows)) as stream:
         writer = csv.writer(stream)

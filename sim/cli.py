@@ -41,8 +41,10 @@ def add_scenario_args(parser: argparse.ArgumentParser, at: bool = True) -> None:
 def world_from_args(args: argparse.Namespace, **options) -> World:
     """The World the command-line arguments describe (--scenario, --at, --seed)."""
     at = scenario_mod.parse_utc(args.at) if getattr(args, "at", None) else None
-    return World.from_scenario(args.scenario, at=at, seed=getattr(args, "seed", None),
-                               **options)
+    seed = getattr(args, "seed", None)
+    if seed is not None and not 0 <= seed < 2**64:
+        raise UserError(f"--seed: expected 0..{2**64 - 1}, got {seed}")
+    return World.from_scenario(args.scenario, at=at, seed=seed, **options)
 
 
 def add_commands(commands) -> None:

@@ -135,6 +135,8 @@ def propagate(constellation: Constellation, when: dt.datetime,
         errors, r_teme, v_teme = constellation.sat_array.sgp4(np.array([jd]), np.array([fr]))
         r_teme, v_teme = r_teme[:, 0, :], v_teme[:, 0, :]
         online = errors[:, 0] == 0
+    # SGP4 may return NaN without an error code for absurd elements: count those as failed.
+    online = online & np.isfinite(r_teme).all(axis=1) & np.isfinite(v_teme).all(axis=1)
     positions = r_teme @ teme_to_gcrs.T
     velocities = v_teme @ teme_to_gcrs.T
     positions_itrs = positions @ gcrs_to_itrs.T

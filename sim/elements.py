@@ -103,6 +103,9 @@ def parse_tle(text: str, path: pathlib.Path | str = "<text>") -> list[ElementRec
             f"{path}:{number2}", mean_motion_rev_day=_rev_per_day(satrec),
             eccentricity=satrec.ecco, inclination_deg=math.degrees(satrec.inclo),
             names=_TLE_FIELD_NAMES)
+        if not abs(satrec.bstar) <= MAX_DRAG_TERM:
+            raise UserError(f"{path}:{number}: TLE line 1 field BSTAR (columns 54-61): must be "
+                            f"within +-{MAX_DRAG_TERM:g}, got {satrec.bstar:g}")
         epoch = _checked_epoch(satrec_epoch(satrec), f"{path}:{number}: TLE line 1 field epoch")
         label = name or f"NORAD {line[2:7].strip()}"
         records.append(ElementRecord(label, satrec, epoch))
@@ -219,9 +222,7 @@ def _omm_record(fields: dict, where: str) -> ElementRecord:
     fields.setdefault("OBJECT_ID", "")
     values = {key: _omm_number(fields, key, where, float) for key in OMM_FLOATS}
     values.update({key: _omm_number(fields, key, where, int) for key in OMM_INTEGERS})
-    if not 0 <= values["NORAD_CAT_ID"] <= MAX_CATALOGUE_NUMBER:
-        raise UserError(f"{where}: OMM field NORAD_CAT_ID: must be 0..{MAX_CATALOGUE_NUMBER}, "
-                        f"got {values['NORAD_CAT_ID']}")
+    _check_omm_ranges(values, fields, where)
     check_element_values(where, values["MEAN_MOTION"], values["ECCENTRICITY"],
                          values["INCLINATION"], _OMM_FIELD_NAMES)
     epoch = _omm_epoch(fields["EPOCH"], where)
@@ -234,6 +235,30 @@ def _omm_record(fields: dict, where: str) -> ElementRecord:
         raise UserError(f"{where}: bad OMM value: {error}") from None
     name = fields.get("OBJECT_NAME") or f"NORAD {fields['NORAD_CAT_ID']}"
     return ElementRecord(name.strip(), satrec, satrec_epoch(satrec))
+
+
+#: Largest drag term (BSTAR, 1/earth radii) and mean-motion derivatives (OMM units) we accept:
+#: real ones are thousands of times smaller; far larger ones make SGP4 return NaN, not errors.
+MAX_DRAG_TERM = 1.0
+
+
+def _check_omm_ranges(values: dict, fields: dict, where: str) -> None:
+    """Ranges of the OMM fields sgp4 stores in C integers or characters, and of the drag
+    terms; UserError naming the field."""
+    if not 0 <= values["NORAD_CAT_ID"] <= MAX_CATALOGUE_NUMBER:
+        raise UserError(f"{where}: OMM field NORAD_CAT_ID: must be 0..{MAX_CATALOGUE_NUMBER}, "
+                        f"got {values['NORAD_CAT_ID']}")
+    for key in ("EPHEMERIS_TYPE", "ELEMENT_SET_NO", "REV_AT_EPOCH"):
+        if not 0 <= values[key] < 2**31:
+            raise UserError(f"{where}: OMM field {key}: must be 0..{2**31 - 1}, "
+                            f"got {values[key]}")
+    for key in ("BSTAR", "MEAN_MOTION_DOT", "MEAN_MOTION_DDOT"):
+        if abs(values[key]) > MAX_DRAG_TERM:
+            raise UserError(f"{where}: OMM field {key}: must be within +-{MAX_DRAG_TERM:g}, "
+                            f"got {values[key]:g}")
+    if len(fields["CLASSIFICATION_TYPE"]) != 1:
+        raise UserError(f"{where}: OMM field CLASSIFICATION_TYPE: expected one letter "
+                        f"(U, C or S), got {fields['CLASSIFICATION_TYPE']!r}")
 
 
 def _omm_number(fields: dict, key: str, where: str, kind: type):

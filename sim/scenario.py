@@ -25,7 +25,8 @@ from . import stations as stations_mod
 from .elements import ELEMENT_SUFFIXES
 from .errors import UserError
 from .snapshot import ROLE_NAMES
-from .tomlcheck import Field, TomlSource, at_least, between, one_of, read_table
+from .tomlcheck import (Field, TomlSource, at_least, between, list_of_strings, one_of,
+                        read_table)
 
 SCENARIO_DIR = stations_mod.ASSETS / "scenarios"
 DEFAULT_SCENARIO = "network-2035"
@@ -42,6 +43,9 @@ DEFAULT_MIN_ELEVATION_DEG = 25.0
 #: Highest traffic rate (whole network, per second of sim time): far above any real load,
 #: and low enough that a step's Poisson draw stays exact.
 MAX_REQUESTS_PER_S = 1e9
+#: Upper bound for per-satellite compute, link and job sizes (PFLOPS, Gbps): far above any
+#: plan, and low enough that sums over a million satellites stay finite.
+MAX_QUANTITY = 1e12
 
 
 @dataclasses.dataclass(frozen=True)
@@ -141,8 +145,10 @@ _SCHEMA_SCENARIO = {
     "base": Field(str, None),
     "name": Field(str, required=True), "title": Field(str, ""), "description": Field(str, ""),
     "epoch": Field((str, dt.datetime), required=True),
-    "start": Field((str, dt.datetime), None), "seed": Field(int, 0),
-    "sources": Field(list, []), "assumptions": Field(list, []),
+    "start": Field((str, dt.datetime), None),
+    "seed": Field(int, 0, check=between(0, 2**64 - 1)),
+    "sources": Field(list, [], check=list_of_strings),
+    "assumptions": Field(list, [], check=list_of_strings),
 }
 _SCHEMA_SHELL = {
     "name": Field(str, ""), "role": _ROLE,
@@ -164,30 +170,34 @@ _SCHEMA_ELEMENTS = {"file": Field(str, required=True),
 _SCHEMA_LINKS = {
     "terminals": _defaults_field(LinkPolicy, "terminals", int, check=between(0, 8)),
     "max_range_km": _defaults_field(LinkPolicy, "max_range_km", float,
-                                    check=at_least(1, " km")),
+                                    check=between(1, 1e6, " km")),
     "grazing_altitude_km": _defaults_field(LinkPolicy, "grazing_altitude_km", float,
                                            check=between(0, 1000, " km")),
     "capacity_gbps": _defaults_field(LinkPolicy, "capacity_gbps", float,
-                                     check=at_least(0.0, " Gbps")),
+                                     check=between(0.0, MAX_QUANTITY, " Gbps")),
 }
 _SCHEMA_GROUND = {
     "min_elevation_deg": Field(float, DEFAULT_MIN_ELEVATION_DEG, check=between(0, 89, " deg")),
-    "sets": Field(list, ["china"]), "only": Field(list, []), "stations": Field(list, []),
+    "sets": Field(list, ["china"], check=list_of_strings),
+    "only": Field(list, [], check=list_of_strings), "stations": Field(list, []),
 }
 _SCHEMA_STATION = {"name": Field(str, required=True),
                    "lat_deg": Field(float, required=True, check=between(-90, 90, " deg")),
                    "lon_deg": Field(float, required=True, check=between(-180, 360, " deg")),
                    "alt_km": Field(float, 0.0, check=between(-1, 10, " km"))}
-_SCHEMA_COMPUTE = {f"{role}_pflops": Field(float, 0.0, check=at_least(0.0)) for role in ROLE_NAMES}
+_SCHEMA_COMPUTE = {f"{role}_pflops": Field(float, 0.0, check=between(0.0, MAX_QUANTITY, " PFLOPS"))
+                   for role in ROLE_NAMES}
 _SCHEMA_TRAFFIC = {
     "requests_per_s": _defaults_field(Traffic, "requests_per_s", float,
                                       check=between(0.0, MAX_REQUESTS_PER_S, " requests/s")),
-    "job_pflops": _defaults_field(Traffic, "job_pflops", float, check=at_least(0.0)),
+    "job_pflops": _defaults_field(Traffic, "job_pflops", float,
+                                  check=between(0.0, MAX_QUANTITY, " PFLOPS")),
     "job_seconds": _defaults_field(Traffic, "job_seconds", float,
-                                   check=at_least(0.001, " s")),
-    "job_gbps": _defaults_field(Traffic, "job_gbps", float, check=at_least(0.0)),
+                                   check=between(0.001, 86400 * 365, " s")),
+    "job_gbps": _defaults_field(Traffic, "job_gbps", float,
+                                check=between(0.0, MAX_QUANTITY, " Gbps")),
     "models": _defaults_field(Traffic, "models", int, check=between(1, 1000)),
-    "origins": _defaults_field(Traffic, "origins", list),
+    "origins": _defaults_field(Traffic, "origins", list, check=list_of_strings),
 }
 _TOP = {"scenario": _SCHEMA_SCENARIO, "shells": None, "elements": None, "links": _SCHEMA_LINKS,
         "ground": _SCHEMA_GROUND, "compute": _SCHEMA_COMPUTE, "traffic": _SCHEMA_TRAFFIC,

@@ -100,6 +100,12 @@ def between(low: float, high: float, unit: str = "") -> Callable[[Any], str | No
     return lambda v: None if low <= v <= high else f"must be {low}..{high}{unit}, got {v}"
 
 
+def list_of_strings(value: list) -> str | None:
+    """Check for a list field whose entries must all be strings."""
+    bad = next((v for v in value if not isinstance(v, str)), None)
+    return None if bad is None else f"expected a list of strings, got {bad!r} in it"
+
+
 def one_of(*choices: str) -> Callable[[Any], str | None]:
     return lambda v: None if v in choices else f"must be one of {', '.join(choices)}; got {v!r}"
 

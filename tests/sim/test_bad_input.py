@@ -226,3 +226,30 @@ def test_dash_values_are_joined_only_for_place_and_layer_options():
     assert run.join_dash_values(["shot", "--layers", "-stars", "--advance", "-5"]) == \
         ["shot", "--layers=-stars", "--advance", "-5"]
     assert run.join_dash_values(["route", "--to", "--json"]) == ["route", "--to", "--json"]
+
+
+@pytest.mark.parametrize("extra,expected", [
+    ('[ground]\nsets = [[1]]\n', "ground.sets: expected a list of strings"),
+    ('[traffic]\norigins = [{}]\n', "traffic.origins: expected a list of strings"),
+    ('[compute]\ninference_pflops = 1e308\n', "compute.inference_pflops: must be"),
+])
+def test_lists_and_quantities_are_checked(write, extra, expected):
+    text = mini().replace("[traffic]\nrequests_per_s = 1.0\n", "") + extra
+    with pytest.raises(UserError, match=expected):
+        scenario_mod.resolve(str(write("l.toml", text)))
+
+
+def test_negative_seed_is_refused_in_the_file_and_on_the_command_line(write, capsys):
+    path = write("seed.toml", mini().replace('name = "mini"', 'name = "mini"\nseed = -1'))
+    code, _, err = cli(capsys, "info", "--scenario", path)
+    assert_one_line_error(code, err, "scenario.seed: must be 0..")
+    code, _, err = cli(capsys, "info", "--scenario", "cluster-2025", "--seed", "-1")
+    assert_one_line_error(code, err, "--seed: expected 0..")
+
+
+def test_omm_classification_and_drag_terms(write):
+    for changes, expected in [({"CLASSIFICATION_TYPE": "SECRET"}, "CLASSIFICATION_TYPE"),
+                              ({"BSTAR": 4.5e80}, "OMM field BSTAR: must be within")]:
+        path = write("c.json", json.dumps([omm_record(**changes)]))
+        with pytest.raises(UserError, match=expected):
+            read_element_file(path)

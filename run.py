@@ -143,6 +143,11 @@ def run_bench(args: argparse.Namespace) -> int:
             raise UserError(f"--sizes {args.sizes!r}: expected comma-separated integers") from None
         if not sizes or min(sizes) < 1 or args.repeats < 1:
             raise UserError("--sizes and --repeats must be positive")
+        from sim.scenario import MAX_SATELLITES
+
+        if max(sizes) > MAX_SATELLITES or args.repeats > 10_000:
+            raise UserError(f"--sizes: at most {MAX_SATELLITES:,} satellites, --repeats at "
+                            f"most 10,000; got {max(sizes):,} and {args.repeats:,}")
         report["sim"] = sim_bench.run_sim_bench(sizes, args.repeats)
         if not args.json:
             sim_bench.print_sim_bench(report["sim"])

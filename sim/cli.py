@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import collections
 import dataclasses
+import datetime as dt
 import json
 import pathlib
 import sys
@@ -155,12 +156,19 @@ def cmd_info(args) -> int:
 
 # --- route --------------------------------------------------------------------------------------
 
+#: `route --horizon-hours` at most this (a week): the search scans every 20 s of it.
+MAX_HORIZON_HOURS = 168.0
+
+
 def cmd_route(args) -> int:
+    if not 0 < args.horizon_hours <= MAX_HORIZON_HOURS:  # also refuses nan and inf
+        raise UserError(f"--horizon-hours: expected a number in (0, {MAX_HORIZON_HOURS:g}], "
+                        f"got {args.horizon_hours:g}")
     world = world_from_args(args)
     known = world.scenario.stations + cities()
-    if args.horizon_hours <= 0:
-        raise UserError("--horizon-hours must be positive")
-    horizon_s = args.horizon_hours * 3600
+    # The search stops where the ephemeris does (the end of its last year).
+    ephemeris_end = dt.datetime(scenario_mod.EPHEMERIS_YEARS[1] + 1, 1, 1, tzinfo=dt.timezone.utc)
+    horizon_s = min(args.horizon_hours * 3600, (ephemeris_end - world.now).total_seconds() - 1)
     source = parse_ground_point(args.source, known)
     try:
         target = parse_ground_point(args.target, known)

@@ -253,3 +253,30 @@ def test_omm_classification_and_drag_terms(write):
         path = write("c.json", json.dumps([omm_record(**changes)]))
         with pytest.raises(UserError, match=expected):
             read_element_file(path)
+
+
+@pytest.mark.parametrize("argv,expected", [
+    (["route", "--from", "Kashi", "--to", "Jiamusi", "--horizon-hours", "inf"], "--horizon-hours"),
+    (["route", "--from", "Kashi", "--to", "Jiamusi", "--horizon-hours", "nan"], "--horizon-hours"),
+    (["route", "--from", "Kashi", "--to", "Jiamusi", "--horizon-hours", "1000"], "(0, 168]"),
+    (["ask", "--sat", "XS-01", "--prompt", "hi", "--tokens-per-s", "inf"], "--tokens-per-s"),
+    (["ask", "--sat", "XS-01", "--prompt", "hi", "--max-tokens", "0"], "--max-tokens"),
+])
+def test_numeric_flags_checked_before_the_world_is_built(capsys, monkeypatch, argv, expected):
+    def never(*args, **kwargs):
+        raise AssertionError("the World must not be built for a bad flag")
+
+    monkeypatch.setattr("sim.cli.World.from_scenario", never)
+    code, _, err = cli(capsys, argv[0], "--scenario", "cluster-2025", *argv[1:])
+    assert_one_line_error(code, err, expected)
+
+
+def test_bench_refuses_sizes_beyond_the_limit(capsys):
+    code, _, err = cli(capsys, "bench", "--sizes", "10000000000")
+    assert_one_line_error(code, err, "--sizes: at most 1,200,000 satellites")
+
+
+def test_route_near_the_end_of_the_ephemeris_searches_only_to_its_end(capsys):
+    code, out, err = cli(capsys, "route", "--scenario", "cluster-2025", "--from", "Kashi",
+                         "--to", "XS-03", "--at", "2052-12-31T23:50:00Z")
+    assert code == 0, err

@@ -383,6 +383,9 @@ def _finish_sinks(writer, sinks: list, result: "Result") -> None:
         if not result.stopped:
             result.stopped = _stop_reason(error)
         result.kept = None
+    except BaseException:  # a second Ctrl-C while finishing: leave no temporary file
+        writer.discard()
+        raise
     else:
         result.kept = next((s.final_path for s in sinks if hasattr(s, "final_path")), None)
     result.frames = writer.written

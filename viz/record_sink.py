@@ -22,7 +22,7 @@ import threading
 import numpy as np
 
 from sim.errors import UserError
-from sim.output import OutputError, commit, remove_quietly, temp_path_beside
+from sim.output import OutputError, atomic_output, commit, remove_quietly, temp_path_beside
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".mkv")
 
@@ -148,7 +148,9 @@ class PngSink:
     def send(self, image: np.ndarray) -> None:
         from PIL import Image
 
-        Image.fromarray(image).save(self.dir / f"frame_{self.frames:06d}.png", compress_level=1)
+        # Beside, then renamed: a full disk leaves no half frame and raises a one-line error.
+        with atomic_output(self.dir / f"frame_{self.frames:06d}.png") as temp:
+            Image.fromarray(image).save(temp, format="PNG", compress_level=1)
         self.frames += 1
 
     def close(self, partial: bool = False) -> pathlib.Path:

@@ -239,7 +239,8 @@ def from_element_file(path: pathlib.Path) -> Scenario:
         description=f"Real element sets read from {path}.", epoch=epoch, seed=0,
         sources=(str(path),), assumptions=("Role 'other' for every object; no compute.",),
         shells=(), element_sources=(ElementSource(path, "other", path.stem),),
-        links=LinkPolicy(), min_elevation_deg=DEFAULT_MIN_ELEVATION_DEG, stations=stations_mod.station_set("china"),
+        links=LinkPolicy(), min_elevation_deg=DEFAULT_MIN_ELEVATION_DEG,
+        stations=stations_mod.station_set("china"),
         compute_pflops={r: 0.0 for r in ROLE_NAMES}, traffic=Traffic(requests_per_s=0.0),
         path=path,
     )

@@ -332,7 +332,9 @@ def fake_ffmpeg(tmp_path_factory, monkeypatch):
 case "$*" in *"-f null"*) exec "{real}" "$@";; esac
 cat > /dev/null
 for last; do :; done
-if [ "{mode}" = fail ]; then echo "av_interleaved_write_frame(): No space left on device" >&2; exit 1; fi
+if [ "{mode}" = fail ]; then
+  echo "av_interleaved_write_frame(): No space left on device" >&2; exit 1
+fi
 printf 'not a video' > "$last"
 exit 0
 """)

@@ -26,7 +26,7 @@ import run
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 FOLDER = pathlib.Path(tempfile.mkdtemp(prefix="fuzz-loaders-"))
 
-FUZZ = settings(max_examples=60, deadline=None, derandomize=True,
+FUZZ = settings(max_examples=120, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 SMALL = """[scenario]
@@ -211,7 +211,7 @@ def story_text() -> str:
     return (ROOT / "assets" / "scenarios" / "story-roundtrip.toml").read_text()
 
 
-@settings(FUZZ, max_examples=300)
+@settings(FUZZ, max_examples=500)
 @given(st.data())
 def test_mutated_scenario_files(data):
     base = data.draw(st.sampled_from([SMALL, cluster_text(), story_text()]))

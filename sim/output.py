@@ -41,11 +41,11 @@ def check_output_path(flag: str, text, suffixes: tuple[str, ...] = ()) -> pathli
     a folder, its folder exists and is writable, an existing file there is writable.
     UserError naming the flag otherwise. Call it before doing expensive work."""
     path = pathlib.Path(text).expanduser()
+    if path.is_dir():
+        raise UserError(f"{flag}: {text} is a folder; give a file name")
     if suffixes and path.suffix.lower() not in suffixes:
         raise UserError(f"{flag}: expected a {' or '.join(suffixes)} file name, "
                         f"got {str(text)!r}")
-    if path.is_dir():
-        raise UserError(f"{flag}: {text} is a folder; give a file name")
     folder = folder_of(path)
     if not folder.exists():
         raise UserError(f"{flag}: cannot write {text}: folder {folder} does not exist")
@@ -67,7 +67,23 @@ def temp_path_beside(path: pathlib.Path) -> pathlib.Path:
     except OSError as error:
         raise OutputError(f"{path}: cannot write there: {describe(error)}") from None
     os.close(handle)
+    # mkstemp makes it private (0600); the result should have the mode a plain write gives.
+    with contextlib.suppress(OSError):
+        os.chmod(temp, path.stat().st_mode & 0o777 if path.is_file() else 0o666 & ~_umask())
     return pathlib.Path(temp)
+
+
+def _umask() -> int:
+    """The process's umask (read without changing it where /proc allows)."""
+    try:
+        for line in pathlib.Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def describe(error: OSError) -> str:

@@ -80,9 +80,19 @@ def test_atomic_output_keeps_the_old_file_when_verification_fails(tmp_path):
 def test_atomic_output_replaces_on_success(tmp_path):
     target = tmp_path / "x.csv"
     target.write_bytes(OLD)
+    target.chmod(0o640)
     with output.atomic_output(target, verify=lambda p: None) as temp:
         temp.write_bytes(b"new")
     assert target.read_bytes() == b"new" and only(tmp_path) == ["x.csv"]
+    assert target.stat().st_mode & 0o777 == 0o640  # the old file's mode is kept
+
+
+def test_a_new_output_gets_the_mode_of_a_plain_write(tmp_path):
+    plain = tmp_path / "plain"
+    plain.write_bytes(b"")
+    with output.atomic_output(tmp_path / "new.csv") as temp:
+        temp.write_bytes(b"new")
+    assert (tmp_path / "new.csv").stat().st_mode & 0o777 == plain.stat().st_mode & 0o777
 
 
 def test_check_output_path_refuses_a_folder_and_a_file_in_place_of_a_folder(tmp_path):

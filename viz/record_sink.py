@@ -68,11 +68,11 @@ class VideoSink:
 
     def send(self, image: np.ndarray) -> None:
         try:
-            self._proc.stdin.write(np.ascontiguousarray(image).tobytes())
+            self._proc.stdin.write(np.ascontiguousarray(image).data)  # no copy
         except (BrokenPipeError, OSError):
             self._proc.wait()
             raise OutputError(f"{self.path}: ffmpeg stopped after {self.frames} frames: "
-                            f"{self._reason()}") from None
+                              f"{self._reason()}") from None
         self.frames += 1
 
     def close(self, partial: bool = False) -> pathlib.Path:

@@ -13,8 +13,11 @@ This file is the one place that joins the two layers: it hands viz a factory tha
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
+import threading
 
 from sim import cli as sim_cli
 from sim.errors import UserError
@@ -56,22 +59,71 @@ def add_app_options(parser: argparse.ArgumentParser) -> None:
                      help="folder for F12 screenshots and recordings (default screenshots)")
 
 
+#: Options whose value may start with '-' (a southern latitude, a layer switched off):
+#: argparse would take "-8.8,13.3" for an option and say "expected one argument".
+DASH_VALUE_OPTIONS = ("--from", "--to", "--layers")
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that every `finally` and `except KeyboardInterrupt`
+    cleanup runs (temporary files removed, partial recordings finished)."""
+
+
+def join_dash_values(argv: list[str]) -> list[str]:
+    """['--to', '-8.8,13.3'] -> ['--to=-8.8,13.3'] for DASH_VALUE_OPTIONS (a value starting
+    with a single '-'); everything else is left as it is."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        token = argv[i]
+        following = argv[i + 1] if i + 1 < len(argv) else None
+        if (token in DASH_VALUE_OPTIONS and following is not None and following.startswith("-")
+                and not following.startswith("--") and len(following) > 1
+                and following not in ("-h",)):
+            out.append(f"{token}={following}")
+            i += 2
+            continue
+        out.append(token)
+        i += 1
+    return out
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt():
+    """While inside, SIGTERM raises `Terminated` in the main thread (then restored)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def _raise(signum, frame):
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, _raise)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(join_dash_values(list(sys.argv[1:] if argv is None else argv)))
     handler = getattr(args, "handler", None)
     if getattr(args, "bench", False):
         handler = run_bench
     elif handler is None:
         handler = launch_app
     try:
-        return int(handler(args) or 0)
+        with sigterm_as_interrupt():
+            return int(handler(args) or 0)
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as stop:
+        # One line: what was left behind if the command says (record), else just the fact.
+        terminated = isinstance(stop, Terminated)
+        print(str(stop) or ("terminated" if terminated else "interrupted"), file=sys.stderr)
+        return 143 if terminated else 130
     except BrokenPipeError:  # output piped into `head` and the like: not an error
         sys.stdout = open(os.devnull, "w")
         return 0
@@ -91,6 +143,11 @@ def run_bench(args: argparse.Namespace) -> int:
             raise UserError(f"--sizes {args.sizes!r}: expected comma-separated integers") from None
         if not sizes or min(sizes) < 1 or args.repeats < 1:
             raise UserError("--sizes and --repeats must be positive")
+        from sim.scenario import MAX_SATELLITES
+
+        if max(sizes) > MAX_SATELLITES or args.repeats > 10_000:
+            raise UserError(f"--sizes: at most {MAX_SATELLITES:,} satellites, --repeats at "
+                            f"most 10,000; got {max(sizes):,} and {args.repeats:,}")
         report["sim"] = sim_bench.run_sim_bench(sizes, args.repeats)
         if not args.json:
             sim_bench.print_sim_bench(report["sim"])

@@ -8,8 +8,8 @@ from __future__ import annotations
 import argparse
 import collections
 import dataclasses
+import datetime as dt
 import json
-import pathlib
 import sys
 
 import numpy as np
@@ -21,6 +21,7 @@ from .constants import EARTH_RADIUS_KM, SPEED_OF_LIGHT_KM_S
 from .errors import UserError
 from .export import write_satellite_csv
 from .ground import GroundSites
+from .output import check_output_path
 from .pathfinder import RouteResult, ground_to_ground, ground_to_sat, next_route
 from .routing import Route
 from .snapshot import ROLE_NAMES
@@ -41,8 +42,10 @@ def add_scenario_args(parser: argparse.ArgumentParser, at: bool = True) -> None:
 def world_from_args(args: argparse.Namespace, **options) -> World:
     """The World the command-line arguments describe (--scenario, --at, --seed)."""
     at = scenario_mod.parse_utc(args.at) if getattr(args, "at", None) else None
-    return World.from_scenario(args.scenario, at=at, seed=getattr(args, "seed", None),
-                               **options)
+    seed = getattr(args, "seed", None)
+    if seed is not None and not 0 <= seed < 2**64:
+        raise UserError(f"--seed: expected 0..{2**64 - 1}, got {seed}")
+    return World.from_scenario(args.scenario, at=at, seed=seed, **options)
 
 
 def add_commands(commands) -> None:
@@ -68,7 +71,7 @@ def add_commands(commands) -> None:
 
     p = commands.add_parser("export", help="write every satellite's state at an instant to CSV")
     add_scenario_args(p)
-    p.add_argument("--out", required=True, type=pathlib.Path, help="output .csv file")
+    p.add_argument("--out", required=True, help="output .csv file")
     p.set_defaults(handler=cmd_export)
 
     add_ask_command(commands, add_scenario_args)
@@ -174,12 +177,19 @@ def cmd_info(args) -> int:
 
 # --- route --------------------------------------------------------------------------------------
 
+#: `route --horizon-hours` at most this (a week): the search scans every 20 s of it.
+MAX_HORIZON_HOURS = 168.0
+
+
 def cmd_route(args) -> int:
+    if not 0 < args.horizon_hours <= MAX_HORIZON_HOURS:  # also refuses nan and inf
+        raise UserError(f"--horizon-hours: expected a number in (0, {MAX_HORIZON_HOURS:g}], "
+                        f"got {args.horizon_hours:g}")
     world = world_from_args(args)
     known = world.scenario.stations + cities()
-    if args.horizon_hours <= 0:
-        raise UserError("--horizon-hours must be positive")
-    horizon_s = args.horizon_hours * 3600
+    # The search stops where the ephemeris does (the end of its last year).
+    ephemeris_end = dt.datetime(scenario_mod.EPHEMERIS_YEARS[1] + 1, 1, 1, tzinfo=dt.timezone.utc)
+    horizon_s = min(args.horizon_hours * 3600, (ephemeris_end - world.now).total_seconds() - 1)
     source = parse_ground_point(args.source, known)
     try:
         target = parse_ground_point(args.target, known)
@@ -268,9 +278,12 @@ def print_route(report: dict) -> None:
 # --- export -------------------------------------------------------------------------------------
 
 def cmd_export(args) -> int:
-    if args.out.suffix.lower() != ".csv":
-        raise UserError(f"--out {args.out}: expected a .csv file name")
+    out = check_output_path("--out", args.out, (".csv",))  # before the World is built
     world = world_from_args(args)
-    rows = write_satellite_csv(world.snapshot(), args.out)
-    print(f"wrote {rows} satellites at {world.now.isoformat()} to {args.out}", file=sys.stderr)
+    rows, unplaced = write_satellite_csv(world.snapshot(), out)
+    if unplaced:
+        print(f"warning: {unplaced} of {rows} satellites could not be placed by SGP4 at "
+              f"{world.now.isoformat()} (decayed or invalid elements): written with placed = 0 "
+              "and blank coordinates", file=sys.stderr)
+    print(f"wrote {rows} satellites at {world.now.isoformat()} to {out}", file=sys.stderr)
     return 0

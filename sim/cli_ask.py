@@ -37,8 +37,11 @@ def cmd_ask(args) -> int:
 
     if args.model_dir is not None and not args.model_dir.is_dir():
         raise UserError(f"--model-dir {args.model_dir}: no such folder")
-    if args.tokens_per_s <= 0:
-        raise UserError("--tokens-per-s must be positive")
+    if not 0 < args.tokens_per_s <= 1e6:  # also refuses nan and inf
+        raise UserError(f"--tokens-per-s: expected a number in (0, 1000000], "
+                        f"got {args.tokens_per_s:g}")
+    if not 1 <= args.max_tokens <= 2048:  # before the World is built
+        raise UserError(f"--max-tokens: expected 1..2048, got {args.max_tokens}")
     world = world_from_args(args, model_dir=str(args.model_dir) if args.model_dir else None,
                             blocking_inference=True)
     try:

@@ -18,7 +18,7 @@ from sgp4.api import SatrecArray
 from . import ephemeris, orbits
 from .constants import EARTH_RADIUS_KM, EARTH_ROTATION_RAD_S
 from .elements import read_element_file
-from .scenario import Scenario, Shell
+from .scenario import Scenario, Shell, check_satellite_total
 from .snapshot import ROLE_NAMES
 
 
@@ -65,6 +65,7 @@ def build(scenario: Scenario) -> Constellation:
         slots += list(layout.slot)
     for source in scenario.element_sources:
         records = read_element_file(source.path)
+        check_satellite_total(len(satrecs) + len(records), str(source.path))
         index = len(shell_names)
         shell_names.append(source.name)
         shells.append(None)
@@ -132,6 +133,8 @@ def propagate(constellation: Constellation, when: dt.datetime,
         errors, r_teme, v_teme = constellation.sat_array.sgp4(np.array([jd]), np.array([fr]))
         r_teme, v_teme = r_teme[:, 0, :], v_teme[:, 0, :]
         online = errors[:, 0] == 0
+    # SGP4 may return NaN without an error code for absurd elements: count those as failed.
+    online = online & np.isfinite(r_teme).all(axis=1) & np.isfinite(v_teme).all(axis=1)
     positions = r_teme @ teme_to_gcrs.T
     velocities = v_teme @ teme_to_gcrs.T
     positions_itrs = positions @ gcrs_to_itrs.T

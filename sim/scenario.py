@@ -25,12 +25,27 @@ from . import stations as stations_mod
 from .elements import ELEMENT_SUFFIXES
 from .errors import UserError
 from .snapshot import ROLE_NAMES
-from .tomlcheck import Field, TomlSource, at_least, between, one_of, read_table
+from .tomlcheck import (Field, TomlSource, at_least, between, list_of_strings, one_of,
+                        read_table)
 
 SCENARIO_DIR = stations_mod.ASSETS / "scenarios"
 DEFAULT_SCENARIO = "network-2035"
 #: DE421 (skyfield-data) covers these years; times outside cannot place the Sun.
 EPHEMERIS_YEARS = (1900, 2052)
+#: Most satellites a scenario may hold, all shells and element files together (a filing for
+#: a million computing satellites is the largest real plan; each costs ~1 kB of memory).
+MAX_SATELLITES = 1_200_000
+#: Most planes in a shell, satellites in a plane, and [[shells]] tables in a file.
+MAX_PLANES = 10_000
+MAX_SATS_PER_PLANE = 10_000
+MAX_SHELLS = 1_000
+DEFAULT_MIN_ELEVATION_DEG = 25.0
+#: Highest traffic rate (whole network, per second of sim time): far above any real load,
+#: and low enough that a step's Poisson draw stays exact.
+MAX_REQUESTS_PER_S = 1e9
+#: Upper bound for per-satellite compute, link and job sizes (PFLOPS, Gbps): far above any
+#: plan, and low enough that sums over a million satellites stay finite.
+MAX_QUANTITY = 1e12
 
 
 @dataclasses.dataclass(frozen=True)
@@ -110,51 +125,79 @@ class Scenario:
 
 
 # --- schema ---------------------------------------------------------------------------------
+# Defaults live once, in the dataclasses above; the schema reads them from there.
+
+def _default(cls, name: str):
+    """The default of dataclass `cls`'s field `name` (a copy for mutable defaults)."""
+    field = next(f for f in dataclasses.fields(cls) if f.name == name)
+    if field.default is not dataclasses.MISSING:
+        value = field.default
+        return list(value) if isinstance(value, tuple) else value
+    raise KeyError(f"{cls.__name__}.{name} has no default")
+
+
+def _defaults_field(cls, name: str, types, check=None) -> Field:
+    return Field(types, _default(cls, name), check=check)
+
 
 _ROLE = Field(str, "inference", check=one_of(*ROLE_NAMES))
 _SCHEMA_SCENARIO = {
     "base": Field(str, None),
     "name": Field(str, required=True), "title": Field(str, ""), "description": Field(str, ""),
     "epoch": Field((str, dt.datetime), required=True),
-    "start": Field((str, dt.datetime), None), "seed": Field(int, 0),
-    "sources": Field(list, []), "assumptions": Field(list, []),
+    "start": Field((str, dt.datetime), None),
+    "seed": Field(int, 0, check=between(0, 2**64 - 1)),
+    "sources": Field(list, [], check=list_of_strings),
+    "assumptions": Field(list, [], check=list_of_strings),
 }
 _SCHEMA_SHELL = {
     "name": Field(str, ""), "role": _ROLE,
     "altitude_km": Field(float, required=True, check=between(150, 50000, " km")),
     "inclination_deg": Field(float, None, check=between(0, 180, " deg")),
-    "planes": Field(int, required=True, check=at_least(1)),
-    "sats_per_plane": Field(int, required=True, check=at_least(1)),
-    "phasing": Field(int, 0, check=at_least(0)),
-    "raan_deg": Field(float, 0.0, check=between(-360, 360, " deg")),
+    "planes": Field(int, required=True, check=between(1, MAX_PLANES)),
+    "sats_per_plane": Field(int, required=True, check=between(1, MAX_SATS_PER_PLANE)),
+    "phasing": _defaults_field(Shell, "phasing", int, check=at_least(0)),
+    "raan_deg": _defaults_field(Shell, "raan_deg", float, check=between(-360, 360, " deg")),
+    # None: derived from the kind of shell (see _read_shell), not Shell's own default
     "raan_spread_deg": Field(float, None, check=between(0, 360, " deg")),
-    "sun_synchronous": Field(bool, False), "dawn_dusk": Field(bool, False),
-    "ltan_hours": Field(float, None, check=between(0, 24, " h")),
+    "sun_synchronous": _defaults_field(Shell, "sun_synchronous", bool),
+    "dawn_dusk": Field(bool, False),
+    "ltan_hours": _defaults_field(Shell, "ltan_hours", float, check=between(0, 24, " h")),
 }
-_SCHEMA_ELEMENTS = {"file": Field(str, required=True), "role": Field(str, "other",
-                    check=one_of(*ROLE_NAMES)), "name": Field(str, "")}
+_SCHEMA_ELEMENTS = {"file": Field(str, required=True),
+                    "role": _defaults_field(ElementSource, "role", str, check=one_of(*ROLE_NAMES)),
+                    "name": _defaults_field(ElementSource, "name", str)}
 _SCHEMA_LINKS = {
-    "terminals": Field(int, 4, check=between(0, 8)),
-    "max_range_km": Field(float, 5000.0, check=at_least(1, " km")),
-    "grazing_altitude_km": Field(float, 80.0, check=between(0, 1000, " km")),
-    "capacity_gbps": Field(float, 100.0, check=at_least(0.0, " Gbps")),
+    "terminals": _defaults_field(LinkPolicy, "terminals", int, check=between(0, 8)),
+    "max_range_km": _defaults_field(LinkPolicy, "max_range_km", float,
+                                    check=between(1, 1e6, " km")),
+    "grazing_altitude_km": _defaults_field(LinkPolicy, "grazing_altitude_km", float,
+                                           check=between(0, 1000, " km")),
+    "capacity_gbps": _defaults_field(LinkPolicy, "capacity_gbps", float,
+                                     check=between(0.0, MAX_QUANTITY, " Gbps")),
 }
 _SCHEMA_GROUND = {
-    "min_elevation_deg": Field(float, 25.0, check=between(0, 89, " deg")),
-    "sets": Field(list, ["china"]), "only": Field(list, []), "stations": Field(list, []),
+    "min_elevation_deg": Field(float, DEFAULT_MIN_ELEVATION_DEG, check=between(0, 89, " deg")),
+    "sets": Field(list, ["china"], check=list_of_strings),
+    "only": Field(list, [], check=list_of_strings), "stations": Field(list, []),
 }
 _SCHEMA_STATION = {"name": Field(str, required=True),
                    "lat_deg": Field(float, required=True, check=between(-90, 90, " deg")),
                    "lon_deg": Field(float, required=True, check=between(-180, 360, " deg")),
                    "alt_km": Field(float, 0.0, check=between(-1, 10, " km"))}
-_SCHEMA_COMPUTE = {f"{role}_pflops": Field(float, 0.0, check=at_least(0.0)) for role in ROLE_NAMES}
+_SCHEMA_COMPUTE = {f"{role}_pflops": Field(float, 0.0, check=between(0.0, MAX_QUANTITY, " PFLOPS"))
+                   for role in ROLE_NAMES}
 _SCHEMA_TRAFFIC = {
-    "requests_per_s": Field(float, 20.0, check=at_least(0.0)),
-    "job_pflops": Field(float, 0.05, check=at_least(0.0)),
-    "job_seconds": Field(float, 20.0, check=at_least(0.001, " s")),
-    "job_gbps": Field(float, 0.05, check=at_least(0.0)),
-    "models": Field(int, 1, check=between(1, 1000)),
-    "origins": Field(list, ["stations", "cities"]),
+    "requests_per_s": _defaults_field(Traffic, "requests_per_s", float,
+                                      check=between(0.0, MAX_REQUESTS_PER_S, " requests/s")),
+    "job_pflops": _defaults_field(Traffic, "job_pflops", float,
+                                  check=between(0.0, MAX_QUANTITY, " PFLOPS")),
+    "job_seconds": _defaults_field(Traffic, "job_seconds", float,
+                                   check=between(0.001, 86400 * 365, " s")),
+    "job_gbps": _defaults_field(Traffic, "job_gbps", float,
+                                check=between(0.0, MAX_QUANTITY, " Gbps")),
+    "models": _defaults_field(Traffic, "models", int, check=between(1, 1000)),
+    "origins": _defaults_field(Traffic, "origins", list, check=list_of_strings),
 }
 _TOP = {"scenario": _SCHEMA_SCENARIO, "shells": None, "elements": None, "links": _SCHEMA_LINKS,
         "ground": _SCHEMA_GROUND, "compute": _SCHEMA_COMPUTE, "traffic": _SCHEMA_TRAFFIC,
@@ -196,14 +239,15 @@ def from_element_file(path: pathlib.Path) -> Scenario:
         description=f"Real element sets read from {path}.", epoch=epoch, seed=0,
         sources=(str(path),), assumptions=("Role 'other' for every object; no compute.",),
         shells=(), element_sources=(ElementSource(path, "other", path.stem),),
-        links=LinkPolicy(), min_elevation_deg=25.0, stations=stations_mod.station_set("china"),
+        links=LinkPolicy(), min_elevation_deg=DEFAULT_MIN_ELEVATION_DEG,
+        stations=stations_mod.station_set("china"),
         compute_pflops={r: 0.0 for r in ROLE_NAMES}, traffic=Traffic(requests_per_s=0.0),
         path=path,
     )
 
 
 def load_toml(path: pathlib.Path) -> Scenario:
-    src = with_base(TomlSource.read(path))
+    src = with_base(TomlSource.read(path), ())
     for key in src.data:
         if key not in _TOP:
             close = difflib.get_close_matches(key, list(_TOP), n=1)
@@ -212,7 +256,11 @@ def load_toml(path: pathlib.Path) -> Scenario:
     head = read_table(src, ("scenario",), src.data.get("scenario"), _SCHEMA_SCENARIO)
     epoch = _parse_epoch(src, head["epoch"], "epoch")
     start = _parse_epoch(src, head["start"], "start") if head["start"] is not None else None
-    shells = tuple(_read_shell(src, i, raw) for i, raw in enumerate(_array(src, "shells")))
+    shell_tables = _array(src, "shells")
+    if len(shell_tables) > MAX_SHELLS:
+        raise src.error(("shells",), None, f"{len(shell_tables)} [[shells]]: at most {MAX_SHELLS}")
+    shells = tuple(_read_shell(src, i, raw) for i, raw in enumerate(shell_tables))
+    _check_total(src, shells)
     elements = tuple(_read_elements(src, i, raw) for i, raw in enumerate(_array(src, "elements")))
     if not shells and not elements:
         raise src.error((), None, "no satellites: add at least one [[shells]] or [[elements]]")
@@ -233,11 +281,13 @@ def load_toml(path: pathlib.Path) -> Scenario:
     )
 
 
-def with_base(src: TomlSource) -> TomlSource:
+def with_base(src: TomlSource, chain: tuple[pathlib.Path, ...] = ()) -> TomlSource:
     """A file whose [scenario] names a `base` (a built-in name or a .toml path relative to
     the file) starts from that scenario's tables: its own tables replace the base's table by
     table, and keys of its [scenario] replace the base's one by one. So a scripted story can
-    reuse a constellation without repeating it."""
+    reuse a constellation without repeating it. `chain`: the files that led here (resolved),
+    to refuse a loop of bases."""
+    chain = chain + (src.path.resolve(),)
     head = src.data.get("scenario")
     base = head.get("base") if isinstance(head, dict) else None
     if base is None:
@@ -251,12 +301,33 @@ def with_base(src: TomlSource) -> TomlSource:
         base_path = SCENARIO_DIR / f"{base}.toml"
     if base_path.resolve() == src.path.resolve():
         raise src.error(("scenario",), "base", "a scenario cannot be its own base")
-    parent = with_base(TomlSource.read(base_path)).data
+    if base_path.resolve() in chain:
+        loop = " -> ".join(p.name for p in chain + (base_path.resolve(),))
+        raise src.error(("scenario",), "base", f"the bases loop: {loop}")
+    if len(chain) > 16:
+        raise src.error(("scenario",), "base", "more than 16 bases deep")
+    parent = with_base(TomlSource.read(base_path), chain).data
     parent.pop("timeline", None)  # a script belongs to its own file
     merged = {**parent, **{k: v for k, v in src.data.items() if k != "scenario"}}
     merged["scenario"] = {**parent.get("scenario", {}), **head}
     merged["scenario"].pop("base")
     return dataclasses.replace(src, data=merged)
+
+
+def _check_total(src: TomlSource, shells: tuple[Shell, ...]) -> None:
+    total = 0
+    for index, shell in enumerate(shells):
+        total += shell.size
+        if total > MAX_SATELLITES:
+            raise src.error(("shells", index), None, f"{total:,} satellites in the shells so "
+                            f"far: a scenario holds at most {MAX_SATELLITES:,}")
+
+
+def check_satellite_total(total: int, what: str) -> None:
+    """UserError when `total` satellites exceed MAX_SATELLITES (element files included)."""
+    if total > MAX_SATELLITES:
+        raise UserError(f"{what}: {total:,} satellites: a scenario holds at most "
+                        f"{MAX_SATELLITES:,}")
 
 
 def _array(src: TomlSource, key: str) -> list:

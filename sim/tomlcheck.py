@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import pathlib
 import re
 import tomllib
@@ -99,6 +100,12 @@ def between(low: float, high: float, unit: str = "") -> Callable[[Any], str | No
     return lambda v: None if low <= v <= high else f"must be {low}..{high}{unit}, got {v}"
 
 
+def list_of_strings(value: list) -> str | None:
+    """Check for a list field whose entries must all be strings."""
+    bad = next((v for v in value if not isinstance(v, str)), None)
+    return None if bad is None else f"expected a list of strings, got {bad!r} in it"
+
+
 def one_of(*choices: str) -> Callable[[Any], str | None]:
     return lambda v: None if v in choices else f"must be one of {', '.join(choices)}; got {v!r}"
 
@@ -137,11 +144,24 @@ def _checked_value(src: TomlSource, table: tuple, key: str, value: Any, spec: Fi
     if not ok:
         expected = " or ".join(_type_word(t) for t in types)
         raise src.error(table, key, f"expected {expected}, got {value!r}")
+    if not all_finite(value):  # TOML allows inf and nan; no quantity of ours is either
+        raise src.error(table, key, f"expected a finite number, got {value!r}")
     if spec.check is not None:
         problem = spec.check(value)
         if problem:
             raise src.error(table, key, problem)
     return value
+
+
+def all_finite(value: Any) -> bool:
+    """False when `value` is, or holds (lists, tables), an infinite or NaN float."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, (list, tuple)):
+        return all(all_finite(v) for v in value)
+    if isinstance(value, dict):
+        return all(all_finite(v) for v in value.values())
+    return True
 
 
 def _type_word(kind: type) -> str:

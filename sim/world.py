@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
 import time
 
 import numpy as np
@@ -31,6 +32,16 @@ from .versions import VersionTracker
 
 #: The longest single Advance command, s (a day: the panel steps a minute).
 MAX_ADVANCE_S = 86400.0
+
+
+def _number_in(value, low: float, high: float, what: str, unit: str) -> float:
+    """`value` as a float in low..high; UserError for text, NaN, infinities or out of range
+    (commands also arrive as JSON, where anything may stand in a field)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise UserError(f"{what} must be a number, got {value!r}")
+    if not math.isfinite(value) or not low <= value <= high:
+        raise UserError(f"{what} must be {low:,g}..{high:,g}{unit}, got {value}")
+    return float(value)
 
 
 class World:
@@ -188,17 +199,13 @@ class World:
         }
 
     def _set_warp(self, command: cmd.SetWarp) -> None:
-        if not 0 <= command.warp <= WARP_LIMIT:  # (NaN fails too)
-            raise UserError(f"warp must be 0..{WARP_LIMIT:,.0f}, got {command.warp}")
-        self.clock.warp = float(command.warp)
+        self.clock.warp = _number_in(command.warp, 0.0, WARP_LIMIT, "warp", "")
 
     def _set_clock(self, command: cmd.SetClock) -> None:
         self.clock.policy = clock_policy(self.clock.policy, command)
 
     def _advance_by(self, command: cmd.Advance) -> None:
-        if not 0 <= command.seconds <= MAX_ADVANCE_S:
-            raise UserError(f"advance must be 0..{MAX_ADVANCE_S:,.0f} s, got {command.seconds}")
-        self.step(float(command.seconds))
+        self.step(_number_in(command.seconds, 0.0, MAX_ADVANCE_S, "advance", " s"))
 
     def _set_time(self, command: cmd.SetTime) -> None:
         when = scenario_mod.parse_utc(command.utc)
@@ -211,9 +218,9 @@ class World:
         self.selected = int(command.sat)
 
     def _set_rate(self, command: cmd.SetTrafficRate) -> None:
-        if command.requests_per_s < 0:
-            raise UserError("traffic rate must be >= 0 requests/s")
-        self.traffic.rate_per_s = float(command.requests_per_s)
+        self.traffic.rate_per_s = _number_in(command.requests_per_s, 0.0,
+                                             scenario_mod.MAX_REQUESTS_PER_S,
+                                             "traffic rate", " requests/s")
 
     def ask(self, command: cmd.Ask):
         """Start a round trip (see sim/roundtrip.py); returns it. Bad names raise UserError."""

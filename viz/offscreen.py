@@ -58,12 +58,37 @@ class OffscreenTarget:
 
 
 def save_png(image: np.ndarray, path) -> pathlib.Path:
+    """Write `image` (H, W, 3) uint8 as a PNG at `path` (its folder is made if missing):
+    into a hidden temporary file beside it, re-opened and fully decoded with Pillow, then
+    renamed (sim/output.py). A full disk or any other failure leaves no file and an earlier
+    one at `path` untouched; it raises sim.output.OutputError, both a UserError (one line
+    on the command line) and an OSError (what the app's F12 handler catches)."""
     from PIL import Image
+
+    from sim.output import atomic_output
 
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(image).save(path)
+    with atomic_output(path, verify=lambda temp: _check_png(temp, image.shape)) as temp:
+        Image.fromarray(image).save(temp, format="PNG")
     return path
+
+
+def _check_png(path: pathlib.Path, shape: tuple) -> None:
+    """The PNG at `path` decodes completely to an image of `shape` (H, W, ...)."""
+    from PIL import Image
+
+    from sim.errors import UserError
+
+    try:
+        with Image.open(path) as png:
+            png.load()  # decodes every row: a truncated file fails here
+            size = png.size
+    except (OSError, SyntaxError) as error:
+        raise UserError(f"the PNG written does not decode: {error}") from None
+    if size != (shape[1], shape[0]):
+        raise UserError(f"the PNG written is {size[0]}x{size[1]}, expected "
+                        f"{shape[1]}x{shape[0]}")
 
 
 def render_image(snapshot, camera, size=None, samples: int = 4, quality: str = "high",

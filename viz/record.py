@@ -15,8 +15,11 @@ animation clock is the video clock, so the same scenario gives the same frames e
 
 Rendering (sim step + GL draw + read-back) runs on this thread; captions, title cards and
 encoding run on a writer thread and in ffmpeg's own process (viz/record_sink.py), so the slower
-of the two sets the pace. Ctrl-C or an error stops the recording and still finishes the file:
-it holds the frames done and plays.
+of the two sets the pace. The video is written to a hidden temporary file beside --out and
+moved onto it only when complete and verified (ffmpeg exited 0, the file demuxes). Ctrl-C,
+SIGTERM or an error after some frames finishes and verifies the frames done and puts them beside
+the target as NAME.partial.SUFFIX, leaving an existing --out untouched; before the first frame
+nothing is left and nothing is removed.
 
 `--then S2` appends another scripted scenario after the first (a file holds one
 constellation, so a story across two constellations is two files played one after the other).
@@ -241,31 +244,37 @@ class Result:
     wall_s: float
     gl_renderer: str = ""
     stopped: str = ""  #: "" when complete, else "interrupted" or the error
+    #: where the video went: --out when complete, NAME.partial.SUFFIX when stopped, None
+    #: when no video was kept
+    kept: pathlib.Path | None = None
 
     def summary(self) -> str:
         s = self.settings
-        where = " and ".join(str(p) for p in (s.out, s.png_dir) if p is not None)
+        video = self.kept if self.kept is not None else None
+        where = " and ".join(str(p) for p in (video, s.png_dir) if p is not None)
         rate = self.frames / self.wall_s if self.wall_s > 0 else 0.0
         size = ""
-        if s.out is not None and s.out.exists():
-            size = f", {s.out.stat().st_size / 1e6:.1f} MB"
+        if video is not None and video.exists():
+            size = f", {video.stat().st_size / 1e6:.1f} MB"
         what = (f"{self.frames} frames = {self.frames / s.fps:.2f} s at {s.fps:g} fps, "
-                f"{s.size[0]}x{s.size[1]}" + (" H.264 yuv420p" if s.out else "") + size)
+                f"{s.size[0]}x{s.size[1]}" + (" H.264 yuv420p" if video else "") + size)
         if not self.stopped:
             return (f"wrote {where}: {what}, in {self.wall_s:.1f} s ({rate:.2f} frames/s, "
                     f"{self.gl_renderer})")
-        if self.frames == 0:
-            return f"recording {self.stopped} before the first frame: nothing written"
+        untouched = (f"; {s.out} was not changed" if s.out is not None else "")
+        if self.frames == 0 or not where:
+            return f"recording {self.stopped} after {self.frames} frames: nothing written" \
+                + untouched
         return (f"recording {self.stopped} after {self.frames} of {self.total} frames: "
-                f"{where} holds the {what} done and plays")
+                f"{where} holds the {what} done and plays{untouched}")
 
 
 def record(parts: list[Part], settings: Settings, progress: bool = False, on_frame=None,
            ctx=None) -> Result:
     """Render `parts` frame by frame into the sinks. `on_frame(frames_done)` is called after
     each frame is queued (tests use it to interrupt). On KeyboardInterrupt or an error the
-    sinks are finished with the frames done, the summary says so on stderr, and the
-    exception goes on up."""
+    frames done are finished into NAME.partial.SUFFIX (see `_finish_sinks`) and the exception
+    goes on up carrying the one-line summary (a bug's own exception: summary on stderr)."""
     from viz.director import DirectedCamera, Director
     from viz.offscreen import OffscreenTarget, create_context
     from viz.record_overlay import OverlayPainter
@@ -277,6 +286,7 @@ def record(parts: list[Part], settings: Settings, progress: bool = False, on_fra
     own_ctx = ctx is None
     ctx = ctx or create_context()
     renderer = target = writer = bar = None
+    sinks: list = []
     started = time.perf_counter()
     result = Result(settings, 0, total, 0.0, ctx.info.get("GL_RENDERER", ""))
     try:
@@ -291,7 +301,6 @@ def record(parts: list[Part], settings: Settings, progress: bool = False, on_fra
             if part.timeline.of_kind("prompt"):
                 part.world.load_model()
         target = OffscreenTarget(ctx, size, samples=settings.samples)
-        sinks = []
         if settings.out is not None:
             sinks.append(VideoSink(settings.out, size, fps, settings.crf, settings.preset,
                                    title=" / ".join(p.title for p in parts)))
@@ -319,36 +328,25 @@ def record(parts: list[Part], settings: Settings, progress: bool = False, on_fra
                     bar.update(1)
                 if on_frame is not None:
                     on_frame(done)
-    except KeyboardInterrupt:
-        result.stopped = "interrupted"
-        raise
-    except BaseException as error:
-        result.stopped = f"failed ({type(error).__name__}: {error})"
-        raise
+    except BaseException as error:  # noqa: BLE001 - finished below, then raised again
+        result.stopped = _stop_reason(error)
+        stop = error
+    else:
+        stop = None
     finally:
         if bar is not None:
             bar.close()
-        if writer is not None:
-            try:
-                writer.close()
-            except Exception as error:  # noqa: BLE001
-                if not result.stopped:
-                    result.stopped = f"failed ({error})"
-            result.frames = writer.written
         result.wall_s = time.perf_counter() - started
         for obj in (target, renderer):
             if obj is not None:
                 obj.release()
         if own_ctx:
             ctx.release()
-        if result.stopped:
-            if result.frames == 0:
-                for path in (settings.out,):
-                    if path is not None and path.exists():
-                        path.unlink()
-            print(result.summary(), file=sys.stderr)
+    _finish_sinks(writer, sinks, result)
+    if stop is not None:
+        raise _with_summary(stop, result)
     if result.stopped:  # the writer failed while closing
-        raise RuntimeError(result.summary())
+        raise UserError(result.summary())
     return result
 
 
@@ -368,6 +366,50 @@ def play_frame(world: SimWorld, player: ScriptPlayer, k: int, fps: float) -> Non
         world.advance(1.0 / fps)
     for command in player.commands_due(k / fps):
         world.apply(command)
+
+
+def _stop_reason(error: BaseException) -> str:
+    if isinstance(error, KeyboardInterrupt):
+        return "terminated" if type(error).__name__ == "Terminated" else "interrupted"
+    if isinstance(error, UserError):
+        return f"failed ({error})"
+    return f"failed ({type(error).__name__}: {error})"
+
+
+def _finish_sinks(writer, sinks: list, result: "Result") -> None:
+    """Finish the video. Complete: onto --out. Stopped after some frames: verified and put
+    beside it as NAME.partial.SUFFIX, --out untouched. Stopped before the first frame: the
+    temporary file is removed and nothing is left. (Also after a second Ctrl-C.)"""
+    if writer is None:  # failed while the sinks were being made
+        for sink in sinks:
+            sink.discard()
+        return
+    try:
+        writer.close(partial=bool(result.stopped))
+    except Exception as error:  # noqa: BLE001
+        if not result.stopped:
+            result.stopped = _stop_reason(error)
+        result.kept = None
+    except BaseException:  # a second Ctrl-C while finishing: leave no temporary file
+        writer.discard()
+        raise
+    else:
+        result.kept = next((s.final_path for s in sinks if hasattr(s, "final_path")), None)
+    result.frames = writer.written
+
+
+def _with_summary(stop: BaseException, result: "Result") -> BaseException:
+    """The exception to raise after a stopped recording, carrying the one-line summary
+    (run.py prints it): Ctrl-C / SIGTERM and UserErrors become one line; anything else (a
+    bug) keeps its traceback, with the summary printed first."""
+    if isinstance(stop, KeyboardInterrupt):
+        again = type(stop)(result.summary())
+        again.__cause__ = None
+        return again
+    if isinstance(stop, UserError):
+        return UserError(result.summary())
+    print(result.summary(), file=sys.stderr)
+    return stop
 
 
 def _progress(total: int, enabled: bool):

@@ -168,13 +168,18 @@ def test_interrupted_recording_still_plays(scenario_file, tmp_path, error, capsy
         if done == 7:
             raise error
 
-    with pytest.raises(type(error)):
+    out.write_bytes(b"an earlier take")
+    with pytest.raises(type(error)) as raised:
         record.record([part], settings, on_frame=stop)
-    assert imageio_ffmpeg.count_frames_and_secs(str(out))[0] == 7
-    _, frames = frames_of(out)
+    partial = tmp_path / "cut.partial.mp4"
+    assert imageio_ffmpeg.count_frames_and_secs(str(partial))[0] == 7
+    _, frames = frames_of(partial)
     assert len(frames) == 7
-    message = capsys.readouterr().err
+    assert out.read_bytes() == b"an earlier take"  # never clobbered by a stopped recording
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.mp4", "cut.partial.mp4"]
+    message = str(raised.value) + capsys.readouterr().err
     assert "after 7 of 20 frames" in message and "plays" in message
+    assert "cut.partial.mp4" in message
 
 
 def _never(args):

@@ -8,7 +8,6 @@ from __future__ import annotations
 import numpy as np
 from imgui_bundle import imgui
 
-from sim.constants import EARTH_RADIUS_KM
 from sim.snapshot import ROLE_NAMES
 from viz.ui.history import PlotHistory
 

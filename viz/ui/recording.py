@@ -74,11 +74,17 @@ class LiveRecorder:
         self.frames += 1
 
     def stop(self) -> pathlib.Path:
-        """Finish the file (ffmpeg writes its index); the GL objects are released."""
+        """Finish the file (ffmpeg writes its index, the sink verifies it and moves it into
+        place); the GL objects are released. Raises when no video was kept (no frame yet,
+        ffmpeg failed, disk full): nothing is then left in the folder."""
         try:
             self.writer.close()
         finally:
             self._release()
+        if not self.path.is_file():
+            from sim.output import OutputError
+
+            raise OutputError(f"{self.path}: no frames were recorded")
         return self.path
 
     def _release(self) -> None:

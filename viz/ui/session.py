@@ -25,7 +25,7 @@ from sim.errors import UserError
 from sim.interface import SimWorld, WorldFactory
 from sim.script import ScriptPlayer
 from viz.ui.history import PlotHistory
-from viz.ui.loader import LOADER_THREAD, ScenarioLoader, deadline_left  # noqa: F401
+from viz.ui.loader import ScenarioLoader, deadline_left
 from viz.ui.messages import MessageLog
 from viz.ui.model_loader import MODEL_THREAD, ModelPreloader, lower_priority
 

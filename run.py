@@ -31,12 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_app_options(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     sim_cli.add_commands(commands)
-    try:
-        from viz import cli as viz_cli
-    except ImportError:  # viz not built yet: the sim commands still work
-        viz_cli = None
-    if viz_cli is not None:
-        viz_cli.add_commands(commands, world_factory=sim_cli.world_from_args)
+    from viz import cli as viz_cli
+
+    viz_cli.add_commands(commands, world_factory=sim_cli.world_from_args)
     return parser
 
 
@@ -167,15 +164,8 @@ def run_bench(args: argparse.Namespace) -> int:
 
 def launch_app(args: argparse.Namespace) -> int:
     """Open the desktop window (viz/app.py) on the default scenario."""
-    try:
-        from viz import app
-    except ImportError:
-        print(
-            "The desktop app is not built yet (issue: 'The desktop app'). Meanwhile try "
-            "`python run.py scenarios`, `info`, `route`, `export` or `bench`.",
-            file=sys.stderr,
-        )
-        return 1
+    from viz import app
+
     return app.main(args, world_factory=sim_cli.world_from_args)
 
 

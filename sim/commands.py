@@ -48,9 +48,14 @@ class SetClock(Command):
     realtime_inference: bool | None = None
 
 
+#: The longest single Advance, s (a year: `shot --advance`; the panel steps a minute).
+MAX_ADVANCE_S = 366 * 86400.0
+
+
 @dataclasses.dataclass(frozen=True)
 class Advance(Command):
-    """Step the sim forward by exactly `seconds` of sim time now (paused or not)."""
+    """Step the sim forward by exactly `seconds` of sim time now (paused or not), 0 to
+    MAX_ADVANCE_S; the instant reached must stay inside the ephemeris."""
 
     kind: ClassVar[str] = "advance"
     seconds: float

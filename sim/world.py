@@ -30,10 +30,6 @@ from .traffic import TrafficModel
 from .versions import VersionTracker
 
 
-#: The longest single Advance command, s (a day: the panel steps a minute).
-MAX_ADVANCE_S = 86400.0
-
-
 def _number_in(value, low: float, high: float, what: str, unit: str) -> float:
     """`value` as a float in low..high; UserError for text, NaN, infinities or out of range
     (commands also arrive as JSON, where anything may stand in a field)."""
@@ -205,7 +201,13 @@ class World:
         self.clock.policy = clock_policy(self.clock.policy, command)
 
     def _advance_by(self, command: cmd.Advance) -> None:
-        self.step(_number_in(command.seconds, 0.0, MAX_ADVANCE_S, "advance", " s"))
+        seconds = _number_in(command.seconds, 0.0, cmd.MAX_ADVANCE_S, "advance", " s")
+        end = self.now + dt.timedelta(seconds=seconds)
+        low, high = scenario_mod.EPHEMERIS_YEARS
+        if not low <= end.year <= high:
+            raise UserError(f"advance: the sim would reach {end:%Y-%m-%d}, outside the "
+                            f"ephemeris (DE421 covers {low}-{high})")
+        self.step(seconds)
 
     def _set_time(self, command: cmd.SetTime) -> None:
         when = scenario_mod.parse_utc(command.utc)

@@ -249,17 +249,20 @@ def test_shot_advance_past_the_ephemeris_is_refused(tmp_path, capsys):
 
 
 class CountingWorld:
-    """Stands in for the World: counts steps and the sim time they cover."""
+    """Stands in for the World: counts the Advance commands and the sim time they cover."""
 
     def __init__(self):
         self.steps, self.seconds = [], 0.0
 
     def snapshot(self):
-        return "snap"
+        import datetime as dt
+        import types
 
-    def step(self, dt):
-        self.steps.append(dt)
-        self.seconds += dt
+        return types.SimpleNamespace(time_utc=dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc))
+
+    def apply(self, command):
+        self.steps.append(command.seconds)
+        self.seconds += command.seconds
         return "snap"
 
 

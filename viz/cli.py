@@ -13,15 +13,11 @@ the simulation's heavy libraries.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 
 from sim.errors import UserError
 from sim.interface import SimWorld
 
 DEFAULT_SCENARIO = "network-2035"
-#: `shot --advance` at most this much sim time (one year, s): the World steps there in one
-#: big step, so the bound keeps the instant sane rather than the run short.
-MAX_ADVANCE_S = 366 * 86400.0
 #: The last part of an advance is stepped finely (s), so traffic builds up as it would live.
 FINE_ADVANCE_S = 60.0
 
@@ -87,20 +83,27 @@ def caption_lines(snap, title: str) -> list[str]:
     return [title, counts, snap.time_utc.strftime("%Y-%m-%d %H:%M:%S UTC")]
 
 
-def advance(world, seconds: float, step_s: float = 1.0, fine_s: float = FINE_ADVANCE_S):
+def advance(world: SimWorld, seconds: float, step_s: float = 1.0,
+            fine_s: float = FINE_ADVANCE_S):
     """Step the world forward `seconds` of sim time: one big step to `fine_s` before the end
     (SGP4 directly: as fast for a year as for a minute), then steps of at most `step_s` for
     the rest (about what the live loop takes at a brisk warp: the traffic it samples per step
     then fills the sky as it would in the app)."""
+    from sim.commands import Advance
+
     snap = world.snapshot()
-    left = float(seconds)
-    if left > fine_s + step_s:
-        snap = world.step(left - fine_s)
-        left = fine_s
-    while left > 1e-9:
-        dt = min(step_s, left)
-        snap = world.step(dt)
-        left -= dt
+    start, left = snap.time_utc, float(seconds)
+    try:
+        if left > fine_s + step_s:
+            snap = world.apply(Advance(left - fine_s))
+            left = fine_s
+        while left > 1e-9:
+            dt = min(step_s, left)
+            snap = world.apply(Advance(dt))
+            left -= dt
+    except UserError as error:  # e.g. past the end of the ephemeris
+        raise UserError(f"--advance {seconds:g} s from {start:%Y-%m-%d %H:%M}: "
+                        f"{str(error).removeprefix('advance: ')}") from None
     return snap
 
 
@@ -167,27 +170,13 @@ def _prepare(world, args):
 
 
 def check_advance(seconds: float) -> float:
-    """--advance: a finite number of seconds, 0..MAX_ADVANCE_S."""
+    """--advance: a finite number of seconds, 0..MAX_ADVANCE_S (sim.commands)."""
+    from sim.commands import MAX_ADVANCE_S
+
     if not 0 <= seconds <= MAX_ADVANCE_S:  # also refuses nan and inf
         raise UserError(f"--advance: expected 0..{MAX_ADVANCE_S:,.0f} seconds (one year), "
                         f"got {seconds:g}")
     return seconds
-
-
-def _check_advance_in_range(world, seconds: float) -> None:
-    """The instant after --advance must stay inside the ephemeris (sim/scenario.py)."""
-    import datetime as dt
-
-    from sim.scenario import EPHEMERIS_YEARS
-
-    now = getattr(world, "now", None)
-    if not isinstance(now, dt.datetime):
-        return
-    low, high = EPHEMERIS_YEARS
-    end = now + dt.timedelta(seconds=seconds)
-    if not low <= end.year <= high:
-        raise UserError(f"--advance: {seconds:g} s after {now.isoformat()} is {end.year}, "
-                        f"outside the ephemeris (DE421 covers {low}-{high})")
 
 
 def cmd_shot(args: argparse.Namespace, world_factory) -> int:
@@ -199,18 +188,17 @@ def cmd_shot(args: argparse.Namespace, world_factory) -> int:
     from sim.output import check_output_path
 
     size = parse_size(args.size)
-    layers = parse_layers(getattr(args, "layers", "") or "")
+    layers = parse_layers(args.layers)
     check_advance(args.advance)
     out = check_output_path("--out", args.out, (".png",))  # before the World and the render
     world = world_factory(args)
-    _check_advance_in_range(world, args.advance)
     try:
         snap, title = _prepare(world, args)
     finally:
         world.close()  # stops the onboard model's worker thread
     camera = apply_preset(OrbitCamera(size), args.camera, snap)
     if args.no_caption:
-        layers = dataclasses.replace(layers, hud=False)
+        layers = layers.with_toggles({"hud": False})
     frame = FrameContext(layers=layers, caption=caption_lines(snap, title))
     ctx = create_context()
     try:

@@ -394,7 +394,9 @@ def _finish_sinks(writer, sinks: list, result: "Result") -> None:
         writer.discard()
         raise
     else:
-        result.kept = next((s.final_path for s in sinks if hasattr(s, "final_path")), None)
+        from viz.record_sink import VideoSink
+
+        result.kept = next((s.final_path for s in sinks if isinstance(s, VideoSink)), None)
     result.frames = writer.written
 
 

@@ -63,8 +63,7 @@ class LinkLayer(Layer):
 
     def update(self, snapshot, frame) -> None:
         # While a prompt is under way, the background links step back so its path stands out.
-        trips = getattr(snapshot, "round_trips", ()) or ()
-        self.dim = 0.65 if any(not t.done for t in trips) else 1.0
+        self.dim = 0.65 if any(not t.done for t in snapshot.round_trips) else 1.0
         m = snapshot.n_links
         topo = self._versions.changed(snapshot, "links", m, snapshot.n_sats)
         load = self._versions.changed(snapshot, "load", m)

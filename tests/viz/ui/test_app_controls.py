@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from tests.viz.test_app_window import App
+from tests.viz.ui.appdriver import App
 
 
 def check_video(path, frames: int) -> None:

@@ -19,6 +19,7 @@ from sgp4.api import WGS72, Satrec
 from sgp4.exporter import export_tle
 
 import run
+from tests.cli_helpers import assert_one_line_error, cli
 from sim import output
 from sim.errors import UserError
 
@@ -26,17 +27,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 OLD = b"the file that was there before"
 
 
-def cli(capsys, *argv):
-    code = run.main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
-
-def assert_one_line_error(code, err, *expected):
-    assert code == 2, err
-    assert err.startswith("error: ") and err.count("\n") == 1, err
-    for text in expected:
-        assert text in err, err
 
 
 def only(folder: pathlib.Path) -> list[str]:

@@ -112,19 +112,10 @@ def parse_positive(flag: str, text, unit: str, high: float) -> float:
 
 
 def check_video_path(text: str) -> pathlib.Path:
-    path = pathlib.Path(text).expanduser()
-    if path.suffix.lower() not in VIDEO_SUFFIXES:
-        raise UserError(f"--out: expected a video file name ending in "
-                        f"{', '.join(VIDEO_SUFFIXES)}, got {text!r}")
-    if path.is_dir():
-        raise UserError(f"--out: {text} is a directory")
-    parent = path.parent if str(path.parent) else pathlib.Path(".")
-    if not parent.is_dir():
-        raise UserError(f"--out: cannot write {text}: folder {parent} does not exist")
-    if not os.access(parent, os.W_OK | os.X_OK) or (path.exists()
-                                                      and not os.access(path, os.W_OK)):
-        raise UserError(f"--out: cannot write {text}: permission denied")
-    return path
+    """--out: a video file name (VIDEO_SUFFIXES) that can be written (sim/output.py)."""
+    from sim.output import check_output_path
+
+    return check_output_path("--out", text, VIDEO_SUFFIXES)
 
 
 def check_png_dir(text: str) -> pathlib.Path:

@@ -9,6 +9,7 @@ from sgp4.api import WGS72, Satrec
 from sgp4.exporter import export_omm, export_tle
 
 import run
+from tests.cli_helpers import assert_one_line_error, cli
 from sim import commands as cmd
 from sim import scenario as scenario_mod
 from sim.elements import read_element_file, tle_checksum
@@ -33,18 +34,7 @@ def mini(planes=2, per_plane=3, rate="1.0", base=""):
     return MINI.format(planes=planes, per_plane=per_plane, rate=rate, base=base)
 
 
-def cli(capsys, *argv):
-    code = run.main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
-
-def assert_one_line_error(code, err, *expected):
-    assert code == 2, err
-    assert err.startswith("error: ") and err.count("\n") == 1, err
-    assert "Traceback" not in err
-    for text in expected:
-        assert text in err, err
 
 
 def satrec(epoch_days=20000.0, mean_motion_rev_day=15.0, number=5):

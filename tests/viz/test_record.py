@@ -195,7 +195,7 @@ def _never(args):
     (["--seconds", "0"], "--seconds: must be positive"),
     (["--seconds", "-2"], "--seconds: must be positive"),
     (["--out", "/nonexistent-dir/x.mp4"], "does not exist"),
-    (["--out", "x.avi"], "expected a video file name"),
+    (["--out", "x.avi"], "expected a .mp4 or .mov or .m4v or .mkv file name"),
     (["--out", "/"], "--out"),
     (["--preset", "warp9"], "--preset"),
 ])

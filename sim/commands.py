@@ -86,6 +86,16 @@ class SetTrafficRate(Command):
 
 
 @dataclasses.dataclass(frozen=True)
+class SetModel(Command):
+    """Put the onboard model of checkpoint folder `path` on every satellite ("" = the model
+    shipped in assets/model). It loads on the next prompt (or ahead, by World.load_model);
+    refused while a prompt is on board."""
+
+    kind: ClassVar[str] = "set_model"
+    path: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
 class Ask(Command):
     """Send a prompt to a satellite (name or index) from a station (name; "" = the nearest
     station with a path) and bring the answer back: a round trip (sim/roundtrip.py).
@@ -104,7 +114,7 @@ class Ask(Command):
 
 COMMANDS: dict[str, type[Command]] = {
     cls.kind: cls for cls in (SetPaused, SetWarp, SetClock, Advance, SetTime, Select,
-                               SetTrafficRate, Ask)
+                               SetTrafficRate, SetModel, Ask)
 }
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import itertools
+import pathlib
 import queue
 
 import numpy as np
@@ -166,6 +167,18 @@ class RoundTripService:
 
             self._worker = OnboardWorker(load_model(self.model_dir))
         return self._worker
+
+    def set_model(self, model_dir: str | None) -> None:
+        """Use the checkpoint folder `model_dir` (None: the shipped model) from the next
+        prompt on. UserError for a folder without config.json, or while a prompt is on
+        board (its answer would never come)."""
+        if model_dir is not None and not (pathlib.Path(model_dir) / "config.json").is_file():
+            raise UserError(f"model folder {model_dir}: no config.json there (expected a "
+                            "Qwen3 checkpoint folder)")
+        if any(t.handle is not None and t.figures is None and not t.error for t in self.trips):
+            raise UserError("a prompt is on board: switch the model once it is answered")
+        self.close()
+        self.model_dir = model_dir
 
     @property
     def model_loaded(self) -> bool:

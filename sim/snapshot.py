@@ -176,6 +176,7 @@ class Snapshot:
     #: (N,) int64 prompts each satellite has answered (Ask round trips); empty: none yet
     served_requests: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
     model_busy: bool = False  #: the onboard model is generating for some round trip
+    onboard_model: str = ""  #: checkpoint folder of the onboard model ("": the shipped one)
 
     def __post_init__(self):
         _read_only_arrays(self)

@@ -191,6 +191,7 @@ class World:
             cmd.SetTime: World._set_time,
             cmd.Select: World._select,
             cmd.SetTrafficRate: World._set_rate,
+            cmd.SetModel: lambda w, c: w.round_trips.set_model(c.path or None),
             cmd.Ask: lambda w, c: w.ask(c),
         }
 

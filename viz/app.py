@@ -63,8 +63,9 @@ def parse_options(args) -> dict:
     return opts
 
 
-def main(args: argparse.Namespace | None, world_factory) -> int:
-    """Open the window and run until it is closed. Returns the process exit code."""
+def main(args: argparse.Namespace | None, world_factory, model_catalog=None) -> int:
+    """Open the window and run until it is closed. Returns the process exit code.
+    `model_catalog()`: [(label, checkpoint folder)] for the Ask window's model picker."""
     args = args if args is not None else argparse.Namespace()
     opts = parse_options(args)
     # The model worker and llvmpipe share the CPU: one torch thread leaves the window a core
@@ -80,7 +81,7 @@ def main(args: argparse.Namespace | None, world_factory) -> int:
     from viz.ui.session import Session
 
     session = Session(world_args, world_factory, model_dir=opts["model_dir"],
-                      warp=opts["warp"])  # a bad scenario raises UserError: run.py prints it
+                      warp=opts["warp"], model_catalog=model_catalog)  # a bad scenario raises UserError: run.py prints it
     try:
         session.import_model_runtime()
         app = open_window(session, opts)

@@ -168,3 +168,13 @@ def test_starting_later_shows_the_same_constellation_later():
     assert started.time_utc == later
     assert np.allclose(started.positions_km, flown.snapshot().positions_km, atol=1e-6)
     assert started.sim_time_s == pytest.approx(3.75 * 3600)
+
+
+def test_set_model_changes_the_checkpoint_and_refuses_bad_folders(tmp_path, cluster_world):
+    world = World(cluster_world.scenario)
+    with pytest.raises(UserError, match="no config.json"):
+        world.apply(cmd.SetModel(str(tmp_path)))
+    (tmp_path / "config.json").write_text("{}")
+    assert world.apply(cmd.SetModel(str(tmp_path))).onboard_model == str(tmp_path)
+    assert world.apply(cmd.SetModel("")).onboard_model == ""
+    assert cmd.from_json(cmd.SetModel("x").to_json()) == cmd.SetModel("x")

@@ -6,6 +6,8 @@ prompt to the selected satellite as an `Ask` command.
 """
 from __future__ import annotations
 
+import pathlib
+
 import numpy as np
 from imgui_bundle import imgui
 
@@ -29,6 +31,8 @@ class AskPanel:
         # The shipped model is byte-level (a token is a character): 48 gave half a line.
         self.max_tokens = 120
         self.prompt_rect: list[float] = []  #: prompt box, window points (for a test's clicks)
+        self.model_folder = ""  #: the "open folder" field of the model picker
+        self._models: list[tuple[str, str]] = []  #: the picker's list, read when it opens
         self._focus = False
         self._last_count = 0
 
@@ -56,7 +60,39 @@ class AskPanel:
         self._log(snap)
         imgui.end()
 
+    def _model_picker(self, snap) -> None:
+        """Which model is on board: the shipped one, each model found (run.py model list),
+        or a checkpoint folder. Switching loads it on a thread ("Loading ...")."""
+        current = snap.onboard_model
+        label = next((name for name, path in self._models if path == current),
+                     pathlib.PurePath(current).name if current else "shipped byte-level model")
+        imgui.text("Model:")
+        imgui.same_line()
+        imgui.set_next_item_width(-1)
+        imgui.begin_disabled(self.session.model_loading)
+        if imgui.begin_combo("##model", label):
+            if not self._models:
+                self._models = self.session.model_choices()
+            for name, path in self._models:
+                if imgui.selectable(name, path == current)[0] and path != current:
+                    self.session.switch_model(path)
+            imgui.end_combo()
+        else:
+            self._models = []  # read the list again next time it opens
+        imgui.set_next_item_width(-70)
+        _, self.model_folder = imgui.input_text_with_hint("##model_folder",
+                                                          "or a checkpoint folder",
+                                                          self.model_folder)
+        imgui.same_line()
+        if imgui.button("Open##model") and self.model_folder.strip():
+            if self.session.switch_model(self.model_folder.strip()):
+                self.model_folder = ""
+        imgui.end_disabled()
+        if self.session.model_loading:
+            imgui.text_colored(PROMPT_COLOUR, "Loading the model ...")
+
     def _form(self, snap) -> None:
+        self._model_picker(snap)
         sel = int(snap.selected)
         if 0 <= sel < snap.n_sats:
             imgui.text("To:")

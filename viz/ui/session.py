@@ -65,10 +65,14 @@ class Session:
     """One running scenario plus the presenter's settings that survive a scenario switch."""
 
     def __init__(self, args: argparse.Namespace, world_factory: WorldFactory,
-                 model_dir: str | None = None, warp: float = 1.0, sim_hz: float = 30.0):
-        self.args = args
+                 model_dir: str | None = None, warp: float = 1.0, sim_hz: float = 30.0,
+                 model_catalog=None):
+        self.args = argparse.Namespace(**{**vars(args), "model_dir": model_dir})
         self.world_factory = world_factory
         self.model_dir = model_dir
+        #: () -> [(label, checkpoint folder)] of the models the user has (run.py's; the
+        #: shipped one, "", when none is given)
+        self.model_catalog = model_catalog or (lambda: [("shipped byte-level model", "")])
         self.stepper = FixedStepper(1.0 / sim_hz, max_steps=3)
         self.messages = MessageLog()
         self.history = PlotHistory()
@@ -77,7 +81,7 @@ class Session:
         self.pending: cmd.Ask | None = None  #: an Ask waiting for the model to finish loading
         self.script: ScriptPlayback | None = None  #: the scenario script being played
         self._worker_niced = False
-        self.world = self._build_world(args)  # the first scenario: synchronous (errors raise)
+        self.world = self._build_world(self.args)  # the first scenario: synchronous (errors raise)
         self.snapshot = self.world.apply(cmd.SetWarp(float(warp)))
         self.scenario_name = str(args.scenario)
 
@@ -120,9 +124,9 @@ class Session:
 
     # --- scenarios ----------------------------------------------------------------------------
     def _build_world(self, args: argparse.Namespace) -> SimWorld:
-        """The World for `args`. Runs on the loader thread: it must not read Session state
-        that the main thread changes, nor touch GL or imgui."""
-        return self.world_factory(args, model_dir=self.model_dir)
+        """The World for `args` (its model_dir too). Runs on the loader thread: it must not
+        read Session state that the main thread changes, nor touch GL or imgui."""
+        return self.world_factory(args, model_dir=args.model_dir)
 
     @property
     def loading(self) -> bool:
@@ -151,7 +155,8 @@ class Session:
         Returns True when the request was accepted. `wait=True` (the first scenario at
         launch, tests, command-line paths) loads, swaps and returns whether the new World is
         now the current one."""
-        args = argparse.Namespace(**{**vars(self.args), "scenario": name_or_path, "at": at})
+        args = argparse.Namespace(**{**vars(self.args), "scenario": name_or_path, "at": at,
+                                     "model_dir": self.model_dir})
         previous = self.loader.request(str(name_or_path), args, on_loaded)
         if previous is not None:  # (the panel shows a plain "Loading ..." line itself)
             self.message(f"Loading {name_or_path} instead of {previous.name} ...")
@@ -230,6 +235,31 @@ class Session:
     @property
     def model_loading(self) -> bool:
         return self.model_loader.loading
+
+    def model_choices(self) -> list[tuple[str, str]]:
+        """(label, folder) of every model the picker offers; a catalog that fails offers the
+        shipped model and says why."""
+        try:
+            return list(self.model_catalog())
+        except (UserError, OSError) as error:
+            self.message(f"Models not listed: {error}", "error")
+            return [("shipped byte-level model", "")]
+
+    def switch_model(self, path: str) -> bool:
+        """Put the model of checkpoint folder `path` ("" = the shipped one) on board and load
+        it on the model-loader thread (the window keeps drawing; prompts sent meanwhile wait
+        for it). Kept for scenario switches. Refused while the current one still loads."""
+        if self.model_loading:
+            self.message("The onboard model is still loading; switch when it is ready.",
+                         "error")
+            return False
+        self.model_loader.join()
+        if not self.apply(cmd.SetModel(path)):
+            return False
+        self.model_dir = path or None
+        self.message(f"Loading the onboard model {path or 'shipped with the app'} ...")
+        self.model_loader.start(self.world)
+        return True
 
     # --- commands -------------------------------------------------------------------------------
     def apply(self, command: cmd.Command) -> bool:

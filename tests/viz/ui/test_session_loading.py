@@ -273,3 +273,27 @@ def test_real_worlds_build_on_the_loader_thread_while_another_steps():
                 reference.close()
     finally:
         session.close()
+
+
+def test_switching_the_onboard_model_loads_it_on_a_thread(tmp_path):
+    """The model picker: SetModel puts another checkpoint folder on board, the Session loads
+    it on the model-loader thread (the frame keeps ticking), a prompt then uses it; a folder
+    that is not a checkpoint is refused with one message and the model stays."""
+    from sim.cli import world_from_args
+    from tests.sim.onboard.conftest import write_model_dir
+
+    tiny = str(write_model_dir(tmp_path / "tiny"))
+    session = Session(argparse.Namespace(scenario="network-2035", at=None, seed=None),
+                      world_from_args, model_catalog=lambda: [("shipped", ""), ("tiny", tiny)])
+    try:
+        assert [path for _, path in session.model_choices()] == ["", tiny]
+        assert session.switch_model(tiny)
+        tick_until(session, lambda: not session.model_loading, timeout=30)
+        assert session.world.model_loaded and session.snapshot.onboard_model == tiny
+        assert not session.switch_model(str(tmp_path / "nothing-here"))
+        assert "no config.json" in messages(session)[-1]
+        assert session.snapshot.onboard_model == tiny
+        session.switch_scenario("cluster-2025", wait=True)  # the choice outlives a switch
+        assert session.snapshot.onboard_model == tiny
+    finally:
+        session.close()

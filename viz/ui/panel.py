@@ -174,7 +174,7 @@ class Panel:
         if changed:
             session.set_warp(round(10 ** log_warp, 1 if log_warp < 1 else 0))
         changed, on = imgui.checkbox("Fast-forward waits for a path",
-                                     clock.policy.fast_forward_waits)
+                                     session.fast_forward_waits)
         if changed:
             session.set_fast_forward(on)
         self._script()

@@ -80,6 +80,7 @@ class Session:
         self.loader = ScenarioLoader(self._build_world)
         self.pending: cmd.Ask | None = None  #: an Ask waiting for the model to finish loading
         self.script: ScriptPlayback | None = None  #: the scenario script being played
+        self.fast_forward_waits = True  #: the presenter's choice (a script overrides it)
         self._worker_niced = False
         self.world = self._build_world(self.args)  # the first scenario: synchronous (errors raise)
         self.snapshot = self.world.apply(cmd.SetWarp(float(warp)))
@@ -192,12 +193,11 @@ class Session:
             self.message(load.error, "error")
             return False
         self.model_loader.join()
-        old = self.clock
+        warp = self.clock.warp_set
         self.world.close()  # stops the old scenario's model worker
         world = load.world
-        world.apply(cmd.SetWarp(old.warp_set))
-        self.snapshot = world.apply(cmd.SetClock(
-            fast_forward_waits=old.policy.fast_forward_waits))
+        world.apply(cmd.SetWarp(warp))
+        self.snapshot = world.apply(cmd.SetClock(fast_forward_waits=self.fast_forward_waits))
         self.pending = self.script = None
         self._worker_niced = False  # the new world starts its own model thread
         self.world, self.args, self.scenario_name = world, load.args, load.name
@@ -277,8 +277,11 @@ class Session:
         self.apply(cmd.SetPaused(bool(paused)))
 
     def set_fast_forward(self, on: bool) -> None:
-        """Fast-forward through long waits for a path (or show them at the chosen warp)."""
-        self.apply(cmd.SetClock(fast_forward_waits=bool(on)))
+        """Fast-forward through long waits for a path (or show them at the chosen warp); a
+        script playing keeps its own rule until it ends."""
+        self.fast_forward_waits = bool(on)
+        if self.script is None:
+            self.apply(cmd.SetClock(fast_forward_waits=self.fast_forward_waits))
 
     def step_sim(self, seconds: float) -> None:
         """Move the sim on by `seconds` of sim time now, paused or not ("Step 1 min")."""
@@ -351,7 +354,11 @@ class Session:
     def stop_script(self) -> None:
         """Stop the script; the clock goes back to the app's automatic speeds."""
         self.script = None
-        self.apply(cmd.SetClock(preset="live"))
+        self._live_clock()
+
+    def _live_clock(self) -> None:
+        """The app's automatic speeds again, with the presenter's fast-forward choice."""
+        self.apply(cmd.SetClock(preset="live", fast_forward_waits=self.fast_forward_waits))
 
     # --- time -------------------------------------------------------------------------------------
     def tick(self, frame_dt_s: float, exact: bool = False) -> int:
@@ -392,4 +399,4 @@ class Session:
         if self.script.finished:
             self.script = None
             self.message("The script has ended; the clock is back to its automatic speeds.")
-            self.apply(cmd.SetClock(preset="live"))
+            self._live_clock()

@@ -297,3 +297,16 @@ def test_switching_the_onboard_model_loads_it_on_a_thread(tmp_path):
         assert session.snapshot.onboard_model == tiny
     finally:
         session.close()
+
+
+def test_a_script_keeps_its_own_clock_and_gives_back_the_presenters_choice():
+    factory = Factory()
+    session = make_session(factory)
+    session.set_fast_forward(False)
+    assert session.play_script(restart=False)
+    assert cmd.SetClock(preset="scripted") in session.world.commands
+    session.set_fast_forward(True)  # chosen while the script plays: applied after it
+    assert session.world.commands[-1] != cmd.SetClock(fast_forward_waits=True)
+    session.tick(1 / 30, exact=True)  # an empty script ends at once
+    assert session.script is None
+    assert session.world.commands[-1] == cmd.SetClock(preset="live", fast_forward_waits=True)

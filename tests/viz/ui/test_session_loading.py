@@ -31,6 +31,7 @@ class FakeSnapshot:
         self.totals = {}
         self.round_trips = ()
         self.station_names = ()
+        self.sat_names = ()
         self.clock = world.clock.view()
         self.model_busy = False
 

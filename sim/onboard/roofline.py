@@ -74,8 +74,8 @@ class OnboardEstimate:
         """'decode memory-bound at 204.8 GB/s': what dominated, for the phase's detail."""
         stage, bound = ("decode", self.decode_bound) if self.decode_s >= self.prefill_s \
             and self.decode_steps else ("prefill", self.prefill_bound)
-        limit = (f"{self.memory_bandwidth_gb_s:,.4g} GB/s" if bound == "memory"
-                 else f"{self.peak_tops:,.4g} TOPS")
+        limit = (f"{_figure(self.memory_bandwidth_gb_s)} GB/s" if bound == "memory"
+                 else f"{_figure(self.peak_tops)} TOPS")
         return f"{stage} {bound}-bound at {limit}, efficiency {self.efficiency:g}, {self.weight_dtype}"
 
 
@@ -148,6 +148,11 @@ def check_fits(shape: ModelShape, profile, context_tokens: int, satellite: str) 
             f"{shape.name} ({_count(shape.params)} parameters) needs {need:,.3g} GB in "
             f"{profile.weight_dtype} with a {context_tokens}-token KV cache; {satellite} has "
             f"{profile.memory_gb:,.4g} GB: not run")
+
+
+def _figure(value: float) -> str:
+    """'204.8', '74,080': a rate people read (no exponent)."""
+    return f"{value:,.0f}" if value >= 1000 else f"{value:.4g}"
 
 
 def _count(n: int) -> str:

@@ -274,3 +274,22 @@ def test_onboard_timing_without_a_hardware_profile_is_refused(capsys, model_dir)
                      "--model-dir", model_dir, "--timing", "onboard"])
     err = capsys.readouterr().err
     assert code == 2 and "has no hardware profile" in err and err.count("\n") == 1
+
+
+def test_onboard_timing_reveals_the_reply_over_the_estimated_phase(model_dir):
+    world = World.from_scenario("cluster-2025", model_dir=model_dir, blocking_inference=True)
+    try:
+        trip = resolved(world, sat="XS-03", prompt="Tell a story", timing="onboard",
+                        max_tokens=30, seed=5)
+        inference = next(p for p in trip.phases if p.name == "inference")
+        assert inference.end_s - inference.start_s == pytest.approx(trip.figures.onboard_s)
+        snap = world.snapshot()
+        views = [trip_view(trip, inference.start_s + share * (inference.end_s - inference.start_s),
+                           snap.n_sats, world.scenario.epoch, snap.positions_km,
+                           snap.station_positions_km) for share in (0.0, 0.5, 1.0)]
+        full = "".join(t for _, t in trip.pieces)
+        assert views[0].reply == "" and views[-1].reply == full
+        assert 0 < len(views[1].reply) < len(full)
+        assert views[-1].tokens == trip.figures.generated_tokens
+    finally:
+        world.close()

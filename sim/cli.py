@@ -125,6 +125,7 @@ def scenario_info(world: World) -> dict:
         "ground_stations": list(snap.station_names), "min_elevation_deg": scen.min_elevation_deg,
         "ground_links_up": len(snap.ground_pairs), "sources": list(scen.sources),
         "assumptions": list(scen.assumptions),
+        "hardware": {role: dataclasses.asdict(profile) for role, profile in scen.hardware.items()},
     }
 
 
@@ -163,6 +164,12 @@ def cmd_info(args) -> int:
               f"{geometry}  {shell['pflops']:,.1f} PFLOPS")
     print("compute: " + ", ".join(f"{r} {p:,.1f} PFLOPS" for r, p in
                                   info["pflops_by_role"].items() if p))
+    for role, hw in info["hardware"].items():
+        print(f"hardware ({role}, per satellite): {hw['peak_tops']:,.10g} TOPS, "
+              f"{hw['memory_bandwidth_gb_s']:,.10g} GB/s, {hw['memory_gb']:,.10g} GB, efficiency "
+              f"{hw['efficiency']:g}, weights {hw['weight_dtype']}, KV cache {hw['kv_dtype']}")
+    if not info["hardware"]:
+        print("hardware: no hardware profile (no on-board time estimate)")
     print(f"laser links up now: {info['links_up']}   ground links up now: "
           f"{info['ground_links_up']} (min elevation {info['min_elevation_deg']:g} deg)")
     stations = info["ground_stations"]

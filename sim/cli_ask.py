@@ -10,7 +10,7 @@ import pathlib
 
 from . import commands as cmd
 from .errors import UserError
-from .roundtrip import RoundTrip, short_duration
+from .roundtrip import TIMINGS, RoundTrip, short_duration
 
 
 def add_ask_command(commands, add_scenario_args) -> None:
@@ -24,8 +24,9 @@ def add_ask_command(commands, add_scenario_args) -> None:
                    help="a Qwen3 checkpoint folder (config.json, *.safetensors, tokenizer.json); "
                         "default: the byte-level model shipped in assets/model")
     p.add_argument("--max-tokens", type=int, default=64, help="longest reply, tokens")
-    p.add_argument("--timing", choices=("measured", "fixed"), default="measured",
-                   help="inference phase length: as measured here, or at --tokens-per-s")
+    p.add_argument("--timing", choices=TIMINGS, default="measured",
+                   help="inference phase length: as measured here, as estimated on the "
+                        "satellite's hardware profile (roofline), or at --tokens-per-s")
     p.add_argument("--tokens-per-s", type=float, default=40.0,
                    help="generation rate for --timing fixed")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -86,8 +87,23 @@ def trip_report(world, trip: RoundTrip) -> dict:
             "measured_s": round(figures.measured_s, 4), "flops": figures.flops,
             "hardware_tops": figures.hardware_tops,
             "hardware_s": figures.hardware_s, "notice": figures.notice,
+            "onboard": onboard_report(figures.onboard),
         }
     return report
+
+
+def onboard_report(estimate) -> dict | None:
+    """The roofline estimate as JSON (seconds; bounds "compute" / "memory"), None without a
+    hardware profile."""
+    if estimate is None:
+        return None
+    return {"total_s": estimate.total_s, "prefill_s": estimate.prefill_s,
+            "decode_s": estimate.decode_s, "prefill_bound": estimate.prefill_bound,
+            "decode_bound": estimate.decode_bound, "decode_steps": estimate.decode_steps,
+            "peak_tops": estimate.peak_tops,
+            "memory_bandwidth_gb_s": estimate.memory_bandwidth_gb_s,
+            "efficiency": estimate.efficiency, "weight_dtype": estimate.weight_dtype,
+            "summary": estimate.summary()}
 
 
 def _iso(world, seconds: float) -> str:
@@ -103,12 +119,21 @@ def print_trip(report: dict) -> None:
     print(f"  {'total':<13} {_duration(report['total_ms']):>12}")
     inference = report.get("inference")
     if inference:
+        onboard = inference["onboard"]
         hardware = inference["hardware_s"]
-        stated = (f"; the satellite's stated {inference['hardware_tops']:,.0f} TOPS would need "
-                  f"{short_duration(hardware)} for the same {inference['flops']:.3g} FLOPs"
-                  if hardware is not None else "")
-        print(f"\ninference: first token {inference['time_to_first_token_ms']:.1f} ms, "
-              f"{inference['tokens_per_s']:.0f} tokens/s on this machine{stated}. "
+        if onboard is not None:
+            stated = (f"; on board {short_duration(onboard['total_s'])} (prefill "
+                      f"{short_duration(onboard['prefill_s'])}, decode "
+                      f"{short_duration(onboard['decode_s'])}: {onboard['summary']})")
+        elif hardware is not None:
+            stated = (f"; no hardware profile: the satellite's stated "
+                      f"{inference['hardware_tops']:,.0f} TOPS would need "
+                      f"{short_duration(hardware)} for the same {inference['flops']:.3g} FLOPs")
+        else:
+            stated = "; no hardware profile: no on-board estimate"
+        print(f"\ninference: measured here {short_duration(inference['measured_s'])} (first "
+              f"token {inference['time_to_first_token_ms']:.1f} ms, "
+              f"{inference['tokens_per_s']:.0f} tokens/s){stated}. "
               f"The timeline uses the {report['timing']} time.")
         if inference["notice"]:
             print(f"note: {inference['notice']}")

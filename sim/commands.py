@@ -99,7 +99,8 @@ class SetModel(Command):
 class Ask(Command):
     """Send a prompt to a satellite (name or index) from a station (name; "" = the nearest
     station with a path) and bring the answer back: a round trip (sim/roundtrip.py).
-    `timing` "measured" uses the model's measured inference time, "fixed" uses
+    `timing` "measured" uses the model's measured inference time, "onboard" the roofline
+    estimate on the satellite's hardware profile (sim/onboard/roofline.py), "fixed" uses
     `tokens_per_s` (deterministic: recordings)."""
 
     kind: ClassVar[str] = "ask"

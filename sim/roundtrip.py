@@ -7,8 +7,10 @@ to a satellite in view of a station (the same or another: the target has moved),
 Routes are recomputed at the start of each leg, at that leg's instant.
 
 Light-time phases last milliseconds; waits for a path can last hours (a 12-satellite cluster);
-inference lasts what the model measured on this machine ("measured" timing) or
-tokens / a fixed rate ("fixed" timing: deterministic, for recordings). Searches for the next
+inference lasts what the model measured on this machine ("measured" timing), the roofline
+estimate on the satellite's hardware profile ("onboard" timing: sim/onboard/roofline.py), or
+tokens / a fixed rate ("fixed" timing: deterministic, for recordings). A model that does not
+fit the satellite's memory is refused when the prompt is submitted. Searches for the next
 path are spread over steps (`evaluations_per_step`) so a live frame never stalls, unless the
 service is `blocking` (command line, recording), where each step resolves everything due.
 
@@ -33,12 +35,14 @@ from .ground import GroundSites
 from .pathfinder import RouteSearch, ground_to_sat_best
 from .routing import Route
 from .roundtrip_view import LIGHT_PHASES, trip_view
-from .snapshot import RoundTripView
+from .snapshot import ROLE_NAMES, RoundTripView
 
 #: How far ahead to look for a path before giving up, s.
 PATH_HORIZON_S = 86400.0
 #: Finished round trips kept for the conversation log.
 KEEP_FINISHED = 20
+#: What may drive the inference phase (see the module's docstring).
+TIMINGS = ("measured", "onboard", "fixed")
 
 
 @dataclasses.dataclass
@@ -68,7 +72,7 @@ class RoundTrip:
     prompt: str
     stations: tuple[int, ...]  #: candidate stations for both ends
     submitted_s: float
-    timing: str  #: "measured" or "fixed"
+    timing: str  #: one of TIMINGS
     tokens_per_s_fixed: float
     params: object = None  #: SamplingParams for the onboard model
     handle: object = None  #: the onboard worker's RequestHandle, once the prompt is on board
@@ -101,18 +105,52 @@ def short_duration(seconds: float) -> str:
     return f"{seconds * 1e9:.3g} ns"
 
 
+def inference_duration_s(trip: RoundTrip) -> float:
+    """How long the inference phase lasts in sim time, s, by the trip's timing."""
+    figures = trip.figures
+    if trip.timing == "measured":
+        return figures.measured_s
+    if trip.timing == "onboard":
+        return figures.onboard_s
+    return max(figures.generated_tokens, 1) / trip.tokens_per_s_fixed
+
+
+def inference_detail(timing: str, figures, tokens_per_s_fixed: float) -> str:
+    """The inference phase's line: the time that drives the timeline first, then the others
+    ("64 tokens; on board 1.17 ms (decode memory-bound at 204.8 GB/s, efficiency 0.5, int8)
+    drives the timeline; measured here 349 ms (192 tokens/s)")."""
+    measured = f"measured here {short_duration(figures.measured_s)} " \
+               f"({figures.tokens_per_s:.0f} tokens/s)"
+    onboard = (f"on board {short_duration(figures.onboard_s)} ({figures.onboard.summary()})"
+               if figures.onboard is not None else "no hardware profile: no on-board estimate")
+    fixed = f"a fixed {tokens_per_s_fixed:g} tokens/s"
+    parts = {"measured": measured, "onboard": onboard, "fixed": fixed}
+    lead = f"{parts[timing]} drives the timeline"
+    others = [parts[k] for k in ("measured", "onboard") if k != timing]
+    text = f"{figures.generated_tokens} tokens; " + "; ".join([lead] + others)
+    if figures.onboard is None and figures.hardware_s is not None:
+        text += (f"; the satellite's stated {figures.hardware_tops:,.0f} TOPS would need "
+                 f"{short_duration(figures.hardware_s)} for these {figures.flops:.2g} FLOPs")
+    return text
+
+
 class RoundTripService:
     """Owns the onboard worker and every round trip of one World."""
 
     def __init__(self, model: GeometryModel, stations: GroundSites, epoch: dt.datetime,
                  sat_names: tuple[str, ...], capacity_pflops: np.ndarray,
                  model_dir: str | None = None, blocking: bool = False,
-                 evaluations_per_step: int = 12):
+                 evaluations_per_step: int = 12, roles: np.ndarray | None = None,
+                 hardware: dict | None = None):
         self.model = model
         self.stations = stations
         self.epoch = epoch
         self.sat_names = sat_names
         self.capacity_pflops = capacity_pflops
+        #: role code per satellite, and role name -> HardwareProfile (roles without a profile
+        #: have no on-board estimate)
+        self.roles = roles
+        self.hardware = hardware or {}
         self.model_dir = model_dir
         self.blocking = blocking
         self.evaluations_per_step = evaluations_per_step
@@ -136,18 +174,41 @@ class RoundTripService:
 
         if not prompt or not prompt.strip():
             raise UserError("empty prompt: give the satellite something to answer")
-        if timing not in ("measured", "fixed"):
-            raise UserError(f"timing must be 'measured' or 'fixed', got {timing!r}")
+        if timing not in TIMINGS:
+            raise UserError(f"timing must be {', '.join(TIMINGS)}; got {timing!r}")
+        if timing == "onboard" and self.hardware_of(sat) is None:
+            raise UserError(f"{self.sat_names[sat]} has no hardware profile in this scenario, so "
+                            "no on-board time: use timing 'measured' or 'fixed'")
         if not 1 <= max_tokens <= 2048:
             raise UserError(f"max tokens must be 1..2048, got {max_tokens}")
         if not len(self.stations):
             raise UserError("this scenario has no ground stations to send a prompt from")
         candidates = tuple(range(len(self.stations))) if station is None else (station,)
-        self.worker()
+        self._check_fits(sat, prompt, max_tokens)
         trip = RoundTrip(next(self._ids), sat, prompt.strip(), candidates, now_s, timing,
                          tokens_per_s_fixed, SamplingParams(max_new_tokens=max_tokens, seed=seed))
         self.trips.append(trip)
         return trip
+
+    def hardware_of(self, sat: int):
+        """The satellite's HardwareProfile (by its role), or None."""
+        if self.roles is None:
+            return None
+        return self.hardware.get(ROLE_NAMES[int(self.roles[sat])])
+
+    def _check_fits(self, sat: int, prompt: str, max_tokens: int) -> None:
+        """Load the model (a bad model folder fails here) and refuse the prompt when the
+        weights and its KV cache exceed the satellite's memory: such a satellite cannot run it."""
+        worker = self.worker()
+        profile = self.hardware_of(sat)
+        if profile is None:
+            return
+        from .onboard.roofline import check_fits
+
+        # The station is not chosen yet: frame without it (a few tokens of difference).
+        prep = worker.model.prepare(prompt, "", self.sat_names[sat], max_tokens)
+        check_fits(worker.shape, profile, prep.prompt_tokens + prep.max_new_tokens,
+                   self.sat_names[sat])
 
     def _put_on_board(self, trip: RoundTrip, station: int) -> None:
         """Hand the prompt to the onboard model, framed as `station` talking to the target.
@@ -157,7 +218,7 @@ class RoundTripService:
         tops = float(self.capacity_pflops[trip.sat]) * 1000.0 or None  # 1 PFLOPS = 1,000 TOPS
         request = InferenceRequest(trip.sat, trip.prompt, self.station_name(station),
                                    self.sat_names[trip.sat], trip.params, hardware_tops=tops,
-                                   request_id=trip.request_id)
+                                   request_id=trip.request_id, hardware=self.hardware_of(trip.sat))
         trip.handle = self.worker().submit(request, self._events)
 
     def worker(self):
@@ -299,24 +360,11 @@ class RoundTripService:
         if trip.figures is None:
             return False
         figures = trip.figures
-        if trip.timing == "measured":
-            duration = figures.measured_s
-        else:
-            duration = max(figures.generated_tokens, 1) / trip.tokens_per_s_fixed
-        trip.inference_end_s = trip.inference_start_s + duration
+        trip.inference_end_s = trip.inference_start_s + inference_duration_s(trip)
         self.busy_until_s[trip.sat] = max(self.busy_until_s.get(trip.sat, 0.0),
                                           trip.inference_end_s)
-        if trip.timing == "measured":
-            detail = (f"{figures.generated_tokens} tokens at {figures.tokens_per_s:.0f} tokens/s "
-                      f"(measured on this machine, drives the timeline)")
-        else:
-            detail = (f"{figures.generated_tokens} tokens at a fixed {trip.tokens_per_s_fixed:g} "
-                      f"tokens/s (drives the timeline; measured here: "
-                      f"{figures.tokens_per_s:.0f} tokens/s)")
-        if figures.hardware_s is not None:
-            detail += (f"; the satellite's stated {figures.hardware_tops:,.0f} TOPS would need "
-                       f"{short_duration(figures.hardware_s)} for these {figures.flops:.2g} FLOPs")
-        trip.phases.append(Phase("inference", trip.inference_start_s, trip.inference_end_s, detail))
+        trip.phases.append(Phase("inference", trip.inference_start_s, trip.inference_end_s,
+                                 inference_detail(trip.timing, figures, trip.tokens_per_s_fixed)))
         trip.stage = "search_down"
         return True
 

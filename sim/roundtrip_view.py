@@ -72,15 +72,16 @@ def current_phase(trip: RoundTrip, now_s: float) -> tuple[str, float]:
 
 def revealed_reply(trip: RoundTrip, now_s: float) -> str:
     """The part of the reply the target has produced by sim time `now_s`: with "measured"
-    timing the pieces the model had streamed by then; with "fixed" timing the characters in
-    proportion to the tokens due at the fixed rate (the model may stream a whole reply in
-    one piece, which would otherwise pop up at once)."""
+    timing the pieces the model had streamed by then; with "fixed" and "onboard" timing the
+    characters in proportion to the time gone of the phase (the model may stream a whole reply
+    in one piece, which would otherwise pop up at once; and its pieces came at this machine's
+    pace, not the satellite's)."""
     elapsed = _inference_elapsed_s(trip, now_s)
     if elapsed is None:
         return ""
-    if trip.timing == "fixed" and trip.figures is not None:
+    if trip.timing != "measured" and trip.figures is not None:
         text = "".join(piece for _, piece in trip.pieces)
-        return text[: int(len(text) * _fixed_share(trip, elapsed))]
+        return text[: int(len(text) * _paced_share(trip, elapsed))]
     return "".join(piece for offset, piece in trip.pieces if offset <= elapsed)
 
 
@@ -92,8 +93,8 @@ def revealed_tokens(trip: RoundTrip, now_s: float) -> int:
         return 0
     if trip.figures is None:
         return sum(1 for offset, _ in trip.pieces if offset <= elapsed)
-    if trip.timing == "fixed":
-        return int(trip.figures.generated_tokens * _fixed_share(trip, elapsed))
+    if trip.timing != "measured":
+        return int(trip.figures.generated_tokens * _paced_share(trip, elapsed))
     total = sum(len(piece) for _, piece in trip.pieces)
     shown = len(revealed_reply(trip, now_s))
     return round(trip.figures.generated_tokens * shown / total) if total else 0
@@ -105,11 +106,20 @@ def _inference_elapsed_s(trip: RoundTrip, now_s: float) -> float | None:
     return now_s - trip.inference_start_s
 
 
-def _fixed_share(trip: RoundTrip, elapsed_s: float) -> float:
-    return min(1.0, elapsed_s * trip.tokens_per_s_fixed / max(trip.figures.generated_tokens, 1))
+def _paced_share(trip: RoundTrip, elapsed_s: float) -> float:
+    """0..1: how much of the reply is out `elapsed_s` into an inference phase whose length
+    the timing set (fixed rate, or the on-board estimate)."""
+    if trip.timing == "fixed":
+        return min(1.0, elapsed_s * trip.tokens_per_s_fixed
+                   / max(trip.figures.generated_tokens, 1))
+    duration = trip.figures.onboard_s or 0.0
+    return 1.0 if duration <= 0 else min(1.0, elapsed_s / duration)
 
 
 def figures_dict(figures) -> dict[str, float]:
+    """The figures the app shows (numbers only); the on-board keys only where the satellite
+    has a hardware profile: onboard_s and its split, onboard_prefill_s and onboard_decode_s
+    (which bound set them is in the inference phase's detail)."""
     if figures is None:
         return {}
     out = {"prompt_tokens": figures.prompt_tokens, "generated_tokens": figures.generated_tokens,
@@ -117,4 +127,7 @@ def figures_dict(figures) -> dict[str, float]:
            "tokens_per_s": figures.tokens_per_s, "flops": figures.flops}
     if figures.hardware_s is not None:
         out["hardware_s"] = figures.hardware_s
+    if figures.onboard is not None:
+        out.update(onboard_s=figures.onboard.total_s, onboard_prefill_s=figures.onboard.prefill_s,
+                   onboard_decode_s=figures.onboard.decode_s)
     return out

@@ -12,6 +12,9 @@ A scenario file has these tables (every key is checked; see assets/scenarios/*.t
     [links]     terminals, max_range_km, grazing_altitude_km, capacity_gbps
     [ground]    min_elevation_deg, sets[], only[], and [[ground.stations]] name, lat_deg, lon_deg
     [compute]   inference_pflops, training_pflops, other_pflops (per satellite)
+    [hardware.<role>] the role's accelerator (one satellite): peak_tops, memory_bandwidth_gb_s,
+                memory_gb, efficiency, weight_dtype, kv_dtype (see HardwareProfile); a role
+                without one has no on-board time estimate
     [traffic]   requests_per_s, job_pflops, job_seconds, job_gbps, models, origins[]
 """
 from __future__ import annotations
@@ -98,6 +101,27 @@ class Traffic:
     origins: tuple[str, ...] = ("stations", "cities")
 
 
+#: dtypes a hardware profile may store weights and the KV cache in (bytes per number in
+#: sim/onboard/roofline.py, which this list must match; kept here so a scenario loads without
+#: torch).
+DTYPES = ("fp32", "bf16", "fp16", "fp8", "int8", "int4")
+
+
+@dataclasses.dataclass(frozen=True)
+class HardwareProfile:
+    """One satellite's inference or training accelerator, for the roofline estimate of time
+    on board (sim/onboard/roofline.py). Peak and bandwidth are stated or derived per scenario
+    (its sources/assumptions say which)."""
+
+    peak_tops: float  #: peak operations per second at `weight_dtype`, 1e12/s (1 PFLOPS = 1,000)
+    memory_bandwidth_gb_s: float  #: accelerator memory bandwidth, 1e9 B/s
+    memory_gb: float  #: accelerator memory that holds the weights and the KV cache, 1e9 B
+    #: share of peak and of bandwidth a real run reaches (an assumption unless measured)
+    efficiency: float = 0.5
+    weight_dtype: str = "bf16"  #: how the model's weights are stored on board
+    kv_dtype: str = "bf16"  #: how the KV cache is stored
+
+
 @dataclasses.dataclass(frozen=True)
 class Scenario:
     name: str
@@ -119,6 +143,8 @@ class Scenario:
     #: out at `epoch` and propagated to `start`, so a later start sees the same constellation
     #: later, not a new one.
     start: dt.datetime | None = None
+    #: role name -> its HardwareProfile; roles without one have no on-board estimate
+    hardware: dict = dataclasses.field(default_factory=dict)
 
     def starting_at(self, start: dt.datetime) -> "Scenario":
         return dataclasses.replace(self, start=start)
@@ -187,6 +213,16 @@ _SCHEMA_STATION = {"name": Field(str, required=True),
                    "alt_km": Field(float, 0.0, check=between(-1, 10, " km"))}
 _SCHEMA_COMPUTE = {f"{role}_pflops": Field(float, 0.0, check=between(0.0, MAX_QUANTITY, " PFLOPS"))
                    for role in ROLE_NAMES}
+_SCHEMA_HARDWARE = {
+    "peak_tops": Field(float, required=True, check=between(1e-6, MAX_QUANTITY, " TOPS")),
+    "memory_bandwidth_gb_s": Field(float, required=True,
+                                   check=between(1e-6, MAX_QUANTITY, " GB/s")),
+    "memory_gb": Field(float, required=True, check=between(1e-6, MAX_QUANTITY, " GB")),
+    "efficiency": _defaults_field(HardwareProfile, "efficiency", float,
+                                  check=between(0.001, 1.0)),
+    "weight_dtype": _defaults_field(HardwareProfile, "weight_dtype", str, check=one_of(*DTYPES)),
+    "kv_dtype": _defaults_field(HardwareProfile, "kv_dtype", str, check=one_of(*DTYPES)),
+}
 _SCHEMA_TRAFFIC = {
     "requests_per_s": _defaults_field(Traffic, "requests_per_s", float,
                                       check=between(0.0, MAX_REQUESTS_PER_S, " requests/s")),
@@ -201,6 +237,7 @@ _SCHEMA_TRAFFIC = {
 }
 _TOP = {"scenario": _SCHEMA_SCENARIO, "shells": None, "elements": None, "links": _SCHEMA_LINKS,
         "ground": _SCHEMA_GROUND, "compute": _SCHEMA_COMPUTE, "traffic": _SCHEMA_TRAFFIC,
+        "hardware": None,  # [hardware.<role>]: see _read_hardware
         "timeline": None}  # [[timeline]]: read and checked by sim/timeline.py
 
 
@@ -269,6 +306,7 @@ def load_toml(path: pathlib.Path) -> Scenario:
     compute = read_table(src, ("compute",), src.data.get("compute"), _SCHEMA_COMPUTE)
     traffic = read_table(src, ("traffic",), src.data.get("traffic"), _SCHEMA_TRAFFIC)
     _check_origins(src, traffic["origins"])
+    hardware = _read_hardware(src)
     return Scenario(
         name=head["name"], title=head["title"], description=head["description"], epoch=epoch,
         seed=head["seed"], sources=_strings(src, "sources", head["sources"]),
@@ -277,7 +315,7 @@ def load_toml(path: pathlib.Path) -> Scenario:
         stations=_read_stations(src, ground),
         compute_pflops={role: compute[f"{role}_pflops"] for role in ROLE_NAMES},
         traffic=Traffic(**{**traffic, "origins": tuple(traffic["origins"])}), path=path,
-        start=start,
+        start=start, hardware=hardware,
     )
 
 
@@ -427,6 +465,21 @@ def _read_stations(src: TomlSource, ground: dict) -> tuple[stations_mod.GroundPo
         v = read_table(src, ("ground", "stations", index), raw, _SCHEMA_STATION)
         points.append(stations_mod.GroundPoint(v["name"], v["lat_deg"], v["lon_deg"], v["alt_km"]))
     return tuple(points)
+
+
+def _read_hardware(src: TomlSource) -> dict[str, HardwareProfile]:
+    """[hardware.inference], [hardware.training], [hardware.other]: each a HardwareProfile."""
+    tables = src.data.get("hardware", {})
+    if not isinstance(tables, dict):
+        raise src.error(("hardware",), None, "expected tables [hardware.<role>]")
+    profiles = {}
+    for role, raw in tables.items():
+        if role not in ROLE_NAMES:
+            raise src.error(("hardware", role), None, f"unknown role {role!r}; "
+                            f"roles: {', '.join(ROLE_NAMES)}")
+        profiles[role] = HardwareProfile(**read_table(src, ("hardware", role), raw,
+                                                      _SCHEMA_HARDWARE))
+    return profiles
 
 
 def _check_origins(src: TomlSource, origins: list) -> None:

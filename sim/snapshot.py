@@ -87,7 +87,9 @@ class RoundTripView:
     done: bool
     error: str = ""  #: set when the request failed (e.g. model error); `done` is then True
     tokens: int = 0  #: generated tokens so far
-    figures: Mapping[str, float] = dataclasses.field(default_factory=dict)  #: ttft_ms, tokens_per_s, flops, hardware_s
+    #: ttft_ms, tokens_per_s, measured_s, flops, hardware_s; onboard_s, onboard_prefill_s and
+    #: onboard_decode_s where the satellite has a hardware profile
+    figures: Mapping[str, float] = dataclasses.field(default_factory=dict)
     #: (Q,3) float32 GCRS polyline of the way up (station ... target) once known, at the
     #: current positions, km (to draw the whole trip while the answer comes down); else empty
     up_path_km: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros((0, 3), np.float32))

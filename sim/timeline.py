@@ -32,7 +32,7 @@ the kind. Entries may be written in any order; they are sorted by `at` (ties kee
     kind = "title"    text, subtitle = "", duration_s = 4, fade_s = 0.6 (a title card)
     kind = "select"   sat = name or index ("" or -1 clears)
     kind = "prompt"   sat, prompt, station = "" (nearest with a path), max_tokens = 48,
-                      seed = 0, timing = "fixed" | "measured", tokens_per_s = 40 (fixed
+                      seed = 0, timing = "fixed" | "measured" | "onboard", tokens_per_s = 40 (fixed
                       timing): sends a prompt to the onboard model (the Ask command)
     kind = "end"      the timeline's length (default: when the last entry finishes)
 
@@ -106,8 +106,8 @@ _SCHEMAS: dict[str, dict[str, Field]] = {
     "select": {"sat": _SAT},
     "prompt": {"sat": _SAT, "prompt": Field(str, required=True), "station": Field(str, ""),
                "max_tokens": Field(int, 48, check=between(1, 4096)),
-               "seed": Field(int, 0), "timing": Field(str, "fixed", check=one_of("fixed",
-                                                                                 "measured")),
+               "seed": Field(int, 0), "timing": Field(str, "fixed",
+                                          check=one_of("fixed", "measured", "onboard")),
                "tokens_per_s": Field(float, 40.0, check=between(0.1, 100000))},
     "end": {},
 }

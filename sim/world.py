@@ -76,7 +76,8 @@ class World:
         self.round_trips = RoundTripService(
             self.model, self.station_sites, scenario.epoch,
             self.constellation.names, self.constellation.capacity_pflops, model_dir,
-            blocking=blocking_inference)
+            blocking=blocking_inference, roles=self.constellation.roles,
+            hardware=scenario.hardware)
         self._versions = VersionTracker()
         self._geometry = self.model.compute(self.now, self.sites,
                                             teme_source=self.propagator)

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 from sim.errors import UserError
 from sim.onboard.engine import OnboardModel, Reply
+from sim.onboard.loading import DEFAULT_MODEL_DIR
+from sim.onboard.roofline import ModelShape, OnboardEstimate, estimate
 from sim.onboard.sampling import SamplingParams
 
 
@@ -28,6 +30,8 @@ from sim.onboard.sampling import SamplingParams
 class InferenceRequest:
     """A prompt for one satellite. ``hardware_tops``: the satellite's stated capacity (from the
     scenario), used to report what that hardware would need for the same FLOPs.
+    ``hardware``: the satellite's HardwareProfile (sim.scenario), for the roofline estimate of
+    the time on board; None: no estimate.
     ``request_id``: 0 lets the worker number it (1, 2, ... per worker) when it is submitted."""
 
     satellite_id: int | str
@@ -37,12 +41,15 @@ class InferenceRequest:
     params: SamplingParams = SamplingParams()
     hardware_tops: float | None = None
     request_id: int = 0
+    hardware: object = None
 
 
 @dataclass(frozen=True)
 class InferenceFigures:
     """What one request cost. Wall-clock seconds on this machine; ``measured_s`` is what the
-    timeline uses for the inference phase, ``hardware_s`` is shown beside it for comparison."""
+    "measured" timing uses for the inference phase, ``onboard`` (the roofline estimate on the
+    satellite's hardware profile, None without one) what the "onboard" timing uses;
+    ``hardware_s`` (FLOPs at the stated peak only) is shown when there is no profile."""
 
     prompt_tokens: int
     generated_tokens: int
@@ -56,14 +63,34 @@ class InferenceFigures:
     stop_reason: str
     truncated_tokens: int
     notice: str
+    onboard: OnboardEstimate | None = None  # the roofline time on the satellite's hardware
+
+    @property
+    def onboard_s(self) -> float | None:
+        """Estimated seconds on board (prefill + decode), None without a hardware profile."""
+        return self.onboard.total_s if self.onboard is not None else None
 
     @staticmethod
-    def from_reply(reply: Reply, queued_s: float, tops: float | None) -> "InferenceFigures":
+    def from_reply(reply: Reply, queued_s: float, tops: float | None,
+                   shape: ModelShape | None = None, hardware=None) -> "InferenceFigures":
         hw = reply.flops / (tops * 1e12) if tops else None
+        onboard = (estimate(shape, hardware, reply.prompt_tokens, reply.generated_tokens)
+                   if shape is not None and hardware is not None else None)
         return InferenceFigures(reply.prompt_tokens, reply.generated_tokens, queued_s,
                                 reply.time_to_first_token_s, reply.inference_s,
                                 reply.tokens_per_s, reply.flops, tops, hw, reply.stop_reason,
-                                reply.truncated_tokens, reply.notice)
+                                reply.truncated_tokens, reply.notice, onboard)
+
+
+def model_shape(model: OnboardModel) -> ModelShape:
+    """The roofline's view of a loaded model: parameter counts and KV-cache layout."""
+    config = model.config
+    name = "the shipped model" if model.path == DEFAULT_MODEL_DIR else \
+        (model.path.name if model.path is not None else "the onboard model")
+    return ModelShape(name, params=model.num_parameters,
+                      matmul_params=round(model.flops_per_token / 2),
+                      n_layers=config.num_hidden_layers, n_kv_heads=config.num_key_value_heads,
+                      head_dim=config.head_dim)
 
 
 @dataclass(frozen=True)
@@ -122,6 +149,7 @@ class OnboardWorker:
 
     def __init__(self, model: OnboardModel, use_cache: bool = True):
         self.model = model
+        self.shape = model_shape(model)  # for the roofline estimate of each request
         self.use_cache = use_cache
         self._queues: OrderedDict[int | str, deque[RequestHandle]] = OrderedDict()
         self._busy: int | str | None = None
@@ -209,5 +237,6 @@ class OnboardWorker:
         except Exception as exc:  # keep the app up: report it on the request, not as a crash
             put(ErrorEvent(req.request_id, req.satellite_id, f"inference failed: {exc!r}"))
             return
-        figures = InferenceFigures.from_reply(reply, queued, req.hardware_tops)
+        figures = InferenceFigures.from_reply(reply, queued, req.hardware_tops, self.shape,
+                                              req.hardware)
         put(DoneEvent(req.request_id, req.satellite_id, reply.text, figures))

@@ -272,3 +272,45 @@ def test_route_near_the_end_of_the_ephemeris_searches_only_to_its_end(capsys):
     code, out, err = cli(capsys, "route", "--scenario", "cluster-2025", "--from", "Kashi",
                          "--to", "XS-03", "--at", "2052-12-31T23:50:00Z")
     assert code == 0, err
+
+
+# --- hardware profiles (issue 12) ----------------------------------------------------------
+
+HARDWARE = """
+[hardware.inference]
+peak_tops = 744
+memory_bandwidth_gb_s = {bandwidth}
+memory_gb = 64
+{extra}
+"""
+
+
+def test_a_hardware_profile_is_read_with_its_defaults(write):
+    scen = scenario_mod.resolve(str(write("h.toml", mini() + HARDWARE.format(bandwidth=204.8,
+                                                                            extra=""))))
+    profile = scen.hardware["inference"]
+    assert (profile.peak_tops, profile.memory_bandwidth_gb_s, profile.memory_gb) == \
+        (744.0, 204.8, 64.0)
+    assert profile.efficiency == scenario_mod.HardwareProfile.efficiency
+    assert "training" not in scen.hardware
+
+
+@pytest.mark.parametrize("bandwidth,extra,expected", [
+    ("-5", "", ":16: hardware.inference.memory_bandwidth_gb_s: must be"),
+    ("inf", "", ":16: hardware.inference.memory_bandwidth_gb_s: expected a finite number"),
+    ("0", "", "hardware.inference.memory_bandwidth_gb_s: must be"),
+    ("100", "flops = 3", ":18: hardware.inference.flops: unknown key"),
+    ("100", "efficiency = 1.5", "hardware.inference.efficiency: must be"),
+    ("100", 'weight_dtype = "int3"', "hardware.inference.weight_dtype: must be one of"),
+])
+def test_bad_hardware_profiles_are_refused(write, capsys, bandwidth, extra, expected):
+    path = write("h.toml", mini() + HARDWARE.format(bandwidth=bandwidth, extra=extra))
+    code, _, err = cli(capsys, "info", "--scenario", path)
+    assert_one_line_error(code, err, f"{path}{expected}" if expected[0] == ":" else expected)
+
+
+def test_hardware_for_an_unknown_role_or_without_its_required_keys(write):
+    with pytest.raises(UserError, match="hardware.gpu: unknown role 'gpu'"):
+        scenario_mod.resolve(str(write("r.toml", mini() + "[hardware.gpu]\npeak_tops = 1\n")))
+    with pytest.raises(UserError, match="missing required key 'memory_bandwidth_gb_s'"):
+        scenario_mod.resolve(str(write("m.toml", mini() + "[hardware.inference]\npeak_tops = 1\n")))

@@ -197,3 +197,99 @@ def test_fixed_timing_reveals_the_reply_gradually(model_dir):
         assert tokens == sorted(tokens) and 0 < tokens[2] < tokens[-1]
     finally:
         world.close()
+
+
+# --- time on board (issue 12) ---------------------------------------------------------------
+
+#: The shipped model by hand from assets/model/config.json (tied embeddings, so every
+#: parameter multiplies per token): per layer q 192x192, k and v 192x64, o 192x192, MLP
+#: 3 x 192x576, four norms 192+192+32+32; 4 layers + embedding 257x192 + final norm 192.
+SHIPPED_PARAMS = 4 * (2 * 192 * 192 + 2 * 192 * 64 + 3 * 192 * 576 + 448) + 257 * 192 + 192
+#: KV bytes per token in bf16: K and V x 4 layers x 2 KV heads x 32 dims x 2 B
+SHIPPED_KV_BYTES = 2 * 4 * 2 * 32 * 2
+
+
+def test_onboard_timing_lasts_the_roofline_estimate_on_cluster_2025(capsys, model_dir):
+    code = run.main(["ask", "--scenario", "cluster-2025", "--sat", "XS-03", "--prompt", "hi",
+                     "--model-dir", model_dir, "--max-tokens", "20", "--timing", "onboard",
+                     "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0 and report["timing"] == "onboard"
+    prompt, generated = report["tokens"]["prompt"], report["tokens"]["generated"]
+    # cluster-2025: 744 TOPS, 204.8 GB/s, efficiency 0.5, int8 weights (1 B), bf16 KV cache
+    peak, bandwidth = 744e12 * 0.5, 204.8e9 * 0.5
+    prefill = max(2 * SHIPPED_PARAMS * prompt / peak, SHIPPED_PARAMS / bandwidth)
+    decode = sum(max(2 * SHIPPED_PARAMS / peak,
+                     (SHIPPED_PARAMS + (prompt + k - 1) * SHIPPED_KV_BYTES) / bandwidth)
+                 for k in range(1, generated))
+    onboard = report["inference"]["onboard"]
+    assert onboard["prefill_s"] == pytest.approx(prefill)
+    assert onboard["decode_s"] == pytest.approx(decode)
+    assert onboard["decode_bound"] == "memory"  # a 1.8M-parameter model still waits on memory
+    phase = next(p for p in report["phases"] if p["name"] == "inference")
+    assert phase["duration_ms"] == pytest.approx((prefill + decode) * 1e3, abs=1e-4)
+    assert "on board" in phase["hops"] and "measured here" in phase["hops"]
+    assert report["inference"]["measured_s"] > 0  # both figures reported
+
+
+def test_measured_timing_reports_the_onboard_estimate_beside_it(model_dir):
+    world = World.from_scenario("network-2035", model_dir=model_dir, blocking_inference=True)
+    try:
+        trip = resolved(world, sat="INF-SSO-P03-S05", prompt="Hello", timing="measured")
+        inference = next(p for p in trip.phases if p.name == "inference")
+        assert inference.end_s - inference.start_s == pytest.approx(trip.figures.measured_s)
+        assert trip.figures.onboard_s > 0
+        snap = world.snapshot()
+        figures = trip_view(trip, inference.end_s, snap.n_sats, world.scenario.epoch,
+                            snap.positions_km, snap.station_positions_km).figures
+        assert figures["onboard_s"] == pytest.approx(trip.figures.onboard_s)
+        assert figures["onboard_prefill_s"] + figures["onboard_decode_s"] == \
+            pytest.approx(trip.figures.onboard_s)
+    finally:
+        world.close()
+
+
+def test_a_model_that_does_not_fit_the_satellite_is_refused_not_run(write, capsys, model_dir):
+    # 1 MB of memory: the shipped model's 1.77M int8 weights do not fit
+    path = write("small.toml", '[scenario]\nbase = "cluster-2025"\nname = "small"\n\n'
+                 '[hardware.inference]\npeak_tops = 744\nmemory_bandwidth_gb_s = 204.8\n'
+                 'memory_gb = 0.001\nweight_dtype = "int8"\n')
+    code = run.main(["ask", "--scenario", str(path), "--sat", "XS-03", "--prompt", "hi",
+                     "--model-dir", model_dir])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
+    assert "the shipped model (1.77M parameters) needs 0.00" in err
+    assert "GB in int8" in err and "XS-03 has 0.001 GB: not run" in err
+    world = World.from_scenario(str(path), model_dir=model_dir)
+    try:
+        with pytest.raises(UserError, match="XS-03 has 0.001 GB"):
+            world.ask(cmd.Ask("XS-03", "hi"))
+        assert not world.round_trips.trips  # nothing was queued for the model
+    finally:
+        world.close()
+
+
+def test_onboard_timing_without_a_hardware_profile_is_refused(capsys, model_dir):
+    code = run.main(["ask", "--scenario", "starlink-shell1", "--sat", "0", "--prompt", "hi",
+                     "--model-dir", model_dir, "--timing", "onboard"])
+    err = capsys.readouterr().err
+    assert code == 2 and "has no hardware profile" in err and err.count("\n") == 1
+
+
+def test_onboard_timing_reveals_the_reply_over_the_estimated_phase(model_dir):
+    world = World.from_scenario("cluster-2025", model_dir=model_dir, blocking_inference=True)
+    try:
+        trip = resolved(world, sat="XS-03", prompt="Tell a story", timing="onboard",
+                        max_tokens=30, seed=5)
+        inference = next(p for p in trip.phases if p.name == "inference")
+        assert inference.end_s - inference.start_s == pytest.approx(trip.figures.onboard_s)
+        snap = world.snapshot()
+        views = [trip_view(trip, inference.start_s + share * (inference.end_s - inference.start_s),
+                           snap.n_sats, world.scenario.epoch, snap.positions_km,
+                           snap.station_positions_km) for share in (0.0, 0.5, 1.0)]
+        full = "".join(t for _, t in trip.pieces)
+        assert views[0].reply == "" and views[-1].reply == full
+        assert 0 < len(views[1].reply) < len(full)
+        assert views[-1].tokens == trip.figures.generated_tokens
+    finally:
+        world.close()

@@ -211,3 +211,11 @@ def test_check_names_resolves_satellites_and_stations():
     with pytest.raises(UserError, match=r"timeline\[9\]\.sat \(prompt\): unknown "
                                         r"satellite 'XS-03'"):
         tl.check_names(timeline, sats[:2], ("Kashi",))
+
+
+def test_a_prompt_may_take_the_onboard_timing_and_nothing_else():
+    entry = '[[timeline]]\nat = 1\nkind = "prompt"\nsat = "XS-03"\nprompt = "hi"\ntiming = "{}"\n'
+    (prompt,) = tl.loads(HEAD + entry.format("onboard")).of_kind("prompt")
+    assert tl.prompt_command(prompt).timing == "onboard"
+    with pytest.raises(UserError, match=r"timing: must be one of fixed, measured, onboard"):
+        tl.loads(HEAD + entry.format("roofline"))

@@ -12,11 +12,13 @@ import numpy as np
 from imgui_bundle import imgui
 
 from viz.ui.session import MAX_PROMPT_CHARS, READY_PROMPTS, Session
-from viz.ui.trips import phase_lines, status_line
+from viz.ui.trips import format_duration, phase_lines, status_line
 
 PROMPT_COLOUR = (1.0, 0.84, 0.42, 1.0)  #: the prompt's colour in the scene (white-gold)
 ANSWER_COLOUR = (0.40, 0.95, 1.0, 1.0)  #: the answer's colour in the scene (cyan-white)
 ERROR_COLOUR = (1.0, 0.45, 0.4, 1.0)
+#: What may drive a new prompt's inference phase: (Ask timing, label in the combo).
+TIMINGS = (("measured", "time: measured here"), ("onboard", "time: on board (roofline)"))
 
 
 class AskPanel:
@@ -30,6 +32,7 @@ class AskPanel:
         self.station = 0  #: 0 = nearest station with a path, else index + 1
         # The shipped model is byte-level (a token is a character): 48 gave half a line.
         self.max_tokens = 120
+        self.timing = 0  #: index into TIMINGS, for new prompts
         self.prompt_rect: list[float] = []  #: prompt box, window points (for a test's clicks)
         self.model_folder = ""  #: the "open folder" field of the model picker
         self._models: list[tuple[str, str]] = []  #: the picker's list, read when it opens
@@ -45,7 +48,7 @@ class AskPanel:
     def send(self) -> None:
         names = self.session.station_names()
         station = names[self.station - 1] if 0 < self.station <= len(names) else ""
-        if self.session.ask(self.prompt, station, self.max_tokens):
+        if self.session.ask(self.prompt, station, self.max_tokens, TIMINGS[self.timing][0]):
             self.prompt = ""
 
     def draw(self, snap, w: float, h: float) -> None:
@@ -107,6 +110,7 @@ class AskPanel:
         imgui.same_line()
         imgui.set_next_item_width(-1)
         _, self.station = imgui.combo("##station", self.station, names)
+        self._timing_control()
         imgui.set_next_item_width(-1)
         if imgui.begin_combo("##ready", "ready prompts..."):
             for text in READY_PROMPTS:
@@ -130,6 +134,15 @@ class AskPanel:
         if len(self.prompt) > MAX_PROMPT_CHARS:
             imgui.text_colored(ERROR_COLOUR, f"{len(self.prompt)}/{MAX_PROMPT_CHARS} characters: "
                                              "too long to send")
+
+    def _timing_control(self) -> None:
+        """Which time drives the inference phase of the next prompts."""
+        imgui.set_next_item_width(-1)
+        _, self.timing = imgui.combo("##timing", self.timing, [label for _, label in TIMINGS])
+        if imgui.is_item_hovered():
+            imgui.set_tooltip("How long a new prompt's inference lasts in the scene: as the "
+                              "model took on this computer, or as the satellite's hardware "
+                              "profile would take (roofline: compute or memory bound).")
 
     def _log(self, snap) -> None:
         imgui.begin_child("log", (0, 0))
@@ -183,5 +196,20 @@ class AskPanel:
             imgui.text_disabled(f"{figures['generated_tokens']:.0f} tokens, "
                                 f"{figures.get('tokens_per_s', 0):.0f} tokens/s, first token "
                                 f"{figures.get('ttft_ms', 0):.0f} ms")
+            for line in time_lines(figures):
+                imgui.text_disabled(line)
         imgui.spacing()
         imgui.separator()
+
+
+def time_lines(figures) -> list[str]:
+    """The two inference times of an answered trip: measured here, and on board (with its
+    prefill/decode split) or why there is none."""
+    lines = [f"measured here: {format_duration(figures.get('measured_s', 0.0))}"]
+    if "onboard_s" in figures:
+        lines.append(f"on board: {format_duration(figures['onboard_s'])} (prefill "
+                     f"{format_duration(figures['onboard_prefill_s'])}, decode "
+                     f"{format_duration(figures['onboard_decode_s'])})")
+    else:
+        lines.append("on board: no hardware profile")
+    return lines

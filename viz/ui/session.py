@@ -293,8 +293,11 @@ class Session:
     def set_time(self, utc: str) -> bool:
         return self.apply(cmd.SetTime(utc.strip()))
 
-    def ask(self, prompt: str, station: str = "", max_tokens: int = 48) -> bool:
-        """Send `prompt` to the selected satellite. Bad input and model faults become messages."""
+    def ask(self, prompt: str, station: str = "", max_tokens: int = 48,
+            timing: str = "measured") -> bool:
+        """Send `prompt` to the selected satellite; `timing` (an Ask timing: "measured",
+        "onboard", "fixed") sets what the inference phase lasts. Bad input, a model that does
+        not fit the satellite and model faults become messages."""
         text = prompt.strip()
         if not text:
             self.message("Type a prompt first (or pick a ready one).", "error")
@@ -307,7 +310,7 @@ class Session:
         if sat < 0:
             self.message("Click a satellite first: it is the one that answers.", "error")
             return False
-        command = cmd.Ask(str(sat), text, station, max_tokens)
+        command = cmd.Ask(str(sat), text, station, max_tokens, timing=timing)
         if self.model_loading:  # never wait for the model on the frame: send when loaded
             self.pending = command
             self.message("Loading the onboard model; the prompt goes as soon as it is ready.")

@@ -69,6 +69,8 @@ class AskPanel:
         current = snap.onboard_model
         label = next((name for name, path in self._models if path == current),
                      pathlib.PurePath(current).name if current else "shipped byte-level model")
+        if self.session.model_loading:  # said in the label: the rows below must not move
+            label = f"loading {label} ..."
         imgui.text("Model:")
         imgui.same_line()
         imgui.set_next_item_width(-1)
@@ -91,8 +93,6 @@ class AskPanel:
             if self.session.switch_model(self.model_folder.strip()):
                 self.model_folder = ""
         imgui.end_disabled()
-        if self.session.model_loading:
-            imgui.text_colored(PROMPT_COLOUR, "Loading the model ...")
 
     def _form(self, snap) -> None:
         self._model_picker(snap)

@@ -59,6 +59,13 @@ def trip_json(view) -> dict:
     }
 
 
+def text_input_active() -> bool:
+    """True while a text field of the panel has the keyboard (keys then type, not command)."""
+    from imgui_bundle import imgui
+
+    return bool(imgui.get_io().want_text_input)
+
+
 class StateWriter:
     def __init__(self, path, every_s: float = 0.2):
         self.path = pathlib.Path(path)
@@ -95,6 +102,7 @@ class StateWriter:
             "panel_rects": app.panel.rects, "prompt_box": app.panel.ask.prompt_rect,
             "widgets": app.panel.widgets,
             "panel_visible": app.panel.visible, "help_visible": app.panel.show_help,
+            "text_input": text_input_active(),
             "fullscreen": bool(app.window.fullscreen),
             "recording": ({"path": str(app.recorder.path), "frames": app.recorder.frames}
                           if app.recorder is not None else None),

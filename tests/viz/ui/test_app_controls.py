@@ -124,7 +124,7 @@ def test_keys_screenshot_recording_and_scenarios(xvfb, tmp_path, model_dir):
         bad = tmp_path / "bad.toml"
         bad.write_text("[scenario]\nname = 'bad'\n[[shells]]\nplanes = 'x'\n")
         app.click_widget("scenario_file")
-        time.sleep(0.5)
+        app.wait(lambda s: s["text_input"], 15, "the file field's focus")
         app.xdo("type", "--delay", "15", str(bad))
         time.sleep(0.5)
         app.click_widget("scenario_open")

@@ -57,7 +57,9 @@ def test_click_ask_and_answer(xvfb, tmp_path, model_dir):
         x0, y0, x1, y1 = state["prompt_box"]
         xdo("mousemove", int(wx + (x0 + x1) / 2), int(wy + (y0 + y1) / 2))
         xdo("click", 1)
-        time.sleep(1.0)  # let the text box take focus: on a busy machine the first keys got lost
+        # Type only once the box has the keyboard: on a busy machine a frame takes long, and
+        # keys sent before it went to the scene (Space pauses).
+        wait_for(state_path, lambda s: s["text_input"], 15, proc, "the prompt box's focus")
         xdo("type", "--delay", "20", "What do you see from orbit?")
         xdo("key", "Return")
         state = wait_for(state_path, lambda s: s["trips"], 30, proc, "the round trip to start")
@@ -123,7 +125,7 @@ def ask(app: App, name: str, prompt: str) -> None:
     app.wait(lambda s: s["selected_name"] == name, 15, f"selection of {name}")
     x0, y0, x1, y1 = app.state["prompt_box"]
     app.click((x0 + x1) / 2, (y0 + y1) / 2)
-    time.sleep(1.0)  # let the text box take focus
+    app.wait(lambda s: s["text_input"], 15, "the prompt box's focus")
     app.xdo("type", "--delay", "20", prompt)
     app.xdo("key", "Return")
 

@@ -1,6 +1,6 @@
 """`run.py model pull|list|rm`: real Qwen3 checkpoints in the Hugging Face cache.
 
-    run.py model pull Qwen/Qwen3-0.6B     download it (progress bar, resumable)
+    run.py model pull Qwen/Qwen3-0.6B     download it (progress bar; a second pull continues)
     run.py model list [--json]            the shipped model and every Qwen3 model in the cache
     run.py model rm Qwen/Qwen3-0.6B       remove it from the cache
 
@@ -37,7 +37,8 @@ def add_model_command(commands) -> None:
 def cmd_pull(args) -> int:
     from sim.onboard import hub
 
-    print(f"pulling {args.name} into {hub.cache_dir()} (config.json first)", file=sys.stderr)
+    # stdout: stderr is for huggingface_hub's progress bar and, on failure, our one line.
+    print(f"pulling {args.name} into {hub.cache_dir()} (config.json first)", flush=True)
     entry = hub.pull_model(args.name)
     print(f"{entry.name}: {hub.human_count(entry.parameters)} parameters, {entry.dtype}, "
           f"{hub.human_bytes(entry.size_bytes)} in {entry.folder}")

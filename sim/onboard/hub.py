@@ -1,7 +1,7 @@
 """Real Qwen3 checkpoints from the Hugging Face hub: pull, list, remove, and resolve a name.
 
 Everything goes through ``huggingface_hub`` (its download code, its progress bars, its
-resumable ``.incomplete`` files) into the standard Hugging Face cache, so a model the user
+partial files, its cache layout) into the standard Hugging Face cache, so a model the user
 already has from another tool is not fetched twice. A model NAME is one of:
 
     "shipped"            the byte-level model in assets/model
@@ -88,7 +88,9 @@ def _current_revision(repo):
 
 
 def _partial_blobs(repo_path: Path) -> list[Path]:
-    """Downloads huggingface_hub started and has not finished (resumable)."""
+    """Downloads huggingface_hub started and has not finished: running now, or left by an
+    interrupted pull of a version that resumes them (2.x removes its partial file on error
+    and keeps only finished files)."""
     return sorted((repo_path / "blobs").glob("*.incomplete"))
 
 
@@ -104,7 +106,7 @@ def _cache_entry(repo_id: str, repo) -> ModelEntry | None:
     if partial and not problem:
         problem = f"{len(partial)} partial download(s)"
     if problem:
-        problem += f"; `run.py model pull {repo_id}` resumes it"
+        problem += f"; `run.py model pull {repo_id}` continues it"
     return ModelEntry(repo_id, "cache", folder, size, parameters, dtype, not problem, problem)
 
 
@@ -297,7 +299,7 @@ def _network_errors() -> tuple[type[BaseException], ...]:
 
 @contextlib.contextmanager
 def hub_errors(name: str):
-    """huggingface_hub's exceptions as one-line UserErrors; Ctrl-C says the pull resumes."""
+    """huggingface_hub's exceptions as one-line UserErrors; Ctrl-C says how to continue."""
     from huggingface_hub.errors import (GatedRepoError, HFValidationError, HfHubHTTPError,
                                         RemoteEntryNotFoundError, RepositoryNotFoundError,
                                         RevisionNotFoundError)
@@ -321,7 +323,7 @@ def hub_errors(name: str):
     except _network_errors() as exc:
         raise UserError(f"model pull {name}: cannot reach the Hugging Face hub "
                         f"({type(exc).__name__}); check the network (HF_HUB_OFFLINE, "
-                        "HF_ENDPOINT) and pull again: finished files are kept") from None
+                        "HF_ENDPOINT) and pull again: files already downloaded are kept") from None
     except HfHubHTTPError as exc:
         status = exc.response.status_code if exc.response is not None else "?"
         raise UserError(f"model pull {name}: the hub answered HTTP {status}; "
@@ -329,18 +331,19 @@ def hub_errors(name: str):
     except OSError as exc:
         if exc.errno == errno.ENOSPC:
             raise UserError(f"model pull {name}: disk full in {cache_dir()}; free space and "
-                            "pull again: the download resumes where it stopped") from None
+                            "pull again: files already downloaded are kept") from None
         raise UserError(f"model pull {name}: cannot write to {cache_dir()}: "
                         f"{exc.strerror or exc}") from None
     except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM as run.py's Terminated
         raise type(stop)(f"interrupted: {name} is partly downloaded in {cache_dir()}; "
-                                f"`run.py model pull {name}` resumes it") from None
+                                f"`run.py model pull {name}` continues it") from None
 
 
 def pull_model(name: str) -> ModelEntry:
     """Download a Qwen3 checkpoint into the Hugging Face cache: config.json alone first (a repo
     that is not a Qwen3ForCausalLM is refused before any weights), then the files the loader
-    needs. Already-cached files are not fetched again; interrupted ones resume."""
+    needs. Files already in the cache are not fetched again, so an interrupted pull continues
+    where it stopped (at file granularity in huggingface_hub 2.x, byte-resumed in older ones)."""
     from huggingface_hub import hf_hub_download, snapshot_download
 
     if name == SHIPPED or Path(name).is_dir():

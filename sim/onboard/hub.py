@@ -95,12 +95,13 @@ def _partial_blobs(repo_path: Path) -> list[Path]:
 
 
 def _cache_entry(repo_id: str, repo) -> ModelEntry | None:
-    """The list entry of a cached repo; None for a repo that is not a Qwen3 model at all."""
+    """The list entry of a cached repo; None for a repo that is not a Qwen3 model (another
+    architecture, or no config.json to tell: a shared cache holds other tools' repos)."""
     revision = _current_revision(repo)
     folder = revision.snapshot_path if revision is not None else Path(repo.repo_path)
     size = repo.size_on_disk + sum(p.stat().st_size for p in _partial_blobs(Path(repo.repo_path)))
     problem, parameters, dtype = _folder_problem(folder)
-    if "not a Qwen3 checkpoint" in problem:
+    if "not a Qwen3 checkpoint" in problem or problem == "no config.json":
         return None  # someone else's model in the shared cache: not ours to list
     partial = _partial_blobs(Path(repo.repo_path))
     if partial and not problem:
@@ -249,7 +250,8 @@ def resolve_model(name: str) -> Path:
                         f"({cache_dir()}); get it with `run.py model pull {name}`")
     entry = _cache_entry(name, repo)
     if entry is None:
-        raise UserError(f"--model {name}: the cached repo is not a Qwen3 checkpoint")
+        raise UserError(f"--model {name}: the cached repo has no Qwen3 config.json; "
+                        f"`run.py model pull {name}` fetches a Qwen3 checkpoint")
     if not entry.usable:
         raise UserError(f"--model {name}: not usable in the cache: {entry.problem}")
     return entry.folder
@@ -266,6 +268,9 @@ def remove_model(name: str) -> tuple[Path, int]:
     if repo is None:
         raise UserError(f"model rm {name}: not in the Hugging Face cache ({cache_dir()}); "
                         "`run.py model list` shows what is there")
+    if _cache_entry(name, repo) is None:  # other tools' repos are theirs to remove
+        raise UserError(f"model rm {name}: not a Qwen3 checkpoint (`run.py model list` shows "
+                        "the ones this app uses); huggingface_hub's `hf cache` removes others")
     partial = sum(p.stat().st_size for p in _partial_blobs(Path(repo.repo_path)))
     hashes = [r.commit_hash for r in repo.revisions]
     if hashes:

@@ -10,7 +10,6 @@ import errno
 import json
 import shutil
 import socket
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,10 +19,8 @@ from sim.errors import UserError
 from sim.onboard import hub, load_model
 from sim.onboard.sampling import SamplingParams
 from tests.cli_helpers import assert_one_line_error, cli
-
-sys.path.insert(0, str(Path(__file__).parent))
-from conftest import TINY, write_model_dir  # noqa: E402
-from hubstub import HubStub  # noqa: E402
+from tests.sim.onboard.conftest import TINY, write_model_dir
+from tests.sim.onboard.hubstub import HubStub
 
 REPO = "Qwen/Qwen3-Tiny"
 
@@ -120,6 +117,18 @@ def test_not_qwen3_is_refused_before_any_weights(stub, capsys, tmp_path):
                           "not a Qwen3 checkpoint", "LlamaForCausalLM")
     assert stub.fetched() == ["config.json"]
     assert "meta/Llama-Tiny" not in entries(capsys)  # someone else's model: not listed
+    assert_one_line_error(*cli(capsys, "model", "rm", "meta/Llama-Tiny")[::2],
+                          "not a Qwen3 checkpoint")  # and not ours to remove
+    assert (hub.cache_dir() / "models--meta--Llama-Tiny").is_dir()
+
+
+def test_repo_without_config_is_refused(stub, capsys, tmp_path):
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    (folder / "README.md").write_text("nothing here\n")
+    stub.repos["Qwen/Qwen3-Empty"] = folder
+    assert_one_line_error(*cli(capsys, "model", "pull", "Qwen/Qwen3-Empty")[::2],
+                          "no config.json")
 
 
 def test_unsupported_qwen3_variant_is_refused_before_weights(stub, capsys, tmp_path):

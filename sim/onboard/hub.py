@@ -303,6 +303,22 @@ def _network_errors() -> tuple[type[BaseException], ...]:
 
 
 @contextlib.contextmanager
+def _quiet_retries():
+    """huggingface_hub retries a failed connection with back-off (about 20 s in all) and logs
+    two lines per retry: kept out of the terminal, so a failure ends as our one line. Its
+    progress bars are not logging and stay."""
+    import logging
+
+    http_logger = logging.getLogger("huggingface_hub.utils._http")
+    level = http_logger.level
+    http_logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        http_logger.setLevel(level)
+
+
+@contextlib.contextmanager
 def hub_errors(name: str):
     """huggingface_hub's exceptions as one-line UserErrors; Ctrl-C says how to continue."""
     from huggingface_hub.errors import (GatedRepoError, HFValidationError, HfHubHTTPError,
@@ -354,7 +370,7 @@ def pull_model(name: str) -> ModelEntry:
     if name == SHIPPED or Path(name).is_dir():
         raise UserError(f"model pull {name}: expected a Hugging Face repo id such as "
                         "Qwen/Qwen3-0.6B (the shipped model and folders need no pull)")
-    with hub_errors(name):
+    with hub_errors(name), _quiet_retries():
         where = {"cache_dir": cache_dir(), "endpoint": _endpoint()}
         config_path = hf_hub_download(name, "config.json", **where)
         try:

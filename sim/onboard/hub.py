@@ -271,19 +271,16 @@ def remove_model(name: str) -> tuple[Path, int]:
     if _cache_entry(name, repo) is None:  # other tools' repos are theirs to remove
         raise UserError(f"model rm {name}: not a Qwen3 checkpoint (`run.py model list` shows "
                         "the ones this app uses); huggingface_hub's `hf cache` removes others")
+    # A listed repo has a snapshot with a Qwen3 config.json, so there is a revision to name.
     partial = sum(p.stat().st_size for p in _partial_blobs(Path(repo.repo_path)))
-    hashes = [r.commit_hash for r in repo.revisions]
-    if hashes:
-        strategy = scan_cache_dir(cache_dir()).delete_revisions(*hashes)
-        strategy.execute()
-        freed = strategy.expected_freed_size
-    else:  # only partial blobs, no snapshot: the strategy has no revision to name
-        freed = repo.size_on_disk
-    import shutil
+    strategy = scan_cache_dir(cache_dir()).delete_revisions(
+        *(r.commit_hash for r in repo.revisions))
+    strategy.execute()  # every revision: the strategy removes the repo folder itself
+    if Path(repo.repo_path).exists():  # partial blobs an older huggingface_hub left behind
+        import shutil
 
-    # Deleting every revision removes the repo folder; left-over partial blobs go with it.
-    shutil.rmtree(repo.repo_path, ignore_errors=True)
-    return Path(repo.repo_path), freed + partial
+        shutil.rmtree(repo.repo_path, ignore_errors=True)
+    return Path(repo.repo_path), strategy.expected_freed_size + partial
 
 
 # --- pull -------------------------------------------------------------------------------------

@@ -251,6 +251,7 @@ def test_truncated_weights_are_not_usable(tmp_path, capsys, stub):
 def test_rm(stub, capsys):
     assert cli(capsys, "model", "pull", REPO)[0] == 0
     repo_folder = hub.resolve_model(REPO).parents[1]
+    (repo_folder / "blobs" / "cafe.incomplete").write_bytes(b"\0" * 10)  # a partial file too
     code, out, err = cli(capsys, "model", "rm", REPO)
     assert code == 0 and f"removed {REPO}" in out and "freed" in out, err
     assert not repo_folder.exists() and REPO not in entries(capsys)

@@ -39,7 +39,7 @@ def cmd_pull(args) -> int:
 
     # stdout: stderr is for huggingface_hub's progress bar and, on failure, our one line.
     print(f"pulling {args.name} into {hub.cache_dir()} (config.json first)", flush=True)
-    entry = hub.pull_model(args.name)
+    entry = hub.pull_model(args.name, announce=lambda line: print(line, flush=True))
     print(f"{entry.name}: {hub.human_count(entry.parameters)} parameters, {entry.dtype}, "
           f"{hub.human_bytes(entry.size_bytes)} in {entry.folder}")
     print(f"use it with: run.py ask --model {entry.name} ...   or   run.py --model {entry.name}")

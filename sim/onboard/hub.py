@@ -353,36 +353,68 @@ def hub_errors(name: str):
         raise UserError(f"model pull {name}: cannot write to {cache_dir()}: "
                         f"{exc.strerror or exc}") from None
     except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM as run.py's Terminated
-        raise type(stop)(f"interrupted: {name} is partly downloaded in {cache_dir()}; "
-                                f"`run.py model pull {name}` continues it") from None
+        raise type(stop)(f"interrupted: {name} is not complete in {cache_dir()} (and not "
+                         f"used until it is); `run.py model pull {name}` continues it") from None
 
 
-def pull_model(name: str) -> ModelEntry:
+def pull_model(name: str, announce=lambda line: None) -> ModelEntry:
     """Download a Qwen3 checkpoint into the Hugging Face cache: config.json alone first (a repo
     that is not a Qwen3ForCausalLM is refused before any weights), then the files the loader
-    needs. Files already in the cache are not fetched again, so an interrupted pull continues
-    where it stopped (at file granularity in huggingface_hub 2.x, byte-resumed in older ones)."""
-    from huggingface_hub import hf_hub_download, snapshot_download
-
+    needs, all of the commit config.json came from. Files already in the cache are not fetched
+    again, so an interrupted pull continues where it stopped. `announce(line)` hears what is
+    about to be fetched."""
     if name == SHIPPED or Path(name).is_dir():
         raise UserError(f"model pull {name}: expected a Hugging Face repo id such as "
                         "Qwen/Qwen3-0.6B (the shipped model and folders need no pull)")
     with hub_errors(name), _quiet_retries():
         where = {"cache_dir": cache_dir(), "endpoint": _endpoint()}
-        config_path = hf_hub_download(name, "config.json", **where)
-        try:
-            raw = json.loads(Path(config_path).read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise UserError(f"model pull {name}: its config.json is not valid JSON") from None
-        try:
-            check_qwen3_config(raw, "config.json")
-        except UserError as why:
-            raise UserError(f"model pull {name}: {why}") from None
-        folder = Path(snapshot_download(name, allow_patterns=ALLOW_PATTERNS, **where))
+        folder = _pull_config(name, where)
+        files = _files_to_pull(name, folder.name, where)
+        announce(f"{len(files)} files: " + ", ".join(files))
+        _pull_files(name, folder.name, files, where)
     entry = folder_entry(name, folder, "cache")
     if not entry.usable:
         raise UserError(f"model pull {name}: downloaded, but not usable: {entry.problem}")
     return entry
+
+
+def _pull_config(name: str, where: dict) -> Path:
+    """Fetch config.json of `main` alone and check it; returns the snapshot folder
+    (.../snapshots/COMMIT), named after the commit every other file is then taken from."""
+    from huggingface_hub import hf_hub_download
+
+    config_path = Path(hf_hub_download(name, "config.json", **where))
+    try:
+        raw = json.loads(config_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise UserError(f"model pull {name}: its config.json is not valid JSON") from None
+    try:
+        check_qwen3_config(raw, "config.json")
+    except UserError as why:
+        raise UserError(f"model pull {name}: {why}") from None
+    return config_path.parent
+
+
+def _files_to_pull(name: str, commit: str, where: dict) -> list[str]:
+    """The repo's files at `commit` that the loader reads (ALLOW_PATTERNS, top level only:
+    copies in sub-folders, ONNX and the like, are not for us)."""
+    from huggingface_hub import HfApi
+    from huggingface_hub.utils import filter_repo_objects
+
+    info = HfApi(endpoint=where["endpoint"]).model_info(name, revision=commit)
+    names = [s.rfilename for s in info.siblings or () if "/" not in s.rfilename]
+    return sorted(filter_repo_objects(names, allow_patterns=ALLOW_PATTERNS))
+
+
+def _pull_files(name: str, commit: str, files: list[str], where: dict) -> None:
+    """One file after the other on this thread, each with huggingface_hub's own byte progress
+    bar. Not snapshot_download: its thread pool waits for every running file to finish
+    before Ctrl-C gets through (measured: 20 s for a 13 MB file on a slow link; minutes for a
+    real shard), while here Ctrl-C stops at once and huggingface_hub drops the partial file."""
+    from huggingface_hub import hf_hub_download
+
+    for filename in files:
+        hf_hub_download(name, filename, revision=commit, **where)
 
 
 def human_bytes(n: int) -> str:

@@ -55,8 +55,19 @@ def stub(tmp_path, monkeypatch, checkpoint):
 
     monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hf-cache"))
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
-    monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
+    # The user-agent header would look up huggingface.co's list of agent harnesses.
+    monkeypatch.setattr(constants, "HF_HUB_DISABLE_TELEMETRY", True)
     monkeypatch.delenv("HF_TOKEN", raising=False)
+    outside = []  # every host name looked up that is not loopback: must stay empty
+    real_getaddrinfo = socket.getaddrinfo
+
+    def loopback_only(host, *args, **kwargs):
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            outside.append(host)
+            raise OSError(f"test tried to reach {host}")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", loopback_only)
     server = HubStub().start()
     monkeypatch.setenv("HF_ENDPOINT", server.url)
     server.repos[REPO] = checkpoint[0]
@@ -66,6 +77,7 @@ def stub(tmp_path, monkeypatch, checkpoint):
     server.stop()
     if not bars_were_off:
         enable_progress_bars()
+    assert not outside, f"a test tried to reach {outside}"
 
 
 def entries(capsys, *extra) -> dict[str, dict]:

@@ -69,7 +69,7 @@ def _endpoint() -> str | None:
 def _cached_repos() -> dict[str, object]:
     """repo id -> huggingface_hub CachedRepoInfo, for the model repos in the cache."""
     from huggingface_hub import scan_cache_dir
-    from huggingface_hub.errors import CacheNotFound
+    from huggingface_hub.utils import CacheNotFound
 
     try:
         info = scan_cache_dir(cache_dir())
@@ -288,7 +288,7 @@ def remove_model(name: str) -> tuple[Path, int]:
 def _network_errors() -> tuple[type[BaseException], ...]:
     """Connection and timeout exceptions of the HTTP client huggingface_hub uses (httpx2 in
     2.x, httpx in 1.x, requests before), whichever is installed."""
-    from huggingface_hub.errors import LocalEntryNotFoundError, OfflineModeIsEnabled
+    from huggingface_hub.utils import LocalEntryNotFoundError, OfflineModeIsEnabled
 
     types: list[type[BaseException]] = [LocalEntryNotFoundError, OfflineModeIsEnabled]
     for module, names in (("httpx2", ("TransportError",)), ("httpx", ("TransportError",)),
@@ -318,31 +318,34 @@ def _quiet_retries():
 @contextlib.contextmanager
 def hub_errors(name: str):
     """huggingface_hub's exceptions as one-line UserErrors; Ctrl-C says how to continue."""
-    from huggingface_hub.errors import (GatedRepoError, HFValidationError, HfHubHTTPError,
-                                        RemoteEntryNotFoundError, RepositoryNotFoundError,
-                                        RevisionNotFoundError)
+    # huggingface_hub.utils has exported these since before 0.24 (the floor in pyproject).
+    from huggingface_hub import utils as hf
 
+    # 2.x names a file missing on the hub RemoteEntryNotFoundError; older versions raise
+    # the plain EntryNotFoundError (which LocalEntryNotFoundError, "offline", subclasses:
+    # the network clause comes first).
+    remote_entry_missing = getattr(hf, "RemoteEntryNotFoundError", hf.EntryNotFoundError)
     try:
         yield
-    except GatedRepoError:
+    except hf.GatedRepoError:
         raise UserError(f"model pull {name}: the repo is gated: accept its terms on "
                         "huggingface.co and log in (`hf auth login`), then pull again") from None
-    except RepositoryNotFoundError:
+    except hf.RepositoryNotFoundError:
         raise UserError(f"model pull {name}: no such repo on the Hugging Face hub (or it is "
                         "private); expected a repo id such as Qwen/Qwen3-0.6B") from None
-    except RevisionNotFoundError:
+    except hf.RevisionNotFoundError:
         raise UserError(f"model pull {name}: the repo has no main revision") from None
-    except RemoteEntryNotFoundError:
-        raise UserError(f"model pull {name}: the repo has no config.json "
-                        "(not a model checkpoint)") from None
-    except HFValidationError:
+    except hf.HFValidationError:
         raise UserError(f"model pull {name}: not a valid repo id (expected OWNER/NAME, "
                         "e.g. Qwen/Qwen3-0.6B)") from None
     except _network_errors() as exc:
         raise UserError(f"model pull {name}: cannot reach the Hugging Face hub "
                         f"({type(exc).__name__}); check the network (HF_HUB_OFFLINE, "
                         "HF_ENDPOINT) and pull again: files already downloaded are kept") from None
-    except HfHubHTTPError as exc:
+    except remote_entry_missing:
+        raise UserError(f"model pull {name}: the repo has no config.json "
+                        "(not a model checkpoint)") from None
+    except hf.HfHubHTTPError as exc:
         status = exc.response.status_code if exc.response is not None else "?"
         raise UserError(f"model pull {name}: the hub answered HTTP {status}; "
                         "try again later") from None

@@ -281,3 +281,23 @@ def test_model_names_for_ask_and_the_app(stub, capsys, tmp_path):
                           "--model and --model-dir")
     assert cli(capsys, "model", "pull", REPO)[0] == 0
     assert hub.resolve_model(REPO).is_dir()
+
+
+def test_ask_and_the_app_run_a_pulled_model(stub, capsys, monkeypatch):
+    assert cli(capsys, "model", "pull", REPO)[0] == 0
+    folder = str(hub.resolve_model(REPO))
+    code, out, err = cli(capsys, "ask", "--scenario", "network-2035", "--sat", "5", "--prompt",
+                         "What news?", "--model", REPO, "--max-tokens", "3", "--json")
+    assert code == 0, err
+    assert json.loads(out)["tokens"]["generated"] == 3
+    from viz import app
+
+    seen = {}
+
+    def window(args, world_factory):  # stands in for the window: what the app was given
+        seen["dir"] = args.model_dir
+        return 0
+
+    monkeypatch.setattr(app, "main", window)
+    assert cli(capsys, "--model", REPO)[0] == 0
+    assert seen["dir"] == folder  # the app gets the checkpoint folder, as with --model-dir

@@ -47,6 +47,9 @@ def add_app_options(parser: argparse.ArgumentParser) -> None:
     app.add_argument("--size", metavar="WxH", help="window size (default 1600x900)")
     app.add_argument("--fullscreen", action="store_true", help="start fullscreen (F11 toggles)")
     app.add_argument("--warp", type=float, help="starting time warp, 1..10000 (default 60)")
+    app.add_argument("--model", metavar="NAME",
+                     help="onboard model: a repo id pulled with `run.py model pull` "
+                          "(e.g. Qwen/Qwen3-0.6B), 'shipped', or a checkpoint folder")
     app.add_argument("--model-dir", dest="model_dir",
                      help="a Qwen3 checkpoint folder for the onboard model "
                           "(default: the shipped byte-level model)")
@@ -166,6 +169,14 @@ def launch_app(args: argparse.Namespace) -> int:
     """Open the desktop window (viz/app.py) on the default scenario."""
     from viz import app
 
+    if args.model is not None:
+        # The name is resolved here, on the sim side (huggingface_hub's cache), and the app
+        # gets the checkpoint folder as its model_dir, as with --model-dir.
+        if args.model_dir is not None:
+            raise UserError("--model and --model-dir: give one of them")
+        from sim.onboard.hub import resolve_model
+
+        args.model_dir = str(resolve_model(args.model))
     return app.main(args, world_factory=sim_cli.world_from_args)
 
 

@@ -20,9 +20,14 @@ def add_ask_command(commands, add_scenario_args) -> None:
     p.add_argument("--prompt", required=True, help="what to ask the satellite")
     p.add_argument("--station", default="", help="ground station (default: the nearest with "
                                                    "a path, found at each end of the trip)")
-    p.add_argument("--model-dir", type=pathlib.Path,
-                   help="a Qwen3 checkpoint folder (config.json, *.safetensors, tokenizer.json); "
-                        "default: the byte-level model shipped in assets/model")
+    model = p.add_mutually_exclusive_group()
+    model.add_argument("--model", metavar="NAME",
+                       help="onboard model: a repo id pulled with `run.py model pull` "
+                            "(e.g. Qwen/Qwen3-0.6B), 'shipped', or a checkpoint folder")
+    model.add_argument("--model-dir", type=pathlib.Path,
+                       help="a Qwen3 checkpoint folder (config.json, *.safetensors, "
+                            "tokenizer.json); default: the byte-level model shipped in "
+                            "assets/model")
     p.add_argument("--max-tokens", type=int, default=64, help="longest reply, tokens")
     p.add_argument("--timing", choices=TIMINGS, default="measured",
                    help="inference phase length: as measured here, as estimated on the "
@@ -38,6 +43,10 @@ def cmd_ask(args) -> int:
 
     if args.model_dir is not None and not args.model_dir.is_dir():
         raise UserError(f"--model-dir {args.model_dir}: no such folder")
+    if args.model is not None:
+        from .onboard.hub import resolve_model
+
+        args.model_dir = resolve_model(args.model)
     if not 0 < args.tokens_per_s <= 1e6:  # also refuses nan and inf
         raise UserError(f"--tokens-per-s: expected a number in (0, 1000000], "
                         f"got {args.tokens_per_s:g}")

@@ -15,6 +15,8 @@ Options are read from `args` when run.py defines the flags, otherwise from the e
     fullscreen   start fullscreen                               (off)
     warp         starting warp, 1..10,000                       (60)
     model_dir    onboard model folder                           (assets/model)
+                 (run.py turns `--model NAME`, a repo id pulled with `run.py model pull`,
+                 into this folder on the sim side: viz never touches the model cache)
     no_vsync     turn vsync off                                 (off)
     quality      Earth texture: high | fast                     (high)
     shots_dir    where screenshots and recordings go            (screenshots)

@@ -177,7 +177,15 @@ def launch_app(args: argparse.Namespace) -> int:
         from sim.onboard.hub import resolve_model
 
         args.model_dir = str(resolve_model(args.model))
-    return app.main(args, world_factory=sim_cli.world_from_args)
+    return app.main(args, world_factory=sim_cli.world_from_args, model_catalog=model_catalog)
+
+
+def model_catalog() -> list[tuple[str, str]]:
+    """The app's model picker: (label, checkpoint folder) of every usable model, read from
+    the Hugging Face cache on the sim side (viz never imports huggingface_hub)."""
+    from sim.onboard.hub import picker_choices
+
+    return picker_choices()
 
 
 if __name__ == "__main__":

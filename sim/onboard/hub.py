@@ -237,6 +237,18 @@ def list_models(extra_folders: list[Path] = ()) -> list[ModelEntry]:
     return entries
 
 
+def picker_choices() -> list[tuple[str, str]]:
+    """(label, checkpoint folder) of every usable model, for the app's model picker; the
+    shipped model's folder is "" (the World's default)."""
+    choices = []
+    for entry in list_models():
+        if not entry.usable:
+            continue
+        label = f"{entry.name} ({human_count(entry.parameters)} parameters, {entry.dtype})"
+        choices.append((label, "" if entry.source == SHIPPED else str(entry.folder)))
+    return choices
+
+
 def resolve_model(name: str) -> Path:
     """The checkpoint folder of a model NAME ("shipped", a folder path, or a repo id in the
     cache). UserError naming `run.py model pull NAME` when the repo is not (fully) there."""

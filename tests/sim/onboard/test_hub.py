@@ -112,6 +112,15 @@ def test_pull_list_load_and_generate(stub, capsys, checkpoint):
     assert reply.generated_tokens == 4
 
 
+def test_the_app_picker_offers_the_usable_models(stub, capsys, checkpoint):
+    assert [path for _, path in hub.picker_choices()] == [""]  # the shipped model only
+    assert cli(capsys, "model", "pull", REPO)[0] == 0
+    (shipped, pulled) = hub.picker_choices()
+    assert shipped[1] == "" and shipped[0].startswith("shipped (1.77M parameters")
+    assert pulled == (f"{REPO} ({hub.human_count(checkpoint[1])} parameters, BF16)",
+                      str(hub.resolve_model(REPO)))
+
+
 def test_second_pull_fetches_nothing_again(stub, capsys):
     assert cli(capsys, "model", "pull", REPO)[0] == 0
     first = len(stub.fetched())
@@ -294,10 +303,11 @@ def test_ask_and_the_app_run_a_pulled_model(stub, capsys, monkeypatch):
 
     seen = {}
 
-    def window(args, world_factory):  # stands in for the window: what the app was given
-        seen["dir"] = args.model_dir
+    def window(args, world_factory, model_catalog):  # stands in for the window
+        seen["dir"], seen["choices"] = args.model_dir, model_catalog()
         return 0
 
     monkeypatch.setattr(app, "main", window)
     assert cli(capsys, "--model", REPO)[0] == 0
     assert seen["dir"] == folder  # the app gets the checkpoint folder, as with --model-dir
+    assert ("", folder) == tuple(path for _, path in seen["choices"])  # and the picker's list

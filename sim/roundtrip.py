@@ -36,7 +36,10 @@ from .pathfinder import RouteSearch, ground_to_sat_best
 from .routing import Route
 from .roundtrip_view import LIGHT_PHASES, trip_view
 from .snapshot import ROLE_NAMES, RoundTripView
+from .stations import ASSETS
 
+#: The onboard model shipped with the app (sim/onboard/loading.py loads it by default).
+SHIPPED_MODEL_DIR = ASSETS.resolve() / "model"
 #: How far ahead to look for a path before giving up, s.
 PATH_HORIZON_S = 86400.0
 #: Finished round trips kept for the conversation log.
@@ -90,6 +93,14 @@ class RoundTrip:
     @property
     def done_s(self) -> float | None:
         return self.phases[-1].end_s if self.stage == "done" and self.phases else None
+
+
+def _other_than_shipped(model_dir: str | None) -> str | None:
+    """`model_dir`, or None when it names the model shipped in assets/model (so that the
+    Snapshot and the app's picker call it the shipped model however it was given)."""
+    if model_dir is not None and pathlib.Path(model_dir).resolve() == SHIPPED_MODEL_DIR:
+        return None
+    return model_dir
 
 
 def _read_only(array: np.ndarray) -> np.ndarray:
@@ -151,7 +162,7 @@ class RoundTripService:
         #: have no on-board estimate)
         self.roles = roles
         self.hardware = hardware or {}
-        self.model_dir = model_dir
+        self.model_dir = _other_than_shipped(model_dir)
         self.blocking = blocking
         self.evaluations_per_step = evaluations_per_step
         self.trips: list[RoundTrip] = []
@@ -239,7 +250,7 @@ class RoundTripService:
         if any(t.handle is not None and t.figures is None and not t.error for t in self.trips):
             raise UserError("a prompt is on board: switch the model once it is answered")
         self.close()
-        self.model_dir = model_dir
+        self.model_dir = _other_than_shipped(model_dir)
 
     @property
     def model_loaded(self) -> bool:

@@ -178,3 +178,11 @@ def test_set_model_changes_the_checkpoint_and_refuses_bad_folders(tmp_path, clus
     assert world.apply(cmd.SetModel(str(tmp_path))).onboard_model == str(tmp_path)
     assert world.apply(cmd.SetModel("")).onboard_model == ""
     assert cmd.from_json(cmd.SetModel("x").to_json()) == cmd.SetModel("x")
+
+
+def test_the_shipped_model_is_named_so_however_it_is_given(cluster_world):
+    from sim.roundtrip import SHIPPED_MODEL_DIR
+
+    world = World(cluster_world.scenario, model_dir=str(SHIPPED_MODEL_DIR))
+    assert world.snapshot().onboard_model == ""
+    assert world.apply(cmd.SetModel(str(SHIPPED_MODEL_DIR / "." ))).onboard_model == ""

@@ -36,6 +36,7 @@ class AskPanel:
         self.prompt_rect: list[float] = []  #: prompt box, window points (for a test's clicks)
         self.model_folder = ""  #: the "open folder" field of the model picker
         self._models: list[tuple[str, str]] = []  #: the picker's list, read when it opens
+        self._picker_open = False
         self._focus = False
         self._last_count = 0
 
@@ -67,6 +68,8 @@ class AskPanel:
         """Which model is on board: the shipped one, each model found (run.py model list),
         or a checkpoint folder. Switching loads it on a thread ("Loading ...")."""
         current = snap.onboard_model
+        if not self._models:  # read once; again each time the list opens
+            self._models = self.session.model_choices()
         label = next((name for name, path in self._models if path == current),
                      pathlib.PurePath(current).name if current else "shipped byte-level model")
         if self.session.model_loading:  # said in the label: the rows below must not move
@@ -75,15 +78,15 @@ class AskPanel:
         imgui.same_line()
         imgui.set_next_item_width(-1)
         imgui.begin_disabled(self.session.model_loading)
-        if imgui.begin_combo("##model", label):
-            if not self._models:
+        opened = imgui.begin_combo("##model", label)
+        if opened:
+            if not self._picker_open:  # just opened: the cache may have changed
                 self._models = self.session.model_choices()
             for name, path in self._models:
                 if imgui.selectable(name, path == current)[0] and path != current:
                     self.session.switch_model(path)
             imgui.end_combo()
-        else:
-            self._models = []  # read the list again next time it opens
+        self._picker_open = opened
         imgui.set_next_item_width(-70)
         _, self.model_folder = imgui.input_text_with_hint("##model_folder",
                                                           "or a checkpoint folder",

@@ -177,6 +177,7 @@ def launch_app(args: argparse.Namespace) -> int:
         from sim.onboard.hub import resolve_model
 
         args.model_dir = str(resolve_model(args.model))
+        args.model = None  # resolved: scenario switches use the folder (or the picker's)
     return app.main(args, world_factory=sim_cli.world_from_args, model_catalog=model_catalog)
 
 

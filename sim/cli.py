@@ -41,11 +41,17 @@ def add_scenario_args(parser: argparse.ArgumentParser, at: bool = True) -> None:
 
 
 def world_from_args(args: argparse.Namespace, **options) -> World:
-    """The World the command-line arguments describe (--scenario, --at, --seed)."""
+    """The World the command-line arguments describe (--scenario, --at, --seed, and --model
+    NAME when the command has it and no model_dir is given)."""
     at = scenario_mod.parse_utc(args.at) if getattr(args, "at", None) else None
     seed = getattr(args, "seed", None)
     if seed is not None and not 0 <= seed < 2**64:
         raise UserError(f"--seed: expected 0..{2**64 - 1}, got {seed}")
+    model = vars(args).get("model")
+    if model and not options.get("model_dir"):
+        from .world import scenario_model_dir
+
+        options["model_dir"] = scenario_model_dir(model)
     return World.from_scenario(args.scenario, at=at, seed=seed, **options)
 
 

@@ -145,6 +145,9 @@ class Scenario:
     start: dt.datetime | None = None
     #: role name -> its HardwareProfile; roles without one have no on-board estimate
     hardware: dict = dataclasses.field(default_factory=dict)
+    #: the onboard model: "" (the shipped one), a repo id pulled with `run.py model pull`, or
+    #: a checkpoint folder (relative to the scenario file); resolved when the World is built
+    model: str = ""
 
     def starting_at(self, start: dt.datetime) -> "Scenario":
         return dataclasses.replace(self, start=start)
@@ -175,6 +178,7 @@ _SCHEMA_SCENARIO = {
     "seed": Field(int, 0, check=between(0, 2**64 - 1)),
     "sources": Field(list, [], check=list_of_strings),
     "assumptions": Field(list, [], check=list_of_strings),
+    "model": Field(str, ""),
 }
 _SCHEMA_SHELL = {
     "name": Field(str, ""), "role": _ROLE,
@@ -315,8 +319,15 @@ def load_toml(path: pathlib.Path) -> Scenario:
         stations=_read_stations(src, ground),
         compute_pflops={role: compute[f"{role}_pflops"] for role in ROLE_NAMES},
         traffic=Traffic(**{**traffic, "origins": tuple(traffic["origins"])}), path=path,
-        start=start, hardware=hardware,
+        start=start, hardware=hardware, model=_model_name(path, head["model"].strip()),
     )
+
+
+def _model_name(path: pathlib.Path, model: str) -> str:
+    """A scenario's `model`: a folder relative to the file becomes absolute; a repo id or
+    "shipped" stays as written (resolved against the Hugging Face cache at World build)."""
+    folder = path.parent / model
+    return str(folder.resolve()) if model and folder.is_dir() else model
 
 
 def with_base(src: TomlSource, chain: tuple[pathlib.Path, ...] = ()) -> TomlSource:

@@ -40,6 +40,14 @@ def _number_in(value, low: float, high: float, what: str, unit: str) -> float:
     return float(value)
 
 
+def scenario_model_dir(name: str) -> str | None:
+    """The checkpoint folder of a scenario's `model` (None: the shipped one); UserError that
+    says `run.py model pull NAME` when it is not on this machine."""
+    from .onboard.hub import SHIPPED, resolve_model  # torch: only when a model is named
+
+    return None if name == SHIPPED else str(resolve_model(name))
+
+
 class World:
     """The simulated constellation. Not thread-safe: one owner calls step/apply."""
 
@@ -49,6 +57,8 @@ class World:
         shipped in assets/model). `blocking_inference`: round trips wait for the model inside
         `step` (command line and recording: deterministic); the live app leaves it off."""
         self.scenario = scenario
+        if model_dir is None and scenario.model:
+            model_dir = scenario_model_dir(scenario.model)
         self.constellation = constellation_mod.build(scenario)
         self.model = GeometryModel.of(self.constellation, scenario.links,
                                       scenario.min_elevation_deg, scenario.epoch)

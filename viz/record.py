@@ -65,6 +65,9 @@ def add_command(subparsers, world_factory) -> None:
                    f"{DEFAULT_SECONDS:g} s for a scenario without one)")
     p.add_argument("--at", metavar="ISO_UTC", help="start instant, e.g. 2035-06-01T12:00:00Z")
     p.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
+    p.add_argument("--model", metavar="NAME",
+                   help="onboard model for prompts: a repo id pulled with `run.py model pull`, "
+                        "'shipped', or a checkpoint folder (default: the scenario's model)")
     p.add_argument("--samples", type=int, default=4, help="MSAA samples (0 = off; default 4)")
     p.add_argument("--crf", type=int, default=18, help="x264 quality, lower is better "
                    "(0..51, default 18)")

@@ -190,3 +190,24 @@ def test_base_scenario_is_inherited_table_by_table(write):
 def test_unknown_base_is_named(write):
     message = load_error(write, '[scenario]\nbase = "cluster-2052"\nname = "x"\n')
     assert "bad.toml:2: scenario.base" in message and "cluster-2052" in message
+
+
+def test_a_scenario_names_its_onboard_model(tmp_path, monkeypatch):
+    from huggingface_hub import constants
+
+    from tests.sim.onboard.conftest import write_model_dir
+
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "empty-cache"))
+    write_model_dir(tmp_path / "models" / "tiny")
+    head = ('[scenario]\nname = "m"\nepoch = "2026-01-15T00:00:00Z"\nmodel = "{}"\n'
+            '[[shells]]\naltitude_km = 550\ninclination_deg = 53\nplanes = 1\n'
+            'sats_per_plane = 4\n')
+    path = tmp_path / "with-model.toml"
+    path.write_text(head.format("models/tiny"))  # a folder, relative to the file
+    world = World.from_scenario(str(path))
+    assert world.snapshot().onboard_model == str((tmp_path / "models" / "tiny").resolve())
+    path.write_text(head.format("shipped"))
+    assert World.from_scenario(str(path)).snapshot().onboard_model == ""
+    path.write_text(head.format("Qwen/Qwen3-NotPulled"))
+    with pytest.raises(UserError, match=r"run.py model pull Qwen/Qwen3-NotPulled"):
+        World.from_scenario(str(path))

@@ -306,3 +306,16 @@ def test_shipped_scripts_check_out(name, length):
     assert timeline.length_s == length
     director = Director(timeline, DirectedCamera((160, 90)), fps=10)
     director.validate(world.snapshot())
+
+
+def test_record_refuses_a_model_that_is_not_pulled(tmp_path, capsys, monkeypatch):
+    from huggingface_hub import constants
+
+    from tests.cli_helpers import assert_one_line_error, cli
+
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "empty-cache"))
+    out = tmp_path / "x.mp4"
+    code, _, err = cli(capsys, "record", "--scenario", "cluster-2025", "--model",
+                       "Qwen/Qwen3-NotPulled", "--seconds", "1", "--out", out)
+    assert_one_line_error(code, err, "run.py model pull Qwen/Qwen3-NotPulled")
+    assert not out.exists() and not list(tmp_path.glob(".*"))

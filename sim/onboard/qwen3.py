@@ -187,6 +187,8 @@ class Qwen3ForCausalLM(nn.Module):
     def __init__(self, cfg: Qwen3Config):
         super().__init__()
         self.config = cfg
+        self.int8 = False  # True once quantize_int8 (loading.py) replaced the Linear layers
+        self._parameter_count: int | None = None  # kept by quantize_int8 (int8 weights are buffers)
         self.model = Qwen3Model(cfg)
         self.lm_head = nn.Linear(cfg.hidden_size, cfg.vocab_size, bias=False)
         if cfg.tie_word_embeddings:
@@ -208,7 +210,9 @@ class Qwen3ForCausalLM(nn.Module):
                     p.copy_(torch.randn(p.shape, generator=gen) * s)
 
     def num_parameters(self) -> int:
-        """Distinct parameters (a tied head counts once)."""
+        """Distinct parameters (a tied head counts once), as in the checkpoint."""
+        if self._parameter_count is not None:
+            return self._parameter_count
         return sum(p.numel() for p in self.parameters())
 
     def forward(self, input_ids: torch.Tensor, cache: KVCache | None = None,
@@ -230,5 +234,5 @@ class Qwen3ForCausalLM(nn.Module):
         return self.lm_head(x)  # (B, T, V)
 
     def new_cache(self, max_len: int, batch: int = 1) -> KVCache:
-        p = next(self.parameters())
+        p = self.model.embed_tokens.weight  # the activations' dtype (also under int8)
         return KVCache(self.config, batch, max_len, p.dtype, p.device)

@@ -18,6 +18,7 @@ import time
 
 import torch
 
+from sim.errors import UserError
 from sim.onboard.loading import load_model
 from sim.onboard.sampling import GREEDY, SamplingParams, generate_ids
 
@@ -174,6 +175,9 @@ def compare_with_transformers(model_dir, dtype: str = "auto", int8: bool = False
         load_s = time.perf_counter() - t0
         ids = _framed_prompt(om)
         new_tokens = min(new_tokens, om.context_length - len(ids))
+        if new_tokens < 2:  # a decode speed needs at least two tokens
+            raise UserError(f"{om.path}: the model's context ({om.context_length} tokens) is "
+                            f"too small for the bench prompt ({len(ids)} tokens)")
         _time_ours(om, ids, 8)
         ours = _time_ours(om, ids, new_tokens)
         report = {"model": str(om.path), "parameters": om.num_parameters,

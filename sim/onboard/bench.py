@@ -51,8 +51,9 @@ def run_model_bench(as_json: bool = False, runs: int = 3, threads: int | None = 
 
     ``threads``: torch CPU threads during the bench (1 by default: what the app's model thread
     uses, and considerate of a shared machine); None leaves torch's setting alone.
-    ``model_dir``, ``dtype``, ``int8``: compare with transformers on that checkpoint folder
-    (see ``compare_with_transformers``)."""
+    ``dtype``: see ``loading.resolve_dtype``. ``model_dir`` or ``int8``: compare with
+    transformers on that checkpoint folder, or the shipped model (``compare_with_transformers``).
+    ``new_tokens``: per run (default 128, or 32 for the comparison), capped by the context."""
     if model_dir is not None or int8:
         return compare_with_transformers(model_dir, dtype, int8, threads,
                                          new_tokens or FOLDER_NEW_TOKENS, as_json)

@@ -156,10 +156,14 @@ def run_bench(args: argparse.Namespace) -> int:
         from viz import bench as viz_bench
 
         report["render"] = viz_bench.run_render_bench(synthetic_world, as_json=args.json)
-    if args.model:
+    if args.model or args.model_dir or args.int8:  # the model options imply --model
         from sim.onboard import bench as model_bench
 
-        report["model"] = model_bench.run_model_bench(as_json=args.json)
+        if args.tokens is not None and not 1 <= args.tokens <= 4096:
+            raise UserError(f"--tokens {args.tokens}: expected 1 to 4096")
+        report["model"] = model_bench.run_model_bench(
+            as_json=args.json, model_dir=args.model_dir, dtype=args.dtype, int8=args.int8,
+            new_tokens=args.tokens)
     if args.json:
         print(json.dumps(report, indent=2))
     return 0

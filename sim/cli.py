@@ -92,6 +92,15 @@ def add_commands(commands) -> None:
     p.add_argument("--render", action="store_true", help="also measure the renderer")
     p.add_argument("--model", action="store_true", help="also measure the onboard model")
     p.add_argument("--no-sim", action="store_true", help="skip the sim step measurement")
+    p.add_argument("--model-dir", dest="model_dir", metavar="PATH",
+                   help="with --model: a Qwen3 checkpoint folder, measured beside transformers")
+    p.add_argument("--int8", action="store_true",
+                   help="with --model: dynamic int8 Linear layers (on both sides)")
+    p.add_argument("--dtype", choices=("auto", "float32", "bfloat16"), default="auto",
+                   help="with --model: compute dtype (default auto: bfloat16 for large models "
+                        "on a CPU with native bf16, else float32)")
+    p.add_argument("--tokens", type=int, metavar="N",
+                   help="with --model: new tokens per run (default 128, or 32 with --model-dir)")
     p.set_defaults(handler=None, bench=True)
 
 

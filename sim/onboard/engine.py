@@ -54,6 +54,9 @@ class OnboardModel:
         self.path = path
         self.config = model.config
         self.num_parameters = model.num_parameters()
+        #: what the matmuls compute in: "float32", "bfloat16" or "int8" (dynamic, float32 rest)
+        self.compute_dtype = "int8" if model.int8 else str(model.model.embed_tokens.weight.dtype
+                                                              ).removeprefix("torch.")
         # Per token, every weight matrix does one multiply-add per weight (2 FLOPs); the input
         # embedding is a table look-up, so it counts only when it is also the (tied) LM head.
         embed = 0 if self.config.tie_word_embeddings else model.model.embed_tokens.weight.numel()

@@ -12,6 +12,7 @@ H query heads, K key/value heads, E head dim, V vocabulary, F MLP width.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import asdict, dataclass, fields
 
@@ -62,11 +63,18 @@ class RMSNorm(nn.Module):
         return self.weight * x.to(dtype)
 
 
+@functools.lru_cache(maxsize=8)
+def _inv_freq(head_dim: int, theta: float) -> torch.Tensor:
+    """RoPE's E/2 inverse frequencies (radians per position), computed once per shape: a decode
+    step would otherwise rebuild them for every token."""
+    exponents = torch.arange(0, head_dim, 2, dtype=torch.int64).float() / head_dim
+    return 1.0 / (theta ** exponents)
+
+
 def rope_cos_sin(cfg: Qwen3Config, positions: torch.Tensor, dtype: torch.dtype):
     """cos, sin of shape (T, E) for the given absolute positions (T,), "rotate half" layout."""
-    e = cfg.head_dim
-    inv_freq = 1.0 / (cfg.rope_theta ** (torch.arange(0, e, 2, dtype=torch.int64).float() / e))
-    freqs = positions.float()[:, None] * inv_freq[None, :]  # (T, E/2)
+    inv_freq = _inv_freq(cfg.head_dim, float(cfg.rope_theta)).to(positions.device)
+    freqs = positions.float()[:, None] * inv_freq[None, :]  # (T, E/2), float32 as Hugging Face
     emb = torch.cat((freqs, freqs), dim=-1)  # (T, E)
     return emb.cos().to(dtype), emb.sin().to(dtype)
 
@@ -124,18 +132,17 @@ class Qwen3Attention(nn.Module):
         if cache is not None:
             past = cache.length
             k, v = cache.update(self.layer, k, v)  # (B, K, S, E)
-        groups = cfg.num_attention_heads // cfg.num_key_value_heads
-        if groups > 1:  # grouped-query attention: each K/V head serves `groups` query heads
-            k = k.repeat_interleave(groups, dim=1)  # (B, H, S, E)
-            v = v.repeat_interleave(groups, dim=1)
+        # Grouped-query attention: SDPA pairs each K/V head with its `groups` query heads itself
+        # (enable_gqa), without repeat_interleave's copy of the whole cache at every step.
+        gqa = {"enable_gqa": True} if cfg.num_attention_heads != cfg.num_key_value_heads else {}
         if t == 1:  # one new token attends to everything before it: no mask needed
-            y = F.scaled_dot_product_attention(q, k, v)
+            y = F.scaled_dot_product_attention(q, k, v, **gqa)
         elif past == 0:
-            y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=True, **gqa)
         else:  # several new tokens after a cached prefix: causal mask offset by the prefix
             s = past + t
             mask = torch.ones(t, s, dtype=torch.bool, device=x.device).tril(diagonal=past)
-            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, **gqa)
         y = y.transpose(1, 2).reshape(b, t, -1)  # (B, T, H*E)
         return self.o_proj(y)  # (B, T, D)
 
@@ -180,6 +187,8 @@ class Qwen3ForCausalLM(nn.Module):
     def __init__(self, cfg: Qwen3Config):
         super().__init__()
         self.config = cfg
+        self.int8 = False  # True once quantize_int8 (loading.py) replaced the Linear layers
+        self._parameter_count: int | None = None  # kept by quantize_int8 (int8 weights are buffers)
         self.model = Qwen3Model(cfg)
         self.lm_head = nn.Linear(cfg.hidden_size, cfg.vocab_size, bias=False)
         if cfg.tie_word_embeddings:
@@ -201,7 +210,9 @@ class Qwen3ForCausalLM(nn.Module):
                     p.copy_(torch.randn(p.shape, generator=gen) * s)
 
     def num_parameters(self) -> int:
-        """Distinct parameters (a tied head counts once)."""
+        """Distinct parameters (a tied head counts once), as in the checkpoint."""
+        if self._parameter_count is not None:
+            return self._parameter_count
         return sum(p.numel() for p in self.parameters())
 
     def forward(self, input_ids: torch.Tensor, cache: KVCache | None = None,
@@ -223,5 +234,5 @@ class Qwen3ForCausalLM(nn.Module):
         return self.lm_head(x)  # (B, T, V)
 
     def new_cache(self, max_len: int, batch: int = 1) -> KVCache:
-        p = next(self.parameters())
+        p = self.model.embed_tokens.weight  # the activations' dtype (also under int8)
         return KVCache(self.config, batch, max_len, p.dtype, p.device)

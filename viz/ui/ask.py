@@ -25,9 +25,10 @@ class AskPanel:
     """The Ask window. `remember_rect(name)` records the window's rectangle (so that scene
     labels are not drawn under it, and tests know where it is)."""
 
-    def __init__(self, session: Session, remember_rect):
+    def __init__(self, session: Session, remember_rect, remember_item=lambda name: None):
         self.session = session
         self.remember_rect = remember_rect
+        self.remember_item = remember_item  #: (name) records the last widget's box (tests)
         self.prompt = ""
         self.station = 0  #: 0 = nearest station with a path, else index + 1
         # The shipped model is byte-level (a token is a character): 48 gave half a line.
@@ -85,7 +86,9 @@ class AskPanel:
             for name, path in self._models:
                 if imgui.selectable(name, path == current)[0] and path != current:
                     self.session.switch_model(path)
+                self.remember_item(f"model:{name.split(' (')[0]}")
             imgui.end_combo()
+        self.remember_item("model_combo")
         self._picker_open = opened
         imgui.set_next_item_width(-70)
         _, self.model_folder = imgui.input_text_with_hint("##model_folder",

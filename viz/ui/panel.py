@@ -42,7 +42,7 @@ class Panel:
         self.camera = camera
         self.layers = layers
         self.actions = actions
-        self.ask = AskPanel(session, self._remember_rect)
+        self.ask = AskPanel(session, self._remember_rect, self._remember_item)
         self.visible = True  #: Tab hides the panels (a clean picture)
         self.show_help = False
         self.rects: dict[str, list[float]] = {}  #: window rectangles, framebuffer pixels

@@ -96,8 +96,11 @@ def revealed_tokens(trip: RoundTrip, now_s: float) -> int:
     if trip.timing != "measured":
         return int(trip.figures.generated_tokens * _paced_share(trip, elapsed))
     total = sum(len(piece) for _, piece in trip.pieces)
+    if not total:  # tokens that decode to no text (e.g. partial bytes): count them by time
+        share = min(1.0, elapsed / max(trip.figures.measured_s, 1e-9))
+        return int(trip.figures.generated_tokens * share)
     shown = len(revealed_reply(trip, now_s))
-    return round(trip.figures.generated_tokens * shown / total) if total else 0
+    return round(trip.figures.generated_tokens * shown / total)
 
 
 def _inference_elapsed_s(trip: RoundTrip, now_s: float) -> float | None:

@@ -293,3 +293,18 @@ def test_onboard_timing_reveals_the_reply_over_the_estimated_phase(model_dir):
         assert views[-1].tokens == trip.figures.generated_tokens
     finally:
         world.close()
+
+
+def test_tokens_that_decode_to_no_text_are_counted_by_time():
+    """A model whose tokens decode to no text (random weights, partial UTF-8) still shows
+    how many tokens it has generated: shared out over the measured inference time."""
+    import types
+
+    from sim.roundtrip_view import revealed_tokens
+
+    figures = types.SimpleNamespace(generated_tokens=120, measured_s=60.0)
+    trip = types.SimpleNamespace(inference_start_s=100.0, figures=figures, timing="measured",
+                                 pieces=[(0.5, ""), (59.0, "")])
+    assert revealed_tokens(trip, 99.0) == 0
+    assert revealed_tokens(trip, 130.0) == 60
+    assert revealed_tokens(trip, 200.0) == 120

@@ -201,3 +201,5 @@ def test_durations_read_at_human_scale():
 
     assert format_duration(0.0031) == "3.10 ms" and format_duration(12.4) == "12.4 s"
     assert format_duration(400) == "6 min 40 s" and format_duration(7500) == "2 h 05 min"
+    assert format_duration(955e-9) == "955 ns" and format_duration(12.3e-6) == "12.3 us"
+    assert format_duration(0.0) == "0.00 ms"

@@ -9,8 +9,13 @@ WAITS = ("waiting_up", "waiting_down")
 
 
 def format_duration(seconds: float) -> str:
-    """Human scale: '3.70 ms', '12.4 s', '6 min 40 s', '2 h 05 min'."""
+    """Human scale: '955 ns', '12.3 us', '3.70 ms', '12.4 s', '6 min 40 s', '2 h 05 min'
+    (an on-board inference can take microseconds, a wait for a pass hours)."""
     s = float(seconds)
+    if 0 < s < 1e-6:
+        return f"{s * 1e9:.0f} ns"
+    if 0 < s < 1e-3:
+        return f"{s * 1e6:.3g} us"
     if s < 1.0:
         return f"{s * 1e3:.2f} ms"
     if s < 60:

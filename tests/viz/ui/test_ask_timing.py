@@ -69,5 +69,5 @@ def test_the_log_shows_both_times_or_says_there_is_no_profile():
     both = time_lines({"measured_s": 0.42, "onboard_s": 0.0018, "onboard_prefill_s": 0.0002,
                        "onboard_decode_s": 0.0016})
     assert both == ["measured here: 420.00 ms",
-                    "on board: 1.80 ms (prefill 0.20 ms, decode 1.60 ms)"]
+                    "on board: 1.80 ms (prefill 200 us, decode 1.60 ms)"]
     assert time_lines({"measured_s": 2.0})[1] == "on board: no hardware profile"

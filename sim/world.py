@@ -58,7 +58,13 @@ class World:
         `step` (command line and recording: deterministic); the live app leaves it off."""
         self.scenario = scenario
         if model_dir is None and scenario.model:
-            model_dir = scenario_model_dir(scenario.model)
+            try:
+                model_dir = scenario_model_dir(scenario.model)
+            except UserError as error:  # say that the name came from the scenario file
+                where = scenario.path or scenario.name
+                raise UserError(f"{where}: scenario.model: "
+                                f"{str(error).removeprefix(f'--model {scenario.model}: ')}") \
+                    from None
         self.constellation = constellation_mod.build(scenario)
         self.model = GeometryModel.of(self.constellation, scenario.links,
                                       scenario.min_elevation_deg, scenario.epoch)

@@ -18,6 +18,7 @@ from . import scenario as scenario_mod
 from . import timeline as timeline_mod
 from .cli_ask import add_ask_command
 from .cli_model import add_model_command
+from .cli_train import add_train_command
 from .constants import EARTH_RADIUS_KM, SPEED_OF_LIGHT_KM_S
 from .errors import UserError
 from .export import write_satellite_csv
@@ -82,6 +83,7 @@ def add_commands(commands) -> None:
     p.set_defaults(handler=cmd_export)
 
     add_ask_command(commands, add_scenario_args)
+    add_train_command(commands, add_scenario_args)
     add_model_command(commands)
 
     p = commands.add_parser("bench", help="measure the sim step (and --render, --model)")

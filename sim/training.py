@@ -239,7 +239,8 @@ class CollectivePlan:
     bytes_moved: float  #: bytes the members send (each relay hop not counted again)
     link_bytes: float  #: bytes carried by laser links, every hop counted
     busiest_pair: tuple[int, int]  #: the most utilised link (-1, -1: none used)
-    busiest_utilisation: float  #: its (inference + training) load / capacity, 0..1
+    #: its inference load plus training bits over the collective, over capacity, 0..1
+    busiest_utilisation: float
     mean_hop_light_s: float  #: light-time of an average ring edge
 
     @property
@@ -299,7 +300,7 @@ def plan_collective(job: TrainingJob, groups: list[np.ndarray], graph: LaserGrap
     load = np.asarray(load_gbps, float)[graph.order] if len(load_gbps) else \
         np.zeros(len(graph.keys))
     residual = np.maximum(capacity_gbps - load, MIN_SHARE * capacity_gbps)
-    phases, used, peak = [], [], np.zeros(len(graph.keys))
+    phases, used, bits = [], [], np.zeros(len(graph.keys))
     link_bytes = bytes_moved = 0.0
     for name, rounds, chunk, rings in phases_for(job, groups):
         src = np.concatenate(rings)
@@ -313,14 +314,17 @@ def plan_collective(job: TrainingJob, groups: list[np.ndarray], graph: LaserGrap
         edge_s = chunk * 8 / (gbps * 1e9) + light
         phases.append(PhaseCost(name, rounds, chunk, float(edge_s.max()), float(edge_s.mean()),
                                 gbps, light, tuple(routes)))
-        training = np.bincount(flat, weights=np.repeat(gbps, [len(r) for r in routes]),
-                               minlength=len(graph.keys))
-        np.maximum(peak, (load + training) / capacity_gbps, out=peak, where=crossing > 0)
+        bits += crossing * rounds * chunk * 8
         used.append(flat)
         bytes_moved += rounds * chunk * len(src)
         link_bytes += rounds * chunk * len(flat)
     links = np.unique(np.concatenate(used))
-    busiest = int(np.argmax(peak)) if len(links) else -1
+    # Utilisation over the whole collective: inference load plus the training bits the link
+    # carried, over its capacity; a link that idles while its round waits for a slower edge
+    # is less busy than the slow edge's bottleneck.
+    duration_s = sum(p.duration_s for p in phases)
+    utilisation = (load + bits / 1e9 / max(duration_s, 1e-30)) / capacity_gbps
+    busiest = int(links[np.argmax(utilisation[links])]) if len(links) else -1
     first = phases[0]
     return CollectivePlan(
         members=np.concatenate(phases_for(job, groups)[0][3]) if job.collective == "ring"
@@ -328,7 +332,7 @@ def plan_collective(job: TrainingJob, groups: list[np.ndarray], graph: LaserGrap
         phases=tuple(phases), link_keys=graph.keys[links], link_pairs=graph.pairs[links],
         bytes_moved=bytes_moved, link_bytes=link_bytes,
         busiest_pair=tuple(int(v) for v in graph.pairs[busiest]) if busiest >= 0 else (-1, -1),
-        busiest_utilisation=float(peak[busiest]) if busiest >= 0 else 0.0,
+        busiest_utilisation=float(utilisation[busiest]) if busiest >= 0 else 0.0,
         mean_hop_light_s=float(first.edge_light_s.mean()))
 
 

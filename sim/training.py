@@ -392,6 +392,7 @@ class JobRun:
         self.log: collections.deque[str] = collections.deque(maxlen=LOG_LINES)
         self.history: list[StepFigures] = []
         self.plan: CollectivePlan | None = None
+        self._checked_pairs: np.ndarray | None = None  # laser links last found to carry it
         self.step_index = 0  #: steps finished
         self._begin(start_s)
 
@@ -439,7 +440,7 @@ class JobRun:
                 return
             if self.plan is None:
                 self._replan(graph_at, online, now_s, reason=None)
-            elif self._broken(graph_at.graph, online):
+            elif self._broken(graph_at, online):
                 self._replan(graph_at, online, now_s, reason="a link it used dropped")
             if self.plan is None or self.end_s() > now_s:
                 return
@@ -448,9 +449,16 @@ class JobRun:
 
     def _skip_local_steps(self, now_s: float) -> None:
         """Compute-only steps (sync_every > 1) are all alike: finish the ones that ended in
-        bulk, without planning anything."""
-        while not self.synced and self.comm_start_s <= now_s:
-            self._finish()
+        bulk, without planning anything (arithmetic: a long World step costs no more than a
+        short one; only the last of them is kept in the history)."""
+        if self.synced or self.comm_start_s > now_s:
+            return
+        to_sync = self.job.sync_every - 1 - self.step_index % self.job.sync_every
+        ended = int((now_s - self.step_start_s) // self.compute_s)
+        skip = min(to_sync, max(ended, 1)) - 1
+        self.step_index += skip
+        self._begin(self.step_start_s + skip * self.compute_s)
+        self._finish()
 
     def _running_phase(self, now_s: float) -> int:
         """Index of the phase of `self.plan` running at `now_s`."""
@@ -461,8 +469,14 @@ class JobRun:
             t -= phase.duration_s
         return len(self.plan.phases)
 
-    def _broken(self, graph: LaserGraph, online: np.ndarray) -> bool:
-        return not graph.has_links(self.plan.link_keys) or not online[self.members].all()
+    def _broken(self, instant: "Instant", online: np.ndarray) -> bool:
+        """A link the plan uses is down, or a member went offline. Checked every World step
+        of a collective, so it skips the work while the links are those last seen whole."""
+        if instant.same_links_as(self._checked_pairs):
+            return not online[self.members].all()
+        broken = not instant.graph.has_links(self.plan.link_keys)
+        self._checked_pairs = None if broken else instant.geometry.isl.pairs
+        return broken or not online[self.members].all()
 
     def _replan(self, graph_at, online: np.ndarray, now_s: float, reason: str | None) -> None:
         graph, load, capacity = graph_at.graph, graph_at.load, graph_at.capacity_gbps
@@ -492,6 +506,7 @@ class JobRun:
                             f"{self.end_s() - old_end:+.3f} s later")
         self.members = members
         self.plan = plan
+        self._checked_pairs = graph_at.geometry.isl.pairs
 
     def _finish(self) -> None:
         job, plan, n = self.job, self.plan if self.synced else None, len(self.members)
@@ -539,6 +554,11 @@ class Instant:
     def __init__(self, geometry, traffic, now_s: float, capacity_gbps: float):
         self.geometry, self.traffic, self.now_s = geometry, traffic, now_s
         self.capacity_gbps = capacity_gbps
+
+    def same_links_as(self, pairs: np.ndarray | None) -> bool:
+        """True when the laser links now are exactly `pairs` (most steps: no link changed)."""
+        now = self.geometry.isl.pairs
+        return pairs is not None and (pairs is now or np.array_equal(pairs, now))
 
     @functools.cached_property
     def graph(self) -> LaserGraph:

@@ -117,7 +117,8 @@ def closed_form_report(run: JobRun, plan: CollectivePlan, gbps: float) -> dict:
         "members": n, "gradient_bytes": run.job.gradient_bytes, "link_gbps": gbps,
         "mean_edge_light_s": plan.mean_hop_light_s,
         "closed_form_s": closed_form_s(n, run.job.gradient_bytes, gbps, plan.mean_hop_light_s),
-        "routed_s": plan.duration_s,
+        "routed_s": plan.duration_s, "collective": run.job.collective,
+        "rounds": sum(p.rounds for p in plan.phases), "ring_rounds": 2 * (n - 1),
         "phases": [{"name": p.name, "rounds": p.rounds, "chunk_bytes": p.chunk_bytes,
                     "round_s": p.round_s, "duration_s": p.duration_s} for p in plan.phases],
         "slowest_edge_light_s": max(float(p.edge_light_s.max()) for p in plan.phases),
@@ -175,12 +176,21 @@ def print_report(r: dict) -> None:
           f"{t['tokens_per_s']:.4g} tokens/s, {t['pflops_fraction']:.3%} of the stated "
           f"{r['stated_pflops']:,.0f} PFLOPS; {t['bytes_moved'] / 1e12:.3f} TB moved")
     c = r["closed_form"]
-    print(f"closed form 2(N-1)/N x S/B + 2(N-1) x alpha (N={c['members']}, alpha = mean edge "
-          f"light-time {c['mean_edge_light_s'] * 1e3:.3f} ms): {c['closed_form_s']:.3f} s; "
-          f"routed: {c['routed_s']:.3f} s ({c['departure_s']:+.3f} s: every round waits for "
-          f"its slowest edge, {c['slowest_edge_light_s'] * 1e3:.3f} ms of light-time at "
-          f"{c['slowest_edge_gbps']:.3g} Gbps; {c['multi_hop_edges']} edge(s) routed over "
-          f"several hops)")
+    if c["collective"] != "ring":
+        print(f"ring all-reduce closed form over the same {c['members']} members: "
+              f"{c['closed_form_s']:.3f} s in {c['ring_rounds']} rounds; the {c['collective']} "
+              f"collective routed: {c['routed_s']:.3f} s in {c['rounds']} rounds (slowest edge "
+              f"{c['slowest_edge_light_s'] * 1e3:.3f} ms of light-time at "
+              f"{c['slowest_edge_gbps']:.3g} Gbps; {c['multi_hop_edges']} edge(s) routed over "
+              "several hops)")
+    else:
+        print(f"closed form 2(N-1)/N x S/B + 2(N-1) x alpha (N={c['members']}, alpha = mean "
+              f"edge light-time {c['mean_edge_light_s'] * 1e3:.3f} ms): "
+              f"{c['closed_form_s']:.3f} s; "
+              f"routed: {c['routed_s']:.3f} s ({c['departure_s']:+.3f} s: every round waits "
+              f"for its slowest edge, {c['slowest_edge_light_s'] * 1e3:.3f} ms of light-time "
+              f"at {c['slowest_edge_gbps']:.3g} Gbps; {c['multi_hop_edges']} edge(s) routed "
+              "over several hops)")
     for line in r["log"]:
         print(f"log: {line}")
 

@@ -129,6 +129,18 @@ def test_diloco_sync_every_h_divides_communication(tmp_path):
     assert totals[4] == pytest.approx(totals[1] / 4, rel=1e-3)
 
 
+def test_local_steps_are_skipped_in_bulk(tmp_path):
+    path = tmp_path / "local.toml"
+    path.write_text(RING_TOML + "sync_every = 1000000\n")
+    world = World.from_scenario(str(path))
+    run = world.training.runs[0]
+    world.step(60.0)  # one long World step: ~122,000 compute-only steps, no collective yet
+    assert run.step_index == int(60.0 // run.compute_s)
+    assert run.plan is None and len(run.history) == 1
+    assert run.step_start_s == pytest.approx(world.sim_time_s - 60.0 +
+                                             run.step_index * run.compute_s)
+
+
 def test_steps_advance_in_sim_time_and_reach_the_snapshot(ring_world):
     world = World(ring_world.scenario)
     run = world.training.runs[0]
@@ -227,6 +239,11 @@ def test_train_text_and_exit_2_cases(capsys, tmp_path, ring_world):
     for extra, expected in cases:
         code, out, err = cli(capsys, "train", "--scenario", path, *extra)
         assert_one_line_error(code, err, expected)
+    code, out, err = cli(capsys, "train", "--scenario", path, "--collective", "grid",
+                         "--steps", "1", "--json")
+    assert code == 0, err
+    assert [p["name"] for p in json.loads(out)["closed_form"]["phases"]] == [
+        "reduce-scatter in planes", "all-gather in planes"]  # one plane: no cross-plane phase
     code, out, err = cli(capsys, "train", "--scenario", "cluster-2025")
     assert_one_line_error(code, err, "declares no [[training]] job")
     few = tmp_path / "few.toml"

@@ -107,7 +107,7 @@ class TrainingView:
     """A training job (sim/training.py) for the renderer and the panel."""
 
     name: str
-    collective: str  #: ring | grid
+    collective: str  #: ring | grid | hierarchical
     members: np.ndarray  #: (N,) int32 satellite indices taking part, in ring order for ring
     steps_done: int
     phase: str  #: compute, a collective phase ("reduce-scatter", ...), re-forming, waiting

@@ -22,7 +22,11 @@ transfer once per hop.
 - grid (2-D, +Grid planes and rings): reduce-scatter within each plane's ring (S/Sp chunks),
   a ring all-reduce of the resulting 1/Sp shard across the planes (rings of same-slot members),
   then all-gather within each plane. Needs the same number of members in every plane.
-- hierarchical: not implemented yet (refused with a UserError).
+- hierarchical (as Horovod's hierarchical all-reduce): reduce within each plane to its first
+  member (ring reduce-scatter then a ring gather of the shards, S/Sp chunks), a ring
+  all-reduce among the plane leaders (S/P chunks), then a pipelined ring broadcast within each
+  plane (S/Sp chunks). Gather and broadcast rounds are timed as if every plane-ring edge were
+  busy (an upper bound: in a real pipelined broadcast they nearly are).
 
 Times are seconds, sizes bytes, rates Gbps (1e9 bit/s), compute PFLOPS (1e15 FLOP/s).
 """
@@ -289,8 +293,20 @@ def phases_for(job: TrainingJob, groups: list[np.ndarray]) -> list[tuple[str, in
                        ("all-gather across planes", planes - 1, shard, columns)]
         phases.append(("all-gather in planes", sp - 1, size / sp, groups))
         return [p for p in phases if p[1] > 0]
-    raise UserError(f"training job '{job.name}': the '{job.collective}' collective is not "
-                    "implemented yet (use ring or grid)")
+    if job.collective == "hierarchical":
+        leaders = ring_order([np.array([g[0] for g in groups])])
+        p = len(groups)
+        phases = [("reduce-scatter in planes", max(len(g) for g in groups) - 1,
+                   size / min(len(g) for g in groups), groups),
+                  ("gather to plane leaders", max(len(g) for g in groups) - 1,
+                   size / min(len(g) for g in groups), groups),
+                  ("reduce-scatter among leaders", p - 1, size / p, [leaders]),
+                  ("all-gather among leaders", p - 1, size / p, [leaders]),
+                  ("broadcast in planes", max(len(g) for g in groups) - 1,
+                   size / min(len(g) for g in groups), groups)]
+        return [phase for phase in phases if phase[1] > 0]
+    raise UserError(f"training job '{job.name}': unknown collective '{job.collective}' "
+                    f"(expected one of {', '.join(COLLECTIVES)})")
 
 
 def plan_collective(job: TrainingJob, groups: list[np.ndarray], graph: LaserGraph,

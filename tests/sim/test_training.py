@@ -190,8 +190,15 @@ def test_grid_ring_order_and_collective(tmp_path):
                                              "reduce-scatter across planes",
                                              "all-gather across planes", "all-gather in planes"]
     assert [p.rounds for p in grid.phases] == [11, 3, 3, 11]
-    with pytest.raises(UserError, match="not implemented yet"):
-        _plan(world, job=TrainingJob(name="h", shell="RING", collective="hierarchical"))
+    hier = _plan(world, job=TrainingJob(name="h", shell="RING", collective="hierarchical"))
+    assert [(p.name, p.rounds) for p in hier.phases] == [
+        ("reduce-scatter in planes", 11), ("gather to plane leaders", 11),
+        ("reduce-scatter among leaders", 3), ("all-gather among leaders", 3),
+        ("broadcast in planes", 11)]
+    assert hier.phases[2].chunk_bytes == pytest.approx(16e9 / 4)  # 8e9 x 2 bytes, 4 leaders
+    uneven = TrainingJob(name="u", shell="RING", count=20, collective="grid")
+    with pytest.raises(UserError, match="same number of members in every plane"):
+        _plan(world, job=uneven)
 
 
 @pytest.mark.parametrize("extra, expected", [
@@ -234,7 +241,6 @@ def test_train_text_and_exit_2_cases(capsys, tmp_path, ring_world):
         (["--link-gbps", "-5"], "--link-gbps"),
         (["--sync-every", "0"], "--sync-every"),
         (["--job", "nope"], "no training job 'nope'"),
-        (["--collective", "hierarchical"], "not implemented yet"),
     ]
     for extra, expected in cases:
         code, out, err = cli(capsys, "train", "--scenario", path, *extra)
@@ -244,6 +250,10 @@ def test_train_text_and_exit_2_cases(capsys, tmp_path, ring_world):
     assert code == 0, err
     assert [p["name"] for p in json.loads(out)["closed_form"]["phases"]] == [
         "reduce-scatter in planes", "all-gather in planes"]  # one plane: no cross-plane phase
+    uneven = tmp_path / "uneven.toml"
+    uneven.write_text(GRID_TOML.replace("[[training]]", "[[training]]\ncount = 20"))
+    code, out, err = cli(capsys, "train", "--scenario", uneven, "--collective", "grid")
+    assert_one_line_error(code, err, "same number of members in every plane")
     code, out, err = cli(capsys, "train", "--scenario", "cluster-2025")
     assert_one_line_error(code, err, "declares no [[training]] job")
     few = tmp_path / "few.toml"

@@ -318,15 +318,19 @@ def plan_collective(job: TrainingJob, groups: list[np.ndarray], graph: LaserGrap
     residual = np.maximum(capacity_gbps - load, MIN_SHARE * capacity_gbps)
     phases, used, bits = [], [], np.zeros(len(graph.keys))
     link_bytes = bytes_moved = 0.0
-    for name, rounds, chunk, rings in phases_for(job, groups):
+    layout = phases_for(job, groups)
+    for name, rounds, chunk, rings in layout:
         src = np.concatenate(rings)
         dst = np.concatenate([np.roll(r, -1) for r in rings])
         routes = graph.route(src, dst)
         flat = np.concatenate(routes)
         crossing = np.bincount(flat, minlength=len(graph.keys))  # edges sharing each link
         share = residual / np.maximum(crossing, 1)
-        gbps = np.array([share[r].min() for r in routes])
-        light = np.array([graph.length_km[r].sum() for r in routes]) / SPEED_OF_LIGHT_KM_S
+        if len(flat) == len(routes):  # every edge one laser hop (the usual +Grid ring)
+            gbps, light = share[flat], graph.length_km[flat] / SPEED_OF_LIGHT_KM_S
+        else:
+            gbps = np.array([share[r].min() for r in routes])
+            light = np.array([graph.length_km[r].sum() for r in routes]) / SPEED_OF_LIGHT_KM_S
         edge_s = chunk * 8 / (gbps * 1e9) + light
         phases.append(PhaseCost(name, rounds, chunk, float(edge_s.max()), float(edge_s.mean()),
                                 gbps, light, tuple(routes)))
@@ -343,7 +347,7 @@ def plan_collective(job: TrainingJob, groups: list[np.ndarray], graph: LaserGrap
     busiest = int(links[np.argmax(utilisation[links])]) if len(links) else -1
     first = phases[0]
     return CollectivePlan(
-        members=np.concatenate(phases_for(job, groups)[0][3]) if job.collective == "ring"
+        members=np.concatenate(layout[0][3]) if job.collective == "ring"
         else np.concatenate(groups),
         phases=tuple(phases), link_keys=graph.keys[links], link_pairs=graph.pairs[links],
         bytes_moved=bytes_moved, link_bytes=link_bytes,

@@ -169,12 +169,14 @@ class World:
         started = time.perf_counter()
         self.traffic.step(self.sim_time_s, dt_sim_s, self._geometry.network)
         self.round_trips.step(self.sim_time_s)
-        self.training.step(self.sim_time_s, self._geometry, self.traffic)
         routed = time.perf_counter()
+        self.training.step(self.sim_time_s, self._geometry, self.traffic)
+        trained = time.perf_counter()
         self._snapshot = self._make_snapshot()
         if timings is not None:
             timings["routing_traffic"] = timings.get("routing_traffic", 0.0) + routed - started
-            timings["snapshot"] = timings.get("snapshot", 0.0) + time.perf_counter() - routed
+            timings["training"] = timings.get("training", 0.0) + trained - routed
+            timings["snapshot"] = timings.get("snapshot", 0.0) + time.perf_counter() - trained
         return self._snapshot
 
     def snapshot(self) -> Snapshot:

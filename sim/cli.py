@@ -1,4 +1,5 @@
-"""The simulation's command-line commands: scenarios, info, route, export, bench.
+"""The simulation's command-line commands: scenarios, info, route, export, bench (and ask,
+model, train from sim/cli_ask.py, sim/cli_model.py, sim/cli_train.py).
 
 Each `cmd_*` function takes the parsed arguments, prints for people (or JSON with --json) and
 returns the exit code. Bad input raises UserError, which run.py prints as one line (exit 2).

@@ -1,4 +1,5 @@
-"""The simulation's command-line commands: scenarios, info, route, export, bench.
+"""The simulation's command-line commands: scenarios, info, route, export, bench (and ask,
+model, train from sim/cli_ask.py, sim/cli_model.py, sim/cli_train.py).
 
 Each `cmd_*` function takes the parsed arguments, prints for people (or JSON with --json) and
 returns the exit code. Bad input raises UserError, which run.py prints as one line (exit 2).
@@ -18,6 +19,7 @@ from . import scenario as scenario_mod
 from . import timeline as timeline_mod
 from .cli_ask import add_ask_command
 from .cli_model import add_model_command
+from .cli_train import add_train_command
 from .constants import EARTH_RADIUS_KM, SPEED_OF_LIGHT_KM_S
 from .errors import UserError
 from .export import write_satellite_csv
@@ -82,6 +84,7 @@ def add_commands(commands) -> None:
     p.set_defaults(handler=cmd_export)
 
     add_ask_command(commands, add_scenario_args)
+    add_train_command(commands, add_scenario_args)
     add_model_command(commands)
 
     p = commands.add_parser("bench", help="measure the sim step (and --render, --model)")

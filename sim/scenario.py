@@ -16,6 +16,9 @@ A scenario file has these tables (every key is checked; see assets/scenarios/*.t
                 memory_gb, efficiency, weight_dtype, kv_dtype (see HardwareProfile); a role
                 without one has no on-board time estimate
     [traffic]   requests_per_s, job_pflops, job_seconds, job_gbps, models, origins[]
+    [[training]] data-parallel training jobs: name, shell | role, count, parameters,
+                bytes_per_value, tokens_per_step, mfu, collective, sync_every (see
+                sim/training.py TrainingJob)
 """
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ from . import stations as stations_mod
 from .elements import ELEMENT_SUFFIXES
 from .errors import UserError
 from .snapshot import ROLE_NAMES
+from .training import COLLECTIVES, TrainingJob
 from .tomlcheck import (Field, TomlSource, at_least, between, list_of_strings, one_of,
                         read_table)
 
@@ -148,6 +152,7 @@ class Scenario:
     #: the onboard model: "" (the shipped one), a repo id pulled with `run.py model pull`, or
     #: a checkpoint folder (relative to the scenario file); resolved when the World is built
     model: str = ""
+    training: tuple[TrainingJob, ...] = ()  #: [[training]] jobs
 
     def starting_at(self, start: dt.datetime) -> "Scenario":
         return dataclasses.replace(self, start=start)
@@ -239,10 +244,31 @@ _SCHEMA_TRAFFIC = {
     "models": _defaults_field(Traffic, "models", int, check=between(1, 1000)),
     "origins": _defaults_field(Traffic, "origins", list, check=list_of_strings),
 }
+#: Largest model, tokens per step and local-step count a job may state: far above any real run.
+MAX_PARAMETERS = 1e15
+MAX_TOKENS_PER_STEP = 10**12
+MAX_SYNC_EVERY = 1_000_000
+_SCHEMA_TRAINING = {
+    "name": _defaults_field(TrainingJob, "name", str),
+    "shell": _defaults_field(TrainingJob, "shell", str),
+    "role": _defaults_field(TrainingJob, "role", str, check=one_of(*ROLE_NAMES)),
+    "count": _defaults_field(TrainingJob, "count", int, check=between(0, MAX_SATELLITES)),
+    "parameters": _defaults_field(TrainingJob, "parameters", float,
+                                  check=between(1.0, MAX_PARAMETERS)),
+    "bytes_per_value": _defaults_field(TrainingJob, "bytes_per_value", float,
+                                       check=between(0.01, 64, " bytes")),
+    "tokens_per_step": _defaults_field(TrainingJob, "tokens_per_step", int,
+                                       check=between(1, MAX_TOKENS_PER_STEP)),
+    "mfu": _defaults_field(TrainingJob, "mfu", float, check=between(0.001, 1.0)),
+    "collective": _defaults_field(TrainingJob, "collective", str, check=one_of(*COLLECTIVES)),
+    "sync_every": _defaults_field(TrainingJob, "sync_every", int,
+                                  check=between(1, MAX_SYNC_EVERY)),
+}
 _TOP = {"scenario": _SCHEMA_SCENARIO, "shells": None, "elements": None, "links": _SCHEMA_LINKS,
         "ground": _SCHEMA_GROUND, "compute": _SCHEMA_COMPUTE, "traffic": _SCHEMA_TRAFFIC,
         "hardware": None,  # [hardware.<role>]: see _read_hardware
-        "timeline": None}  # [[timeline]]: read and checked by sim/timeline.py
+        "timeline": None,  # [[timeline]]: read and checked by sim/timeline.py
+        "training": None}  # [[training]]: see _read_training
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -311,6 +337,7 @@ def load_toml(path: pathlib.Path) -> Scenario:
     traffic = read_table(src, ("traffic",), src.data.get("traffic"), _SCHEMA_TRAFFIC)
     _check_origins(src, traffic["origins"])
     hardware = _read_hardware(src)
+    training = _read_training(src, shells, elements)
     return Scenario(
         name=head["name"], title=head["title"], description=head["description"], epoch=epoch,
         seed=head["seed"], sources=_strings(src, "sources", head["sources"]),
@@ -320,6 +347,7 @@ def load_toml(path: pathlib.Path) -> Scenario:
         compute_pflops={role: compute[f"{role}_pflops"] for role in ROLE_NAMES},
         traffic=Traffic(**{**traffic, "origins": tuple(traffic["origins"])}), path=path,
         start=start, hardware=hardware, model=_model_name(path, head["model"].strip()),
+        training=training,
     )
 
 
@@ -498,3 +526,24 @@ def _check_origins(src: TomlSource, origins: list) -> None:
         if origin not in ("stations", "cities"):
             raise src.error(("traffic",), "origins", f"unknown origin {origin!r}; expected "
                             "'stations' and/or 'cities'")
+
+
+def _read_training(src: TomlSource, shells: tuple[Shell, ...],
+                   elements: tuple[ElementSource, ...]) -> tuple[TrainingJob, ...]:
+    """[[training]] jobs; a shell must be one of the file's shells (or element sets), names
+    must differ."""
+    shell_names = [s.name for s in shells] + [e.name for e in elements]
+    jobs = []
+    for index, raw in enumerate(_array(src, "training")):
+        table = ("training", index)
+        v = read_table(src, table, raw, _SCHEMA_TRAINING)
+        v["name"] = v["name"].strip() or f"train{index + 1}"
+        if v["shell"] and v["shell"] not in shell_names:
+            close = difflib.get_close_matches(v["shell"], shell_names, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise src.error(table, "shell", f"unknown shell {v['shell']!r}{hint}; shells: "
+                            f"{', '.join(shell_names)}")
+        if any(job.name == v["name"] for job in jobs):
+            raise src.error(table, "name", f"a training job named {v['name']!r} comes earlier")
+        jobs.append(TrainingJob(**v))
+    return tuple(jobs)

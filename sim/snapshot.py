@@ -103,6 +103,28 @@ class RoundTripView:
 
 
 @dataclasses.dataclass(frozen=True)
+class TrainingView:
+    """A training job (sim/training.py) for the renderer and the panel."""
+
+    name: str
+    collective: str  #: ring | grid | hierarchical
+    members: np.ndarray  #: (N,) int32 satellite indices taking part, in ring order for ring
+    steps_done: int
+    phase: str  #: compute, a collective phase ("reduce-scatter", ...), re-forming, waiting
+    phase_progress: float  #: 0..1 through the running phase (sim time)
+    #: figures of the last finished step: step, step_s, compute_s, communication_s,
+    #: waiting_s (s), tokens_per_s, pflops_fraction (of the members' stated PFLOPS),
+    #: bytes_moved, link_bytes (bytes), busiest_utilisation (0..1); empty before the first
+    figures: Mapping[str, float]
+    busiest_pair: np.ndarray  #: (2,) int32 the last step's busiest laser link, (-1,-1): none
+    ring_link_pairs: np.ndarray  #: (L,2) int32 laser links the current collective uses
+    log: tuple[str, ...] = ()  #: recent events: re-formed rings, waits for a path
+
+    def __post_init__(self):
+        _read_only_arrays(self)
+
+
+@dataclasses.dataclass(frozen=True)
 class Snapshot:
     """State of the simulated constellation at one instant.
 
@@ -179,6 +201,7 @@ class Snapshot:
     served_requests: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
     model_busy: bool = False  #: the onboard model is generating for some round trip
     onboard_model: str = ""  #: checkpoint folder of the onboard model ("": the shipped one)
+    training: tuple[TrainingView, ...] = ()  #: the scenario's training jobs
 
     def __post_init__(self):
         _read_only_arrays(self)

@@ -69,6 +69,7 @@ def build_snapshot(world: "World") -> Snapshot:
         served_requests=world.round_trips.served,
         model_busy=world.round_trips.schedule(world.sim_time_s).model_busy,
         onboard_model=world.round_trips.model_dir or "",
+        training=world.training.views(world.sim_time_s),
     )
 
 

@@ -27,6 +27,7 @@ from .snapshot import Snapshot
 from .timeline import Timeline
 from .snapshot_build import build_snapshot
 from .traffic import TrafficModel
+from .training import TrainingService
 from .versions import VersionTracker
 
 
@@ -94,9 +95,13 @@ class World:
             self.constellation.names, self.constellation.capacity_pflops, model_dir,
             blocking=blocking_inference, roles=self.constellation.roles,
             hardware=scenario.hardware)
+        #: [[training]] jobs, advancing in sim time from the start (sim/training.py)
+        self.training = TrainingService(scenario.training, self.constellation,
+                                        scenario.links.capacity_gbps, self.sim_time_s)
         self._versions = VersionTracker()
         self._geometry = self.model.compute(self.now, self.sites,
                                             teme_source=self.propagator)
+        self.training.step(self.sim_time_s, self._geometry, self.traffic)
         self._snapshot = self._make_snapshot()
 
     @classmethod
@@ -171,10 +176,13 @@ class World:
         self.traffic.step(self.sim_time_s, dt_sim_s, self._geometry.network)
         self.round_trips.step(self.sim_time_s)
         routed = time.perf_counter()
+        self.training.step(self.sim_time_s, self._geometry, self.traffic)
+        trained = time.perf_counter()
         self._snapshot = self._make_snapshot()
         if timings is not None:
             timings["routing_traffic"] = timings.get("routing_traffic", 0.0) + routed - started
-            timings["snapshot"] = timings.get("snapshot", 0.0) + time.perf_counter() - routed
+            timings["training"] = timings.get("training", 0.0) + trained - routed
+            timings["snapshot"] = timings.get("snapshot", 0.0) + time.perf_counter() - trained
         return self._snapshot
 
     def snapshot(self) -> Snapshot:
@@ -230,6 +238,7 @@ class World:
     def _set_time(self, command: cmd.SetTime) -> None:
         when = scenario_mod.parse_utc(command.utc)
         self.sim_time_s = (when - self.scenario.epoch).total_seconds()
+        self.training.restart(self.sim_time_s)
 
     def _select(self, command: cmd.Select) -> None:
         if not -1 <= command.sat < self.constellation.size:

@@ -103,7 +103,8 @@ def test_bench_json_small(capsys):
     report = json.loads(out)["sim"]
     row = report["sizes"][0]
     assert code == 0 and row["satellites"] > 250 and row["step_ms_median"] > 0
-    assert {"propagate", "laser_links", "ground_links", "routing_traffic"} <= set(row["stages_ms_median"])
+    assert {"propagate", "laser_links", "ground_links", "routing_traffic",
+            "training"} <= set(row["stages_ms_median"])
 
 
 @pytest.mark.parametrize("argv,expected", [

@@ -96,6 +96,23 @@ class SetModel(Command):
 
 
 @dataclasses.dataclass(frozen=True)
+class SetTraining(Command):
+    """Change a training job live (the panel's controls): its collective ("ring", "grid",
+    "hierarchical"), how often it synchronises (`sync_every` steps), its model size
+    (`parameters`), whether it runs (`paused`), and the laser links' capacity (`link_gbps`,
+    every link of the scenario). `job` "" means the first job; None leaves a field as it is.
+    The running step starts again with the new settings (the job's log says so)."""
+
+    kind: ClassVar[str] = "set_training"
+    job: str = ""
+    collective: str | None = None
+    sync_every: int | None = None
+    parameters: float | None = None
+    link_gbps: float | None = None
+    paused: bool | None = None
+
+
+@dataclasses.dataclass(frozen=True)
 class Ask(Command):
     """Send a prompt to a satellite (name or index) from a station (name; "" = the nearest
     station with a path) and bring the answer back: a round trip (sim/roundtrip.py).
@@ -115,7 +132,7 @@ class Ask(Command):
 
 COMMANDS: dict[str, type[Command]] = {
     cls.kind: cls for cls in (SetPaused, SetWarp, SetClock, Advance, SetTime, Select,
-                               SetTrafficRate, SetModel, Ask)
+                               SetTrafficRate, SetModel, SetTraining, Ask)
 }
 
 

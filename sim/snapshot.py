@@ -119,6 +119,7 @@ class TrainingView:
     busiest_pair: np.ndarray  #: (2,) int32 the last step's busiest laser link, (-1,-1): none
     ring_link_pairs: np.ndarray  #: (L,2) int32 laser links the current collective uses
     log: tuple[str, ...] = ()  #: recent events: re-formed rings, waits for a path
+    sync_every: int = 1  #: the job synchronises every this many steps (1: every step)
 
     def __post_init__(self):
         _read_only_arrays(self)

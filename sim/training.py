@@ -398,7 +398,6 @@ class JobRun:
     ring to agree on it) when a link it uses drops or a member goes offline."""
 
     def __init__(self, job: TrainingJob, con: "Constellation", start_s: float):
-        self.job = job
         self.con = con
         self.all_members = select_members(job, con)
         self.members = self.all_members
@@ -406,15 +405,35 @@ class JobRun:
         if self.stated_pflops <= 0:
             raise UserError(f"training job '{job.name}': its members have no stated PFLOPS "
                             "([compute] in the scenario)")
-        # The slowest member sets the pace of a synchronous step.
-        self.compute_s = job.flops_per_member() / (
-            float(con.capacity_pflops[self.members].min()) * 1e15 * job.mfu)
+        self._set_job(job)
+        self.paused = False  #: a paused job keeps its step where it is (the panel's control)
         self.log: collections.deque[str] = collections.deque(maxlen=LOG_LINES)
         self.history: list[StepFigures] = []
         self.plan: CollectivePlan | None = None
         self._checked_pairs: np.ndarray | None = None  # laser links last found to carry it
         self.step_index = 0  #: steps finished
         self._begin(start_s)
+
+    def _set_job(self, job: TrainingJob) -> None:
+        self.job = job
+        # The slowest member sets the pace of a synchronous step.
+        self.compute_s = job.flops_per_member() / (
+            float(self.con.capacity_pflops[self.members].min()) * 1e15 * job.mfu)
+
+    def advance_paused_clock(self, now_s: float) -> None:
+        """Shift the paused step by the time it was paused, so that it resumes where it was."""
+        shift = now_s - self.paused_at_s
+        self.step_start_s += shift
+        self.comm_start_s += shift
+        self.paused_at_s = now_s
+
+    def reconfigure(self, changes: dict, now_s: float) -> None:
+        """New settings (TrainingJob fields) from now: the running step starts again."""
+        self._set_job(dataclasses.replace(self.job, **changes))
+        said = ", ".join(f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}"
+                         for k, v in changes.items())
+        self.log.append(f"step {self.step_index + 1}: {said}; the step starts again")
+        self._begin(now_s)
 
     # a step's timeline: [start, start + compute) compute, then the phases of `plan`
     def _begin(self, start_s: float) -> None:
@@ -450,6 +469,9 @@ class JobRun:
     def advance(self, now_s: float, graph_at, online: np.ndarray) -> None:
         """Finish every step that ended by `now_s` (bounded per call). `graph_at`: the
         `Instant` now (its laser graph and inference load)."""
+        if self.paused:  # time passes; the job's step waits with it
+            self.advance_paused_clock(now_s)
+            return
         finished = 0
         while finished < MAX_STEPS_PER_TICK:
             if not self.synced:
@@ -550,6 +572,8 @@ class JobRun:
     def view(self, now_s: float) -> TrainingView:
         last = self.history[-1] if self.history else None
         phase, progress = self.phase_at(now_s)
+        if self.paused:
+            phase = "paused"
         plan = self.plan
         figures = {} if last is None else {
             "step": float(last.index), "step_s": last.step_s, "compute_s": last.compute_s,
@@ -564,7 +588,7 @@ class JobRun:
             busiest_pair=np.array(last.busiest_pair if last else (-1, -1), np.int32),
             ring_link_pairs=(plan.link_pairs.astype(np.int32) if plan is not None
                              else np.zeros((0, 2), np.int32)),
-            log=tuple(self.log))
+            log=tuple(self.log), sync_every=self.job.sync_every)
 
 
 class Instant:
@@ -631,3 +655,22 @@ class TrainingService:
 
     def views(self, now_s: float) -> tuple[TrainingView, ...]:
         return tuple(run.view(now_s) for run in self.runs)
+
+    def run_named(self, name: str) -> JobRun:
+        """The job called `name` ("" = the first); UserError naming the jobs otherwise."""
+        if not self.runs:
+            raise UserError("this scenario has no [[training]] job")
+        for run in self.runs:
+            if not name or run.job.name == name:
+                return run
+        raise UserError(f"no training job '{name}'; jobs: "
+                        f"{', '.join(r.job.name for r in self.runs)}")
+
+    def pause(self, run: JobRun, paused: bool, now_s: float) -> None:
+        if paused and not run.paused:
+            run.paused_at_s = now_s
+            run.log.append(f"step {run.step_index + 1}: paused")
+        elif run.paused and not paused:
+            run.advance_paused_clock(now_s)
+            run.log.append(f"step {run.step_index + 1}: resumed")
+        run.paused = paused

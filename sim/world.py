@@ -3,6 +3,7 @@
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import math
@@ -27,7 +28,7 @@ from .snapshot import Snapshot
 from .timeline import Timeline
 from .snapshot_build import build_snapshot
 from .traffic import TrafficModel
-from .training import TrainingService
+from .training import COLLECTIVES, TrainingService
 from .versions import VersionTracker
 
 
@@ -217,6 +218,7 @@ class World:
             cmd.Select: World._select,
             cmd.SetTrafficRate: World._set_rate,
             cmd.SetModel: lambda w, c: w.round_trips.set_model(c.path or None),
+            cmd.SetTraining: World._set_training,
             cmd.Ask: lambda w, c: w.ask(c),
         }
 
@@ -225,6 +227,36 @@ class World:
 
     def _set_clock(self, command: cmd.SetClock) -> None:
         self.clock.policy = clock_policy(self.clock.policy, command)
+
+    def _set_training(self, command: cmd.SetTraining) -> None:
+        """The panel's training controls (sim/commands.py SetTraining), checked first."""
+        run = self.training.run_named(command.job)
+        changes = {}
+        if command.collective is not None:
+            if command.collective not in COLLECTIVES:
+                raise UserError(f"collective must be one of {', '.join(COLLECTIVES)}, "
+                                f"got {command.collective!r}")
+            changes["collective"] = command.collective
+        if command.sync_every is not None:
+            changes["sync_every"] = int(_number_in(command.sync_every, 1,
+                                                   scenario_mod.MAX_SYNC_EVERY, "sync every", ""))
+        if command.parameters is not None:
+            changes["parameters"] = _number_in(command.parameters, 1.0,
+                                               scenario_mod.MAX_PARAMETERS, "parameters", "")
+        if command.link_gbps is not None:
+            self._set_link_capacity(_number_in(command.link_gbps, 1e-3, scenario_mod.MAX_QUANTITY,
+                                               "link capacity", " Gbps"))
+        if changes:
+            run.reconfigure(changes, self.sim_time_s)
+        if command.paused is not None:
+            self.training.pause(run, bool(command.paused), self.sim_time_s)
+
+    def _set_link_capacity(self, gbps: float) -> None:
+        """Every laser link's capacity from now on (inference traffic and training alike)."""
+        links = dataclasses.replace(self.scenario.links, capacity_gbps=gbps)
+        self.scenario = dataclasses.replace(self.scenario, links=links)
+        self.training.capacity_gbps = gbps
+        self._versions.touch("links")  # the renderer re-reads capacities
 
     def _advance_by(self, command: cmd.Advance) -> None:
         seconds = _number_in(command.seconds, 0.0, cmd.MAX_ADVANCE_S, "advance", " s")

@@ -269,3 +269,34 @@ def test_members_without_a_laser_path_are_refused(capsys, tmp_path):
     path.write_text(text)
     code, out, err = cli(capsys, "train", "--scenario", path)
     assert_one_line_error(code, err, "no laser path between them")
+
+
+def test_the_panel_changes_a_job_live(network_world):
+    """SetTraining: the collective, the sync interval and the link capacity change the next
+    step; pausing holds the step; bad values are one clear error and change nothing."""
+    from sim import commands as cmd
+    from sim.world import World
+
+    world = World(network_world.scenario)
+    (job,) = world.snapshot().training
+    snap = world.apply(cmd.SetTraining(collective="grid", sync_every=2, link_gbps=400.0))
+    run = world.training.run_named("")
+    assert (run.job.collective, run.job.sync_every) == ("grid", 2)
+    assert world.scenario.links.capacity_gbps == 400.0 == world.training.capacity_gbps
+    assert snap.isl_capacity_gbps.max() == 400.0
+    assert "collective grid, sync_every 2; the step starts again" in run.log[-1]
+    world.apply(cmd.SetTraining(job=job.name, paused=True))
+    start = run.step_start_s
+    (view,) = world.step(30.0).training
+    assert run.step_start_s == pytest.approx(start + 30.0) and run.step_index == 0
+    assert view.phase == "paused" and view.sync_every == 2 and view.collective == "grid"
+    world.apply(cmd.SetTraining(paused=False))
+    for bad, text in ((cmd.SetTraining(collective="star"), "collective must be"),
+                      (cmd.SetTraining(sync_every=0), "sync every must be"),
+                      (cmd.SetTraining(link_gbps=float("inf")), "link capacity"),
+                      (cmd.SetTraining(job="nope"), "no training job 'nope'")):
+        with pytest.raises(UserError, match=text):
+            world.apply(bad)
+    assert (run.job.collective, world.scenario.links.capacity_gbps) == ("grid", 400.0)
+    assert cmd.from_json(cmd.SetTraining(job="x", sync_every=4).to_json()) == \
+        cmd.SetTraining(job="x", sync_every=4)

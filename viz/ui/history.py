@@ -1,5 +1,5 @@
-"""The Network section's live plots: a few figures of the Snapshot's totals, sampled four
-times a second of wall time, the last 300 samples (75 s) of each."""
+"""The panel's live plots: a few figures of the Snapshot's totals and of its first training
+job, sampled four times a second of wall time, the last 300 samples (75 s) of each."""
 from __future__ import annotations
 
 import collections
@@ -10,16 +10,20 @@ import numpy as np
 #: series name -> the Snapshot total it samples
 SERIES = {"rate": "requests_per_s", "pflops": "pflops_in_use", "mean": "latency_mean_ms",
           "p95": "latency_p95_ms"}
+#: series name -> the figure of the first training job's last step it samples (s)
+TRAINING_SERIES = {"train_step": "step_s", "train_comm": "communication_s"}
 
 
 class PlotHistory:
     def __init__(self, keep: int = 300, every_s: float = 0.25):
         self.every_s = every_s
-        self._series = {name: collections.deque(maxlen=keep) for name in ("t", *SERIES)}
+        self._series = {name: collections.deque(maxlen=keep)
+                        for name in ("t", *SERIES, *TRAINING_SERIES)}
         self._last = -float("inf")
 
-    def sample(self, totals) -> None:
-        """Add the current totals, at most once per `every_s` wall seconds."""
+    def sample(self, totals, training=()) -> None:
+        """Add the current totals (and the first training job's last step figures), at most
+        once per `every_s` wall seconds."""
         now = time.monotonic()
         if now - self._last < self.every_s:
             return
@@ -27,6 +31,9 @@ class PlotHistory:
         self._series["t"].append(now)
         for name, key in SERIES.items():
             self._series[name].append(float(totals.get(key, 0.0) or 0.0))
+        figures = training[0].figures if training else {}
+        for name, key in TRAINING_SERIES.items():
+            self._series[name].append(float(figures.get(key, 0.0)))
 
     def clear(self) -> None:
         for series in self._series.values():

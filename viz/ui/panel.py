@@ -18,6 +18,7 @@ from viz.ui.actions import AppActions
 from viz.ui.ask import AskPanel
 from viz.ui.inspector import draw_inspector, draw_network
 from viz.ui.session import Session
+from viz.ui.training import TrainingSection
 
 HELP = (
     ("Left drag", "turn the view"), ("Wheel", "zoom"), ("Click a satellite", "select it"),
@@ -43,6 +44,7 @@ class Panel:
         self.layers = layers
         self.actions = actions
         self.ask = AskPanel(session, self._remember_rect, self._remember_item)
+        self.training = TrainingSection(session, plot_series)
         self.visible = True  #: Tab hides the panels (a clean picture)
         self.show_help = False
         self.rects: dict[str, list[float]] = {}  #: window rectangles, framebuffer pixels
@@ -102,6 +104,8 @@ class Panel:
             draw_inspector(snap, self.camera.follow_index, self.actions.toggle_follow)
         if imgui.collapsing_header("Network"):
             draw_network(snap, self.session.history)
+        if snap.training and imgui.collapsing_header("Training"):
+            self.training.draw(snap, self.session.history)
         if imgui.collapsing_header("Record and screenshot"):
             self._record()
         if imgui.button("Help (H)"):

@@ -390,7 +390,7 @@ class Session:
             if self.paused:
                 break  # nothing moves; skip the geometry work
         if n:
-            self.history.sample(self.snapshot.totals)
+            self.history.sample(self.snapshot.totals, self.snapshot.training)
         return n
 
     def _play(self, step_s: float) -> None:

@@ -32,6 +32,7 @@ class FakeSnapshot:
         self.round_trips = ()
         self.station_names = ()
         self.sat_names = ()
+        self.training = ()
         self.clock = world.clock.view()
         self.model_busy = False
 
@@ -311,3 +312,17 @@ def test_a_script_keeps_its_own_clock_and_gives_back_the_presenters_choice():
     session.tick(1 / 30, exact=True)  # an empty script ends at once
     assert session.script is None
     assert session.world.commands[-1] == cmd.SetClock(preset="live", fast_forward_waits=True)
+
+
+def test_plot_history_samples_totals_and_the_first_training_job():
+    import types
+
+    from viz.ui.history import PlotHistory
+
+    history = PlotHistory(every_s=0.0)
+    job = types.SimpleNamespace(figures={"step_s": 8.7, "communication_s": 8.2})
+    history.sample({"requests_per_s": 50.0}, (job,))
+    history.sample({}, ())  # no job (yet): zeros, so the series stay aligned
+    assert list(history.series("rate")) == [50.0, 0.0]
+    assert list(history.series("train_step")) == [8.7, 0.0]
+    assert list(history.series("train_comm")) == [8.2, 0.0]

@@ -1,0 +1,120 @@
+"""The panel's Training section: each job of `Snapshot.training` (sim/training.py) with its
+phase, the last step split into compute / communication / waiting as a stacked bar, its
+figures and a live plot, and the controls a presenter uses to show that the laser links, not
+the chips, set the pace (collective, sync interval, link capacity, pause). Every control sends
+a `SetTraining` command through the Session."""
+from __future__ import annotations
+
+import math
+
+from imgui_bundle import imgui
+
+from sim import commands as cmd
+from sim.snapshot import TrainingView
+
+#: colours of the stacked bar's parts (RGBA 0..1): compute, communication, waiting
+PART_COLOURS = (("compute", (0.55, 0.9, 1.0, 1.0)), ("communication", (1.0, 0.78, 0.45, 1.0)),
+                ("waiting", (0.65, 0.65, 0.72, 1.0)))
+COLLECTIVES = ("ring", "grid", "hierarchical")
+GBPS_RANGE = (1.0, 4.0)  #: the capacity slider, log10 Gbps: 10 Gbps .. 10 Tbps
+
+
+class TrainingSection:
+    """Draws the section; holds the capacity slider's value while it is dragged (the new
+    capacity is sent once, on release: each change starts the running step again)."""
+
+    def __init__(self, session, plot_series):
+        self.session = session
+        self.plot_series = plot_series  #: (title, ys, unit=...) draws a live plot
+        self._dragged_exponent: float | None = None
+
+    def draw(self, snap, history) -> None:
+        if not snap.training:
+            imgui.text_wrapped("This scenario has no [[training]] job (network-2035 has one).")
+            return
+        for index, job in enumerate(snap.training):
+            imgui.push_id(f"job{index}")
+            self._job(job, snap)
+            imgui.pop_id()
+        self.plot_series("step time", history.series("train_step"), unit="s")
+        self.plot_series("of which the lasers", history.series("train_comm"), unit="s")
+
+    def _job(self, job: TrainingView, snap) -> None:
+        imgui.text_colored((1.0, 0.78, 0.45, 1.0), f"{job.name}: {len(job.members)} "
+                                                   f"satellites, {job.collective}")
+        imgui.progress_bar(float(job.phase_progress), (-1, 0),
+                           f"step {job.steps_done + 1}: {job.phase}")
+        figures = job.figures
+        if figures:
+            stacked_bar(figures)
+            imgui.text_wrapped(f"step {figures['step_s']:,.3g} s: compute "
+                               f"{figures['compute_s']:,.3g} s, "
+                       f"lasers {figures['communication_s']:,.3g} s, "
+                       f"waiting {figures['waiting_s']:,.3g} s")
+            imgui.text_wrapped(f"{figures['tokens_per_s']:,.3g} tokens/s, "
+                               f"{100 * figures['pflops_fraction']:.3g}% of the stated PFLOPS")
+            busiest = busiest_link(job, snap)
+            if busiest:
+                imgui.push_text_wrap_pos(0.0)
+                imgui.text_disabled(f"busiest link {busiest} "
+                                    f"({100 * figures['busiest_utilisation']:.0f}%)")
+                imgui.pop_text_wrap_pos()
+        else:
+            imgui.text_disabled("the first step is under way")
+        self._controls(job, snap)
+        imgui.push_text_wrap_pos(0.0)
+        for line in job.log[-2:]:
+            imgui.text_disabled(line)
+        imgui.pop_text_wrap_pos()
+
+    def _controls(self, job: TrainingView, snap) -> None:
+        """Collective, sync interval, the lasers' capacity and pause: SetTraining commands."""
+        send = lambda **change: self.session.apply(cmd.SetTraining(job=job.name, **change))  # noqa: E731
+        imgui.set_next_item_width(-1)
+        current = COLLECTIVES.index(job.collective) if job.collective in COLLECTIVES else 0
+        changed, pick = imgui.combo("##collective", current, list(COLLECTIVES))
+        if changed and pick != current:
+            send(collective=COLLECTIVES[pick])
+        imgui.set_next_item_width(-1)
+        changed, sync = imgui.slider_int("##sync", int(job.sync_every), 1, 64,
+                                         "sync every %d steps")
+        if imgui.is_item_deactivated_after_edit():
+            send(sync_every=int(sync))
+        capacity = float(snap.isl_capacity_gbps.max()) if len(snap.isl_capacity_gbps) else 0.0
+        exponent = self._dragged_exponent
+        if exponent is None:
+            exponent = math.log10(max(capacity, 10.0))
+        imgui.set_next_item_width(-1)
+        _, exponent = imgui.slider_float("##gbps", exponent, *GBPS_RANGE,
+                                         f"laser links {10 ** exponent:,.0f} Gbps")
+        self._dragged_exponent = exponent if imgui.is_item_active() else None
+        if imgui.is_item_deactivated_after_edit():
+            send(link_gbps=float(round(10 ** exponent)))
+        paused = job.phase == "paused"
+        if imgui.button("Resume the job" if paused else "Pause the job"):
+            send(paused=not paused)
+
+
+def stacked_bar(figures, height: float = 14.0) -> None:
+    """One bar across the section, its parts as long as each share of the step."""
+    width = imgui.get_content_region_avail().x
+    origin = imgui.get_cursor_screen_pos()
+    draw = imgui.get_window_draw_list()
+    total = max(figures["step_s"], 1e-12)
+    left = origin.x
+    for key, colour in PART_COLOURS:
+        part = width * figures[f"{key}_s"] / total
+        if part > 0:
+            draw.add_rect_filled(imgui.ImVec2(left, origin.y),
+                                 imgui.ImVec2(left + part, origin.y + height),
+                                 imgui.get_color_u32(imgui.ImVec4(*colour)))
+            left += part
+    imgui.dummy(imgui.ImVec2(width, height))
+
+
+def busiest_link(job: TrainingView, snap) -> str:
+    """'A - B' names of the last step's busiest laser link ('' when none)."""
+    a, b = (int(v) for v in job.busiest_pair)
+    if not (0 <= a < snap.n_sats and 0 <= b < snap.n_sats):
+        return ""
+    return f"{snap.sat_names[a]} - {snap.sat_names[b]}"

@@ -5,8 +5,8 @@
     renderer.draw(snapshot, camera, target_framebuffer, FrameContext(time_s=t, layers=...))
 
 Order: sky (stars, Sun) -> Earth (opaque, writes depth) -> atmosphere -> coastlines and plane
-rings -> orbit -> laser links -> traffic (beams, routes, packets, stations) -> round trips ->
-satellites -> highlight rings -> labels.
+rings -> orbit -> laser links -> traffic (beams, routes, packets, stations) -> training jobs
+(members, the collective's ring) -> round trips -> satellites -> highlight rings -> labels.
 Everything after the Earth is additive light and reads depth without writing it, so the Earth
 hides what is behind it and overlapping lights add up.
 
@@ -28,6 +28,7 @@ from viz.layers.roundtrip import RoundTripLayer
 from viz.layers.satellites import SatelliteLayer
 from viz.layers.sky import SkyLayer
 from viz.layers.traffic import TrafficLayer
+from viz.layers.training import TrainingLayer
 from viz.picking import pick
 from viz.satdata import SatelliteData
 from viz.shaders import ShaderLibrary
@@ -52,10 +53,11 @@ class Renderer:
         self.overlay = OverlayLayer(ctx, self.shaders)
         self.traffic = TrafficLayer(ctx, self.shaders)
         self.trips = RoundTripLayer(ctx, self.shaders)
+        self.training = TrainingLayer(ctx, self.shaders)
         self.satellites = SatelliteLayer(ctx, self.shaders, self.satdata)
         self.labels = LabelLayer(ctx, self.shaders)
         self._all = [self.sky, self.earth, self.overlay, self.orbit, self.links, self.traffic,
-                     self.trips, self.satellites, self.labels]
+                     self.training, self.trips, self.satellites, self.labels]
 
     def resize(self, size: tuple[int, int]) -> None:
         self.size = (int(size[0]), int(size[1]))
@@ -92,6 +94,7 @@ class Renderer:
         if on.links:
             self.links.draw(camera, frame)
         self.traffic.draw(camera, frame)
+        self.training.draw(camera, frame)
         self.trips.draw(camera, frame)
         self.satellites.draw(camera, frame)
         self.satellites.draw_rings(camera, frame)

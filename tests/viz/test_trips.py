@@ -203,3 +203,51 @@ def test_durations_read_at_human_scale():
     assert format_duration(400) == "6 min 40 s" and format_duration(7500) == "2 h 05 min"
     assert format_duration(955e-9) == "955 ns" and format_duration(12.3e-6) == "12.3 us"
     assert format_duration(0.0) == "0.00 ms"
+
+
+def training_snapshot(phase: str, collective: str = "ring"):
+    """The synthetic shell with one training job on its first plane's ten satellites."""
+    from sim.snapshot import TrainingView
+
+    snap = make_snapshot(6, 10, n_flows=0)
+    members = np.arange(10, dtype=np.int32)
+    job = TrainingView(name="t", collective=collective, members=members, steps_done=3,
+                       phase=phase, phase_progress=0.5, figures={},
+                       busiest_pair=np.array([-1, -1], np.int32),
+                       ring_link_pairs=np.stack([members, np.roll(members, -1)], axis=1))
+    return dataclasses.replace(snap, training=(job,))
+
+
+@pytest.mark.parametrize("phase, colour, pulses", [
+    ("reduce-scatter", (1.00, 0.55, 0.20), True), ("all-gather", (0.75, 0.50, 1.00), True),
+    ("compute", (0.80, 0.85, 0.95), False)])
+def test_training_ring_and_members_take_the_phase_colour(renderer, phase, colour, pulses):
+    from sim.layers import LayerSettings
+    from viz.frame import FrameContext
+
+    snap = training_snapshot(phase)
+    layer = renderer.training
+    layer.update(snap, FrameContext(layers=LayerSettings()))
+    ribbons, sprites = layer.build(time_s=1.0)
+    assert len(sprites) == 10 and len(ribbons) == 2 * 10  # a segment per ring edge
+    np.testing.assert_allclose(sprites["colour"][:, :3], np.tile(colour, (10, 1)), atol=1e-6)
+    # ring order: member k -> k + 1, the last back to the first
+    np.testing.assert_allclose(ribbons["pos"][1], snap.positions_km[1], rtol=1e-6)
+    np.testing.assert_allclose(ribbons["pos"][-1], snap.positions_km[0], rtol=1e-6)
+    assert ((ribbons["progress"] >= 0).all()) == pulses
+    layer.update(snap, FrameContext(layers=LayerSettings(training=False)))
+    assert layer.build(1.0)[0].size == 0 and layer.build(1.0)[1].size == 0
+
+
+def test_training_members_light_up_where_the_camera_maths_puts_them(draw):
+    snap = training_snapshot("reduce-scatter")
+    cam = apply_preset(OrbitCamera(SIZE), "default", snap)
+    with_job = draw(snap, cam, labels=False).astype(float)
+    without = draw(dataclasses.replace(snap, training=()), cam, labels=False).astype(float)
+    added = (with_job - without).sum(axis=2) > 30
+    px, _, front = cam.project(np.asarray(snap.positions_km[:10], float))
+    hits = 0
+    for (x, y), visible in zip(px, front):
+        if visible and 3 <= x < SIZE[0] - 3 and 3 <= y < SIZE[1] - 3:
+            hits += bool(added[int(y) - 3:int(y) + 4, int(x) - 3:int(x) + 4].any())
+    assert hits >= 3 and added.sum() > 50

@@ -1,0 +1,128 @@
+"""Training jobs (`snapshot.training`, see `sim.snapshot.TrainingView`) in the scene:
+
+  members      a glow on every satellite of the job, in the colour of what the job is doing:
+               computing (dim white), reduce-scatter (orange), all-gather (violet), waiting
+               or re-forming the ring (grey)
+  the ring     the ring's edges, member k to member k+1 in ring order, with pulses running the
+               way the chunks travel while a collective phase runs; for the grid and
+               hierarchical collectives the laser links the collective uses, lit evenly
+
+So a presenter can point at the shell and say: the chips finish in a millisecond, then the
+data goes round the ring for seconds. Few thousand vertices at most (a job's members), so
+the vertices are rebuilt in numpy every frame: the pulses need nothing but the frame time.
+Frames and units: GCRS km; the animation clock is the frame's time_s.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from viz.glutil import DynamicMesh, set_uniforms
+from viz.layers import Layer, additive, depth_write
+from viz.layers.roundtrip import GLOW, RIBBON
+from viz.layers.traffic import SPRITE
+
+COMPUTE = (0.80, 0.85, 0.95)   #: members computing: a quiet white
+SCATTER = (1.00, 0.55, 0.20)   #: reduce-scatter: orange
+GATHER = (0.75, 0.50, 1.00)    #: all-gather: violet
+IDLE = (0.55, 0.55, 0.60)      #: waiting, re-forming, paused
+PULSE_SPEED = 0.6              #: ring pulses per animation second along each edge
+
+
+def phase_colour(phase: str) -> tuple[float, float, float]:
+    """The colour of a job's phase (the collective phases are named after what they do)."""
+    if phase == "compute":
+        return COMPUTE
+    if "gather" in phase or "broadcast" in phase:
+        return GATHER
+    if "scatter" in phase or "reduce" in phase:
+        return SCATTER
+    return IDLE
+
+
+def ring_edges(job, positions_km: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+    """(E,3) start and end GCRS km of the edges to draw, and whether they are directed: the
+    ring in member order for a ring collective (the way chunks travel), else the laser links
+    the collective uses."""
+    members = np.asarray(job.members, np.int64)
+    if job.collective == "ring" and len(members) >= 2:
+        return positions_km[members], positions_km[np.roll(members, -1)], True
+    pairs = np.asarray(job.ring_link_pairs, np.int64).reshape(-1, 2)
+    return positions_km[pairs[:, 0]], positions_km[pairs[:, 1]], False
+
+
+class TrainingLayer(Layer):
+    def __init__(self, ctx, shaders):
+        super().__init__(ctx, shaders)
+        self.ribbon_prog = shaders.program("trip")
+        self.sprite_prog = shaders.program("sprites")
+        self.ribbons = DynamicMesh(ctx, self.ribbon_prog, "3f 4f 1f 1f 1f 1f", "in_pos",
+                                   "in_colour", "in_s", "in_progress", "in_width", "in_offset")
+        self.sprites = DynamicMesh(ctx, self.sprite_prog, "3f 4f 1f 1f", "in_pos", "in_colour",
+                                   "in_size", "in_shape")
+        self.jobs: tuple = ()
+        self._positions = np.zeros((0, 3))
+
+    def update(self, snapshot, frame) -> None:
+        self.jobs = tuple(snapshot.training) if frame.layers.training else ()
+        self._positions = np.asarray(snapshot.positions_km, np.float64)
+
+    def build(self, time_s: float, px_scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+        """Ribbon vertices (pairs of edge ends) and member sprites of every job at `time_s`."""
+        ribbons, sprites = [], []
+        for job in self.jobs:
+            colour = phase_colour(job.phase)
+            communicating = colour in (SCATTER, GATHER)
+            start, end, directed = ring_edges(job, self._positions)
+            if len(start) and (communicating or job.phase == "compute"):
+                ribbons.append(self._edges(start, end, colour, time_s, px_scale,
+                                           pulses=communicating and directed,
+                                           strength=0.8 if communicating else 0.25))
+            members = self._positions[np.asarray(job.members, np.int64)]
+            sp = np.zeros(len(members), SPRITE)
+            sp["pos"], sp["colour"] = members, (*colour, 0.9 if communicating else 0.6)
+            sp["size"], sp["shape"] = 20.0 * px_scale, GLOW
+            sprites.append(sp)
+        rib = np.concatenate(ribbons) if ribbons else np.zeros(0, RIBBON)
+        spr = np.concatenate(sprites) if sprites else np.zeros(0, SPRITE)
+        return rib, spr
+
+    @staticmethod
+    def _edges(start, end, colour, time_s: float, px_scale: float, pulses: bool,
+               strength: float) -> np.ndarray:
+        """One ribbon segment per edge; with `pulses` a packet runs start -> end on each
+        (staggered along the ring so they do not blink in step), else lit evenly."""
+        n = len(start)
+        v = np.zeros((n, 2), RIBBON)
+        v["pos"][:, 0], v["pos"][:, 1] = start, end
+        v["s"][:, 0], v["s"][:, 1] = 0.0, 1.0
+        if pulses:
+            v["progress"] = ((time_s * PULSE_SPEED + np.arange(n) * 0.37) % 1.0)[:, None]
+        else:
+            v["progress"] = -1.0
+        v["colour"][..., :3] = colour
+        v["colour"][..., 3] = strength
+        v["width"] = 3.5 * px_scale
+        return v.reshape(-1)
+
+    def draw(self, camera, frame) -> None:
+        if not self.jobs:
+            return
+        rib, spr = self.build(frame.time_s, frame.px_scale)
+        self.ribbons.write(rib)
+        self.sprites.write(spr)
+        ctx = self.ctx
+        ctx.enable(ctx.BLEND | ctx.DEPTH_TEST | ctx.PROGRAM_POINT_SIZE)
+        depth_write(ctx, False)
+        additive(ctx)
+        if len(rib):
+            set_uniforms(self.ribbon_prog, **frame.uniforms, u_trail=0.35)
+            self.ribbons.render(ctx.LINES)
+        if len(spr):
+            set_uniforms(self.sprite_prog, **frame.uniforms)
+            ctx.disable(ctx.DEPTH_TEST)   # sprites.vert hides what the Earth covers
+            self.sprites.render(ctx.POINTS)
+
+    def release(self) -> None:
+        for mesh in (self.ribbons, self.sprites):
+            mesh.release()
+        super().release()

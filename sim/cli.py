@@ -156,7 +156,8 @@ def timeline_info(world: World) -> dict | None:
     if not timeline:
         return None
     snap = world.snapshot()
-    timeline_mod.check_names(timeline, snap.sat_names, snap.station_names)
+    timeline_mod.check_names(timeline, snap.sat_names, snap.station_names,
+                             [job.name for job in snap.training])
     kinds = collections.Counter(e.kind for e in timeline.entries)
     return {"entries": len(timeline.entries), "length_s": timeline.length_s,
             "kinds": dict(kinds)}

@@ -95,6 +95,10 @@ class SetModel(Command):
     path: str = ""
 
 
+#: The gradient collectives a training job can use (sim/training.py implements them).
+COLLECTIVES = ("ring", "grid", "hierarchical")
+
+
 @dataclasses.dataclass(frozen=True)
 class SetTraining(Command):
     """Change a training job live (the panel's controls): its collective ("ring", "grid",

@@ -34,6 +34,9 @@ the kind. Entries may be written in any order; they are sorted by `at` (ties kee
     kind = "prompt"   sat, prompt, station = "" (nearest with a path), max_tokens = 48,
                       seed = 0, timing = "fixed" | "measured" | "onboard", tokens_per_s = 40 (fixed
                       timing): sends a prompt to the onboard model (the Ask command)
+    kind = "training" change a training job live (the SetTraining command): job = "" (the
+                      first), collective = "ring" | "grid" | "hierarchical", sync_every = H,
+                      link_gbps = every laser link's capacity, parameters, paused = true/false
     kind = "end"      the timeline's length (default: when the last entry finishes)
 
 Errors name the file, the line, the entry (counted from 1 in file order) and the field.
@@ -47,11 +50,13 @@ import dataclasses
 import pathlib
 from typing import Any
 
+from .commands import COLLECTIVES
 from .errors import UserError
 from .layers import check_name as check_layer_name
 from .tomlcheck import Field, TomlSource, between, one_of, read_table
 
-KINDS = ("camera", "warp", "layers", "caption", "title", "select", "prompt", "end")
+KINDS = ("camera", "warp", "layers", "caption", "title", "select", "prompt", "training",
+         "end")
 #: Named camera views that are a direction only (the distance is the keyframe's): a timeline
 #: camera `preset` may be one of these.
 DIRECTION_PRESETS = ("default", "asia", "polar")
@@ -109,6 +114,12 @@ _SCHEMAS: dict[str, dict[str, Field]] = {
                "seed": Field(int, 0), "timing": Field(str, "fixed",
                                           check=one_of("fixed", "measured", "onboard")),
                "tokens_per_s": Field(float, 40.0, check=between(0.1, 100000))},
+    "training": {"job": Field(str, ""),
+                 "collective": Field(str, None, check=one_of(*COLLECTIVES)),
+                 "sync_every": Field(int, None, check=between(1, 1_000_000)),
+                 "link_gbps": Field(float, None, check=between(0.001, 1e12, " Gbps")),
+                 "parameters": Field(float, None, check=between(1.0, 1e15)),
+                 "paused": Field(bool, None)},
     "end": {},
 }
 
@@ -255,6 +266,9 @@ def _check_entry(e: Entry) -> None:
     v = e.values
     if e.kind == "layers":
         _check_layers(e)
+    if e.kind == "training" and all(v[k] is None for k in v if k != "job"):
+        raise e.error(None, "a training entry needs at least one of collective, sync_every, "
+                      "link_gbps, parameters, paused")
     if e.kind in ("caption", "title", "prompt"):
         key = "prompt" if e.kind == "prompt" else "text"
         if not v[key].strip():
@@ -345,11 +359,13 @@ class ResolvedNames:
     follow: dict  #: camera `follow` reference as written -> satellite index
 
 
-def check_names(timeline: Timeline, sat_names, station_names) -> ResolvedNames:
+def check_names(timeline: Timeline, sat_names, station_names,
+                job_names=None) -> ResolvedNames:
     """Resolve every satellite (select, prompt, camera follow) and station (prompt) the
     timeline names against a scenario's names; UserError naming the file, line, entry and
     field of the first that does not resolve. Places and layer names are checked when the
-    file is read. `run.py info` and `run.py record` both call this."""
+    file is read. `run.py info` and `run.py record` both call this. `job_names`: the
+    scenario's training jobs, for `training` entries (None: not checked)."""
     from .names import match_name
     from .satellites import find_satellite
 
@@ -373,13 +389,30 @@ def check_names(timeline: Timeline, sat_names, station_names) -> ResolvedNames:
                 match_name(e.values["station"], station_names, "station")
             except UserError as error:
                 raise e.error("station", str(error)) from None
+        if e.kind == "training" and job_names is not None:
+            _check_job(e, tuple(job_names))
         ref = str(e.values.get("follow", "")).strip() if e.kind == "camera" else ""
         if ref not in ("", "-1"):  # as written: CameraKey.follow holds the same text
             follow[ref] = satellite(e, "follow", ref)
     return ResolvedNames(sats, follow)
 
 
+def _check_job(e: Entry, job_names: tuple[str, ...]) -> None:
+    if not job_names:
+        raise e.error(None, "this scenario has no [[training]] job")
+    if e.values["job"] and e.values["job"] not in job_names:
+        raise e.error("job", f"no training job {e.values['job']!r}; jobs: "
+                      f"{', '.join(job_names)}")
+
+
 # --- applying ----------------------------------------------------------------------------------
+
+def training_command(entry: Entry):
+    """The SetTraining command a `training` entry sends (only the keys written)."""
+    from .commands import SetTraining
+
+    return SetTraining(**{k: v for k, v in entry.values.items() if v is not None})
+
 
 def prompt_command(entry: Entry):
     """The Ask command a `prompt` entry sends: the one place prompts become commands."""

@@ -41,6 +41,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
+from .commands import COLLECTIVES  # declared with the command that sets them
 from .constants import SPEED_OF_LIGHT_KM_S
 from .errors import UserError
 from .snapshot import ROLE_NAMES, TrainingView
@@ -48,7 +49,6 @@ from .snapshot import ROLE_NAMES, TrainingView
 if TYPE_CHECKING:
     from .constellation import Constellation
 
-COLLECTIVES = ("ring", "grid", "hierarchical")
 #: Share of a link's capacity a ring edge still gets when inference traffic fills the link:
 #: an assumption (training packets queue behind inference but are not starved), so that a
 #: full link slows the collective instead of stopping it.

@@ -185,7 +185,8 @@ def check_names(part: Part) -> None:
     from sim import timeline as tl
 
     snap = part.world.snapshot()
-    tl.check_names(part.timeline, snap.sat_names, snap.station_names)
+    tl.check_names(part.timeline, snap.sat_names, snap.station_names,
+                   [job.name for job in snap.training])
 
 
 def frame_counts(lengths_s: list[float], fps: float, seconds: float | None) -> list[int]:

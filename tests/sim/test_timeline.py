@@ -219,3 +219,34 @@ def test_a_prompt_may_take_the_onboard_timing_and_nothing_else():
     assert tl.prompt_command(prompt).timing == "onboard"
     with pytest.raises(UserError, match=r"timing: must be one of fixed, measured, onboard"):
         tl.loads(HEAD + entry.format("roofline"))
+
+
+def test_training_entries_become_set_training_commands():
+    from sim import commands
+    from sim.script import ScriptPlayer
+
+    text = HEAD + ('[[timeline]]\nat = 1\nkind = "training"\nlink_gbps = 1600\n'
+                   '[[timeline]]\nat = 2\nkind = "training"\njob = "pretrain"\nsync_every = 8\n'
+                   'collective = "grid"\n')
+    timeline = tl.loads(text, "t.toml")
+    player = ScriptPlayer(timeline, ("A",), 1.0)
+    assert commands.SetTraining(link_gbps=1600.0) in player.commands_due(1.0)
+    assert commands.SetTraining(job="pretrain", sync_every=8, collective="grid") in \
+        player.commands_due(2.0)
+    tl.check_names(timeline, ("A",), (), job_names=("pretrain",))
+    with pytest.raises(UserError, match=r"t.toml:\d+: timeline\[2\].job \(training\): no "
+                                        r"training job 'pretrain'; jobs: other"):
+        tl.check_names(timeline, ("A",), (), job_names=("other",))
+    with pytest.raises(UserError, match="no \\[\\[training\\]\\] job"):
+        tl.check_names(timeline, ("A",), (), job_names=())
+
+
+@pytest.mark.parametrize("body, match", [
+    ('job = "x"\n', "needs at least one of collective"),
+    ('collective = "star"\n', "must be one of ring, grid, hierarchical"),
+    ('sync_every = 0\n', "sync_every: must be"),
+    ('link_gbps = -1\n', "link_gbps: must be"),
+])
+def test_bad_training_entries(body, match):
+    with pytest.raises(UserError, match=match):
+        tl.loads(HEAD + '[[timeline]]\nat = 1\nkind = "training"\n' + body, "bad.toml")

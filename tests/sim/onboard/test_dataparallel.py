@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import os
+import threading
 
 import numpy as np
 import pytest
@@ -12,6 +14,7 @@ from sim.errors import UserError
 from sim.onboard.dataparallel import (EXCERPT_PATH, DataParallelTrainer, RealTrainingRun,
                                       apply_gradient, loss_and_grad, make_shards, new_optimizer,
                                       read_corpus, ring_all_reduce)
+from sim.onboard.priority import BACKGROUND_NICE
 from sim.onboard.qwen3 import Qwen3Config
 from sim.onboard.train import lr_at
 
@@ -77,11 +80,15 @@ def test_loss_goes_down():
 
 
 def test_background_run_exposes_its_curve():
-    run = RealTrainingRun(tiny_trainer(2), 3)
+    nice = []
+    run = RealTrainingRun(tiny_trainer(2), 3, on_step=lambda r: nice.append(
+        os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        if hasattr(os, "getpriority") else BACKGROUND_NICE))
     run.start()
     run.join(60)
     assert not run.running and run.error is None
     assert len(run.loss_curve()) == 3
+    assert min(nice) >= BACKGROUND_NICE  # the training thread runs niced
 
 
 def test_interleaved_shards_cover_the_text():

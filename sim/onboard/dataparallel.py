@@ -191,6 +191,7 @@ class DataParallelTrainer:
     seed: int = 1337
     replicas: list[Qwen3ForCausalLM] = field(init=False)
     optimizers: list[torch.optim.AdamW] = field(init=False)
+    rngs: list[np.random.Generator] = field(init=False)  #: each replica's batch sampler
     steps_done: int = field(init=False, default=0)
 
     def __post_init__(self) -> None:

@@ -4,6 +4,12 @@ Prints per step and in total: compute, communication and waiting time, tokens/s,
 of the members' stated PFLOPS, the busiest laser link; then the ring all-reduce closed form
 beside the routed collective of the first synchronising step, and the job's log. `--json`
 prints the same as one JSON object.
+
+With `--real-steps N` the command then really trains: a fresh model of the shipped onboard
+architecture, as K data-parallel replicas (one per job member, `--replicas`, default
+min(members, 4)) on shards of a Shakespeare excerpt, gradients averaged by a ring all-reduce
+(sim/onboard/dataparallel.py); per step the mean loss, compute and all-reduce wall time, bytes
+sent per replica; in `--json` a "real" section.
 """
 from __future__ import annotations
 
@@ -11,12 +17,17 @@ import dataclasses
 import datetime as dt
 import json
 import math
+import statistics
 
 from . import scenario as scenario_mod
 from .errors import UserError
 from .training import COLLECTIVES, CollectivePlan, JobRun, StepFigures, closed_form_s
 
 MAX_STEPS = 10_000
+MAX_REAL_STEPS = 10_000
+MAX_REPLICAS = 16  # as sim.onboard.dataparallel.MAX_REPLICAS (not imported: torch loads lazily)
+DEFAULT_REPLICAS = 4  # at most, by default: each replica is a full model copy + AdamW state
+REAL_BATCH, REAL_SEQ_LEN = 4, 256  # windows of bytes per replica per real step
 
 
 def add_train_command(commands, add_scenario_args) -> None:
@@ -29,6 +40,10 @@ def add_train_command(commands, add_scenario_args) -> None:
     p.add_argument("--collective", choices=COLLECTIVES, help="override the job's collective")
     p.add_argument("--sync-every", type=int, metavar="H",
                    help="synchronise every H steps (DiLoCo-style local steps between)")
+    p.add_argument("--real-steps", type=int, metavar="N",
+                   help="then really train N data-parallel steps of a fresh onboard model")
+    p.add_argument("--replicas", type=int, metavar="K",
+                   help="replicas of the real run (default: min(job members, 4))")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=cmd_train)
 
@@ -38,6 +53,7 @@ def cmd_train(args) -> int:
 
     if not 1 <= args.steps <= MAX_STEPS:
         raise UserError(f"--steps: expected 1..{MAX_STEPS}, got {args.steps}")
+    check_real_args(args)
     if args.sync_every is not None and not 1 <= args.sync_every <= scenario_mod.MAX_SYNC_EVERY:
         raise UserError(f"--sync-every: expected 1..{scenario_mod.MAX_SYNC_EVERY}, "
                         f"got {args.sync_every}")
@@ -51,11 +67,67 @@ def cmd_train(args) -> int:
     first_plan = world.training.check_paths(world.geometry, world.traffic, world.sim_time_s)[0]
     steps = run_steps(world, run, args.steps)
     report = train_report(world, run, steps, first_plan)
+    if not args.json:
+        print_report(report)
+    if args.real_steps is not None:
+        replicas = args.replicas or min(len(run.members), DEFAULT_REPLICAS)
+        report["real"] = real_training(args.real_steps, replicas,
+                                       on_step=None if args.json else print_real_step)
+        if not args.json:
+            print_real_total(report["real"])
     if args.json:
         print(json.dumps(report, indent=2))
-    else:
-        print_report(report)
     return 0
+
+
+def check_real_args(args) -> None:
+    """Refuse bad --real-steps / --replicas before any work."""
+    if args.real_steps is not None and not 1 <= args.real_steps <= MAX_REAL_STEPS:
+        raise UserError(f"--real-steps: expected 1..{MAX_REAL_STEPS}, got {args.real_steps}")
+    if args.replicas is not None:
+        if args.real_steps is None:
+            raise UserError("--replicas: only with --real-steps N")
+        if not 2 <= args.replicas <= MAX_REPLICAS:
+            raise UserError(f"--replicas: expected 2..{MAX_REPLICAS}, got {args.replicas}")
+
+
+def real_training(steps: int, replicas: int, on_step=None) -> dict:
+    """Really train `steps` data-parallel steps of a fresh model of the shipped architecture
+    with `replicas` replicas on the training excerpt; the figures as a dict (times in s)."""
+    from .onboard import dataparallel as dp
+    from .onboard.loading import DEFAULT_MODEL_DIR, load_config
+
+    config = load_config(DEFAULT_MODEL_DIR)
+    shards = dp.make_shards(dp.read_corpus(), replicas, REAL_SEQ_LEN)
+    trainer = dp.DataParallelTrainer(config, shards, batch=REAL_BATCH, seq_len=REAL_SEQ_LEN,
+                                     total_steps=steps)
+    run = dp.RealTrainingRun(trainer, steps, on_step=on_step)
+    records = run.run()
+    return {
+        "replicas": replicas, "parameters": trainer.replicas[0].num_parameters(),
+        "text": dp.EXCERPT_PATH.name, "shard_bytes": [len(s) for s in shards],
+        "batch": REAL_BATCH, "seq_len": REAL_SEQ_LEN, "identical": trainer.check_identical(),
+        "steps": [r.as_dict() for r in records], "loss_curve": run.loss_curve(),
+    }
+
+
+def print_real_step(r) -> None:
+    print(f"real step {r.index:>4}: loss {r.mean_loss:.4f} (mean of {len(r.losses)} replicas), "
+          f"compute {r.compute_s:.3f} s, all-reduce {r.allreduce_s * 1e3:.2f} ms, "
+          f"{r.bytes_sent[0] / 1e6:.2f} MB sent per replica", flush=True)
+
+
+def print_real_total(real: dict) -> None:
+    steps = real["steps"]
+    walls = [s["compute_s"] + s["allreduce_s"] + s["optimizer_s"] for s in steps]
+    # the first step pays torch's one-off warm-up (seconds): shown apart from the median
+    later = (f", then {statistics.median(walls[1:]):.3f} s per step (median)"
+             if len(walls) > 1 else "")
+    print(f"real training: {len(steps)} steps of a {real['parameters']:,}-parameter model as "
+          f"{real['replicas']} data-parallel replicas ({real['batch']} x {real['seq_len']} bytes "
+          f"each per step) on {real['text']}: loss {steps[0]['mean_loss']:.4f} -> "
+          f"{steps[-1]['mean_loss']:.4f}; first step {walls[0]:.3f} s{later}; replicas "
+          f"{'identical' if real['identical'] else 'DIFFER'}")
 
 
 def chosen_scenario(scenario: scenario_mod.Scenario, args) -> scenario_mod.Scenario:

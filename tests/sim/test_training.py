@@ -300,3 +300,32 @@ def test_the_panel_changes_a_job_live(network_world):
     assert (run.job.collective, world.scenario.links.capacity_gbps) == ("grid", 400.0)
     assert cmd.from_json(cmd.SetTraining(job="x", sync_every=4).to_json()) == \
         cmd.SetTraining(job="x", sync_every=4)
+
+
+def test_train_real_steps(capsys, ring_world):
+    path = ring_world.scenario.path
+    code, out, err = cli(capsys, "train", "--scenario", path, "--steps", "1",
+                         "--real-steps", "2", "--replicas", "2", "--json")
+    assert code == 0, err
+    real = json.loads(out)["real"]
+    assert real["replicas"] == 2 and real["identical"] and len(real["loss_curve"]) == 2
+    assert real["parameters"] == 1_771_648  # the shipped architecture, freshly initialised
+    step = real["steps"][0]
+    assert step["bytes_sent"] == [step["gradient_bytes"]] * 2  # 2(K-1)/K x S with K = 2
+    assert step["compute_s"] > 0 and step["allreduce_s"] > 0
+    code, out, err = cli(capsys, "train", "--scenario", path, "--steps", "1", "--real-steps", "1")
+    assert code == 0, err
+    assert "real step    1" in out and "4 data-parallel replicas" in out  # min(12 members, 4)
+
+
+@pytest.mark.parametrize("extra, expected", [
+    (["--real-steps", "0"], "--real-steps"),
+    (["--real-steps", "10001"], "--real-steps"),
+    (["--real-steps", "1", "--replicas", "1"], "--replicas"),
+    (["--real-steps", "1", "--replicas", "17"], "--replicas"),
+    (["--replicas", "2"], "--replicas"),
+])
+def test_train_real_bad_flags(capsys, ring_world, extra, expected):
+    code, out, err = cli(capsys, "train", "--scenario", ring_world.scenario.path, *extra)
+    assert_one_line_error(code, err, expected)
+    assert out == ""  # refused before any work

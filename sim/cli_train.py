@@ -20,12 +20,11 @@ import math
 import statistics
 
 from . import scenario as scenario_mod
+from .commands import MAX_REAL_STEPS, MAX_REPLICAS
 from .errors import UserError
 from .training import COLLECTIVES, CollectivePlan, JobRun, StepFigures, closed_form_s
 
 MAX_STEPS = 10_000
-MAX_REAL_STEPS = 10_000
-MAX_REPLICAS = 16  # as sim.onboard.dataparallel.MAX_REPLICAS (not imported: torch loads lazily)
 DEFAULT_REPLICAS = 4  # at most, by default: each replica is a full model copy + AdamW state
 REAL_BATCH, REAL_SEQ_LEN = 4, 256  # windows of bytes per replica per real step
 
@@ -95,14 +94,11 @@ def real_training(steps: int, replicas: int, on_step=None) -> dict:
     """Really train `steps` data-parallel steps of a fresh model of the shipped architecture
     with `replicas` replicas on the training excerpt; the figures as a dict (times in s)."""
     from .onboard import dataparallel as dp
-    from .onboard.loading import DEFAULT_MODEL_DIR, load_config
 
-    config = load_config(DEFAULT_MODEL_DIR)
-    shards = dp.make_shards(dp.read_corpus(), replicas, REAL_SEQ_LEN)
-    trainer = dp.DataParallelTrainer(config, shards, batch=REAL_BATCH, seq_len=REAL_SEQ_LEN,
-                                     total_steps=steps)
-    run = dp.RealTrainingRun(trainer, steps, on_step=on_step)
+    run = dp.fresh_run(steps, replicas, REAL_BATCH, REAL_SEQ_LEN, on_step=on_step)
+    trainer = run.trainer
     records = run.run()
+    shards = trainer.shards
     return {
         "replicas": replicas, "parameters": trainer.replicas[0].num_parameters(),
         "text": dp.EXCERPT_PATH.name, "shard_bytes": [len(s) for s in shards],

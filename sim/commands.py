@@ -116,6 +116,24 @@ class SetTraining(Command):
     paused: bool | None = None
 
 
+#: Real data-parallel training (sim/onboard/dataparallel.py): at most this many steps ...
+MAX_REAL_STEPS = 10_000
+#: ... and replicas (one per participating satellite of a small job).
+MIN_REPLICAS, MAX_REPLICAS = 2, 16
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainForReal(Command):
+    """Start (`run` true) or stop real data-parallel training: `steps` PyTorch steps of a fresh
+    model of the onboard architecture as `replicas` replicas on the shipped training text, on
+    a low-priority thread; its loss curve is in the Snapshot. Starting again restarts it."""
+
+    kind: ClassVar[str] = "train_for_real"
+    run: bool = True
+    steps: int = 300
+    replicas: int = 4
+
+
 @dataclasses.dataclass(frozen=True)
 class Ask(Command):
     """Send a prompt to a satellite (name or index) from a station (name; "" = the nearest
@@ -136,7 +154,7 @@ class Ask(Command):
 
 COMMANDS: dict[str, type[Command]] = {
     cls.kind: cls for cls in (SetPaused, SetWarp, SetClock, Advance, SetTime, Select,
-                               SetTrafficRate, SetModel, SetTraining, Ask)
+                               SetTrafficRate, SetModel, SetTraining, TrainForReal, Ask)
 }
 
 

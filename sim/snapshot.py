@@ -202,6 +202,9 @@ class Snapshot:
     served_requests: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
     model_busy: bool = False  #: the onboard model is generating for some round trip
     onboard_model: str = ""  #: checkpoint folder of the onboard model ("": the shipped one)
+    #: mean loss (nats per byte) of every step of the real data-parallel run so far
+    real_training_loss: tuple[float, ...] = ()
+    real_training_running: bool = False  #: that run is still going
     training: tuple[TrainingView, ...] = ()  #: the scenario's training jobs
 
     def __post_init__(self):

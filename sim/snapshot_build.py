@@ -22,6 +22,7 @@ def build_snapshot(world: "World") -> Snapshot:
     geo, con, traffic = world.geometry, world.constellation, world.traffic
     state = geo.state
     clock = world.clock.view()
+    real = world.real_training
     versions = world._versions
     stations_itrs = world.sites.itrs_km[: world.n_stations]
     stations_gcrs = stations_itrs @ state.itrs_to_gcrs.T
@@ -69,6 +70,8 @@ def build_snapshot(world: "World") -> Snapshot:
         served_requests=world.round_trips.served,
         model_busy=world.round_trips.schedule(world.sim_time_s).model_busy,
         onboard_model=world.round_trips.model_dir or "",
+        real_training_loss=tuple(real.loss_curve()) if real is not None else (),
+        real_training_running=real is not None and real.running,
         training=world.training.views(world.sim_time_s),
     )
 

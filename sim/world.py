@@ -87,6 +87,8 @@ class World:
                                     np.random.default_rng(self.seed))
         start = scenario.start or scenario.epoch
         self.sim_time_s = (start - scenario.epoch).total_seconds()  # sim time counts from epoch
+        #: real data-parallel training on a thread (TrainForReal), None until started
+        self.real_training = None
         #: the one clock: warp, pause, slow motion and fast-forward (sim/clock.py)
         self.clock = SimClock(warp)
         self.selected = -1
@@ -128,8 +130,10 @@ class World:
         return self.round_trips.model_loaded
 
     def close(self) -> None:
-        """Stop the onboard model's worker thread (if it was started)."""
+        """Stop the onboard model's worker thread and a real training run (if started)."""
         self.round_trips.close()
+        if self.real_training is not None:
+            self.real_training.stop()
 
     def timeline(self) -> Timeline:
         """The [[timeline]] of the scenario's TOML file (empty for built-in scenarios without
@@ -219,6 +223,7 @@ class World:
             cmd.SetTrafficRate: World._set_rate,
             cmd.SetModel: lambda w, c: w.round_trips.set_model(c.path or None),
             cmd.SetTraining: World._set_training,
+            cmd.TrainForReal: World._train_for_real,
             cmd.Ask: lambda w, c: w.ask(c),
         }
 
@@ -250,6 +255,20 @@ class World:
             run.reconfigure(changes, self.sim_time_s)
         if command.paused is not None:
             self.training.pause(run, bool(command.paused), self.sim_time_s)
+
+    def _train_for_real(self, command: cmd.TrainForReal) -> None:
+        """Start (or restart) or stop the real data-parallel run on its low-priority thread."""
+        if self.real_training is not None:
+            self.real_training.stop()
+        if not command.run:
+            return
+        steps = int(_number_in(command.steps, 1, cmd.MAX_REAL_STEPS, "real training steps", ""))
+        replicas = int(_number_in(command.replicas, cmd.MIN_REPLICAS, cmd.MAX_REPLICAS,
+                                  "replicas", ""))
+        from .onboard.dataparallel import fresh_run  # torch: only when asked for
+
+        self.real_training = fresh_run(steps, replicas)
+        self.real_training.start()
 
     def _set_link_capacity(self, gbps: float) -> None:
         """Every laser link's capacity from now on (inference traffic and training alike)."""

@@ -31,13 +31,13 @@ import torch
 import torch.nn.functional as F
 from torch.nn.utils import parameters_to_vector, vector_to_parameters
 
+from sim.commands import MAX_REPLICAS, MIN_REPLICAS  # declared once, with the command
 from sim.errors import UserError
 from sim.onboard.priority import lower_thread_priority
 from sim.onboard.qwen3 import Qwen3Config, Qwen3ForCausalLM
 from sim.onboard.train import lr_at
 
 EXCERPT_PATH = Path(__file__).resolve().parents[2] / "assets" / "training" / "shakespeare-excerpt.txt"
-MIN_REPLICAS, MAX_REPLICAS = 2, 16
 SHARD_MODES = ("contiguous", "interleaved")
 INTERLEAVE_BLOCK = 4096  # bytes: interleaved shards deal blocks, not single bytes (keeps text)
 
@@ -315,3 +315,17 @@ class RealTrainingRun:
     def records(self) -> list[RealStep]:
         with self._lock:
             return list(self._records)
+
+
+def fresh_run(steps: int, replicas: int, batch: int = 4, seq_len: int = 256,
+              on_step=None) -> RealTrainingRun:
+    """`steps` real steps of a fresh model of the shipped architecture (assets/model's
+    config) as `replicas` replicas, each on its own contiguous shard of the training excerpt,
+    `batch` windows of `seq_len` bytes per replica per step; not started."""
+    from sim.onboard.loading import DEFAULT_MODEL_DIR, load_config
+
+    config = load_config(DEFAULT_MODEL_DIR)
+    shards = make_shards(read_corpus(), replicas, seq_len)
+    trainer = DataParallelTrainer(config, shards, batch=batch, seq_len=seq_len,
+                                  total_steps=steps)
+    return RealTrainingRun(trainer, steps, on_step=on_step)

@@ -329,3 +329,20 @@ def test_train_real_bad_flags(capsys, ring_world, extra, expected):
     code, out, err = cli(capsys, "train", "--scenario", ring_world.scenario.path, *extra)
     assert_one_line_error(code, err, expected)
     assert out == ""  # refused before any work
+
+
+def test_real_training_runs_on_a_thread_and_its_loss_reaches_the_snapshot(cluster_world):
+    from sim import commands as cmd
+
+    world = World(cluster_world.scenario)
+    try:
+        with pytest.raises(UserError, match="replicas must be"):
+            world.apply(cmd.TrainForReal(replicas=1))
+        world.apply(cmd.TrainForReal(steps=3, replicas=2))
+        world.real_training.join(120)
+        snap = world.step(1.0)
+        assert len(snap.real_training_loss) == 3 and not snap.real_training_running
+        assert all(np.isfinite(snap.real_training_loss))
+        world.apply(cmd.TrainForReal(run=False))  # stopping a finished run is fine
+    finally:
+        world.close()

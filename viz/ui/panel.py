@@ -44,7 +44,7 @@ class Panel:
         self.layers = layers
         self.actions = actions
         self.ask = AskPanel(session, self._remember_rect, self._remember_item)
-        self.training = TrainingSection(session, plot_series)
+        self.training = TrainingSection(session, plot_series, self._remember_item)
         self.visible = True  #: Tab hides the panels (a clean picture)
         self.show_help = False
         self.rects: dict[str, list[float]] = {}  #: window rectangles, framebuffer pixels
@@ -104,8 +104,11 @@ class Panel:
             draw_inspector(snap, self.camera.follow_index, self.actions.toggle_follow)
         if imgui.collapsing_header("Network"):
             draw_network(snap, self.session.history)
-        if snap.training and imgui.collapsing_header("Training"):
-            self.training.draw(snap, self.session.history)
+        if snap.training:
+            opened = imgui.collapsing_header("Training")
+            self._remember_item("training_header")
+            if opened:
+                self.training.draw(snap, self.session.history)
         if imgui.collapsing_header("Record and screenshot"):
             self._record()
         if imgui.button("Help (H)"):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from imgui_bundle import imgui
 
 from sim import commands as cmd
@@ -17,15 +18,19 @@ PART_COLOURS = (("compute", (0.55, 0.9, 1.0, 1.0)), ("communication", (1.0, 0.78
                 ("waiting", (0.65, 0.65, 0.72, 1.0)))
 COLLECTIVES = ("ring", "grid", "hierarchical")
 GBPS_RANGE = (1.0, 4.0)  #: the capacity slider, log10 Gbps: 10 Gbps .. 10 Tbps
+#: the panel's real run: steps of the shipped architecture, one replica per satellite of a
+#: small job (each step takes about 0.5 s on 2 CPU cores at 4 replicas)
+REAL_STEPS, REAL_REPLICAS = 300, 4
 
 
 class TrainingSection:
     """Draws the section; holds the capacity slider's value while it is dragged (the new
     capacity is sent once, on release: each change starts the running step again)."""
 
-    def __init__(self, session, plot_series):
+    def __init__(self, session, plot_series, remember_item=lambda name: None):
         self.session = session
         self.plot_series = plot_series  #: (title, ys, unit=...) draws a live plot
+        self.remember_item = remember_item  #: (name) records the last widget's box (tests)
         self._dragged_exponent: float | None = None
 
     def draw(self, snap, history) -> None:
@@ -36,8 +41,28 @@ class TrainingSection:
             imgui.push_id(f"job{index}")
             self._job(job, snap)
             imgui.pop_id()
+        self._real(snap)
         self.plot_series("step time", history.series("train_step"), unit="s")
         self.plot_series("of which the lasers", history.series("train_comm"), unit="s")
+
+    def _real(self, snap) -> None:
+        """Real data-parallel PyTorch training beside the model: start / stop, loss curve."""
+        imgui.separator()
+        loss = snap.real_training_loss
+        running = snap.real_training_running
+        if imgui.button("Stop real training" if running else "Train for real"):
+            self.session.apply(cmd.TrainForReal(run=not running, steps=REAL_STEPS,
+                                                replicas=REAL_REPLICAS))
+        self.remember_item("train_for_real")
+        imgui.same_line()
+        imgui.text_disabled(f"{REAL_REPLICAS} replicas, ring all-reduce")
+        if loss:
+            imgui.text_wrapped(f"step {len(loss)} of {REAL_STEPS}: loss {loss[-1]:.3f} "
+                               f"nats/byte (from {loss[0]:.3f})")
+            self.plot_series("real training loss", np.asarray(loss, np.float64),
+                             unit="nats/byte")
+        elif running:
+            imgui.text_disabled("the first step is under way")
 
     def _job(self, job: TrainingView, snap) -> None:
         imgui.text_colored((1.0, 0.78, 0.45, 1.0), f"{job.name}: {len(job.members)} "

@@ -307,7 +307,8 @@ class AppWindow:
         now = time.perf_counter()
         dt = min(now - self._last_frame, 0.25)
         self._last_frame = now
-        busy = self.session.model_busy()
+        # "busy": the onboard model answers or a real training run computes (frame figures)
+        busy = self.session.model_busy() or self.session.snapshot.real_training_running
         self.stats.add(now, busy)
         recorder = self.recorder
         if recorder is not None:  # one video frame = one fixed step, whatever the wall clock

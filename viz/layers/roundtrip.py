@@ -25,9 +25,8 @@ import math
 import numpy as np
 
 from sim.constants import EARTH_RADIUS_KM
-from viz.glutil import DynamicMesh, set_uniforms
-from viz.layers import Layer, additive, depth_write
 from viz.layers.labels import Label
+from viz.layers.ribbons import RibbonSpriteLayer
 from viz.layers.traffic import SPRITE, flow_geometry, packet_heads
 
 PROMPT = (1.0, 0.84, 0.42)   #: white-gold
@@ -121,15 +120,9 @@ def phase_text(trip, station_names=(), elapsed_s: float | None = None) -> str:
     return text
 
 
-class RoundTripLayer(Layer):
+class RoundTripLayer(RibbonSpriteLayer):
     def __init__(self, ctx, shaders):
         super().__init__(ctx, shaders)
-        self.ribbon_prog = shaders.program("trip")
-        self.sprite_prog = shaders.program("sprites")
-        self.ribbons = DynamicMesh(ctx, self.ribbon_prog, "3f 4f 1f 1f 1f 1f", "in_pos",
-                                   "in_colour", "in_s", "in_progress", "in_width", "in_offset")
-        self.sprites = DynamicMesh(ctx, self.sprite_prog, "3f 4f 1f 1f", "in_pos", "in_colour",
-                                   "in_size", "in_shape")
         self.trips: tuple = ()
         self._snap = None
 
@@ -246,22 +239,4 @@ class RoundTripLayer(Layer):
         if not self.trips or self._snap is None:
             return
         # The round trip keeps a size floor (px_scale >= 0.6): readable and the brightest.
-        rib, spr = self.build(frame.time_s, frame.px_scale)
-        self.ribbons.write(rib)
-        self.sprites.write(spr)
-        ctx = self.ctx
-        ctx.enable(ctx.BLEND | ctx.DEPTH_TEST | ctx.PROGRAM_POINT_SIZE)
-        depth_write(ctx, False)
-        additive(ctx)
-        if len(rib):
-            set_uniforms(self.ribbon_prog, **frame.uniforms, u_trail=0.18)
-            self.ribbons.render(ctx.LINES)
-        if len(spr):
-            set_uniforms(self.sprite_prog, **frame.uniforms)
-            ctx.disable(ctx.DEPTH_TEST)   # sprites.vert hides what the Earth covers
-            self.sprites.render(ctx.POINTS)
-
-    def release(self) -> None:
-        for mesh in (self.ribbons, self.sprites):
-            mesh.release()
-        super().release()
+        self.draw_vertices(*self.build(frame.time_s, frame.px_scale), frame, trail=0.18)

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from viz.glutil import DynamicMesh, set_uniforms
-from viz.layers import Layer, additive, depth_write
+from viz.layers.ribbons import RibbonSpriteLayer
 from viz.layers.roundtrip import GLOW, RIBBON
 from viz.layers.traffic import SPRITE
 
@@ -50,15 +49,9 @@ def ring_edges(job, positions_km: np.ndarray) -> tuple[np.ndarray, np.ndarray, b
     return positions_km[pairs[:, 0]], positions_km[pairs[:, 1]], False
 
 
-class TrainingLayer(Layer):
+class TrainingLayer(RibbonSpriteLayer):
     def __init__(self, ctx, shaders):
         super().__init__(ctx, shaders)
-        self.ribbon_prog = shaders.program("trip")
-        self.sprite_prog = shaders.program("sprites")
-        self.ribbons = DynamicMesh(ctx, self.ribbon_prog, "3f 4f 1f 1f 1f 1f", "in_pos",
-                                   "in_colour", "in_s", "in_progress", "in_width", "in_offset")
-        self.sprites = DynamicMesh(ctx, self.sprite_prog, "3f 4f 1f 1f", "in_pos", "in_colour",
-                                   "in_size", "in_shape")
         self.jobs: tuple = ()
         self._positions = np.zeros((0, 3))
 
@@ -105,24 +98,5 @@ class TrainingLayer(Layer):
         return v.reshape(-1)
 
     def draw(self, camera, frame) -> None:
-        if not self.jobs:
-            return
-        rib, spr = self.build(frame.time_s, frame.px_scale)
-        self.ribbons.write(rib)
-        self.sprites.write(spr)
-        ctx = self.ctx
-        ctx.enable(ctx.BLEND | ctx.DEPTH_TEST | ctx.PROGRAM_POINT_SIZE)
-        depth_write(ctx, False)
-        additive(ctx)
-        if len(rib):
-            set_uniforms(self.ribbon_prog, **frame.uniforms, u_trail=0.35)
-            self.ribbons.render(ctx.LINES)
-        if len(spr):
-            set_uniforms(self.sprite_prog, **frame.uniforms)
-            ctx.disable(ctx.DEPTH_TEST)   # sprites.vert hides what the Earth covers
-            self.sprites.render(ctx.POINTS)
-
-    def release(self) -> None:
-        for mesh in (self.ribbons, self.sprites):
-            mesh.release()
-        super().release()
+        if self.jobs:
+            self.draw_vertices(*self.build(frame.time_s, frame.px_scale), frame, trail=0.35)

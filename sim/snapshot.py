@@ -120,6 +120,7 @@ class TrainingView:
     ring_link_pairs: np.ndarray  #: (L,2) int32 laser links the current collective uses
     log: tuple[str, ...] = ()  #: recent events: re-formed rings, waits for a path
     sync_every: int = 1  #: the job synchronises every this many steps (1: every step)
+    parameters: float = 0.0  #: the trained model's parameter count
 
     def __post_init__(self):
         _read_only_arrays(self)

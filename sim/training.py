@@ -588,7 +588,8 @@ class JobRun:
             busiest_pair=np.array(last.busiest_pair if last else (-1, -1), np.int32),
             ring_link_pairs=(plan.link_pairs.astype(np.int32) if plan is not None
                              else np.zeros((0, 2), np.int32)),
-            log=tuple(self.log), sync_every=self.job.sync_every)
+            log=tuple(self.log), sync_every=self.job.sync_every,
+            parameters=float(self.job.parameters))
 
 
 class Instant:

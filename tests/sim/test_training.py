@@ -346,3 +346,13 @@ def test_real_training_runs_on_a_thread_and_its_loss_reaches_the_snapshot(cluste
         world.apply(cmd.TrainForReal(run=False))  # stopping a finished run is fine
     finally:
         world.close()
+
+
+def test_model_size_from_the_panel_changes_the_compute(network_world):
+    from sim import commands as cmd
+
+    world = World(network_world.scenario)
+    run = world.training.run_named("")
+    before = run.compute_s
+    (view,) = world.apply(cmd.SetTraining(parameters=8e10)).training
+    assert view.parameters == 8e10 and run.compute_s == pytest.approx(10 * before)

@@ -251,3 +251,11 @@ def test_training_members_light_up_where_the_camera_maths_puts_them(draw):
         if visible and 3 <= x < SIZE[0] - 3 and 3 <= y < SIZE[1] - 3:
             hits += bool(added[int(y) - 3:int(y) + 4, int(x) - 3:int(x) + 4].any())
     assert hits >= 3 and added.sum() > 50
+
+
+def test_model_sizes_read_in_words():
+    from viz.ui.training import count_words
+
+    assert count_words(8e9) == "8 billion parameters"
+    assert count_words(3.5e8) == "350 million parameters"
+    assert count_words(1.2e12) == "1.2 trillion parameters"

@@ -18,6 +18,7 @@ PART_COLOURS = (("compute", (0.55, 0.9, 1.0, 1.0)), ("communication", (1.0, 0.78
                 ("waiting", (0.65, 0.65, 0.72, 1.0)))
 COLLECTIVES = ("ring", "grid", "hierarchical")
 GBPS_RANGE = (1.0, 4.0)  #: the capacity slider, log10 Gbps: 10 Gbps .. 10 Tbps
+PARAMS_RANGE = (8.0, 12.0)  #: the model-size slider, log10 parameters: 100 million .. 1 trillion
 #: the panel's real run: steps of the shipped architecture, one replica per satellite of a
 #: small job (each step takes about 0.5 s on 2 CPU cores at 4 replicas)
 REAL_STEPS, REAL_REPLICAS = 300, 4
@@ -31,7 +32,7 @@ class TrainingSection:
         self.session = session
         self.plot_series = plot_series  #: (title, ys, unit=...) draws a live plot
         self.remember_item = remember_item  #: (name) records the last widget's box (tests)
-        self._dragged_exponent: float | None = None
+        self._dragged: dict[str, float] = {}  #: slider -> its value while it is dragged
 
     def draw(self, snap, history) -> None:
         if not snap.training:
@@ -106,18 +107,39 @@ class TrainingSection:
         if imgui.is_item_deactivated_after_edit():
             send(sync_every=int(sync))
         capacity = float(snap.isl_capacity_gbps.max()) if len(snap.isl_capacity_gbps) else 0.0
-        exponent = self._dragged_exponent
-        if exponent is None:
-            exponent = math.log10(max(capacity, 10.0))
-        imgui.set_next_item_width(-1)
-        _, exponent = imgui.slider_float("##gbps", exponent, *GBPS_RANGE,
-                                         f"laser links {10 ** exponent:,.0f} Gbps")
-        self._dragged_exponent = exponent if imgui.is_item_active() else None
-        if imgui.is_item_deactivated_after_edit():
-            send(link_gbps=float(round(10 ** exponent)))
+        gbps = self._log_slider("gbps", capacity, GBPS_RANGE, "laser links {:,.0f} Gbps")
+        if gbps is not None:
+            send(link_gbps=float(round(gbps)))
+        size = self._log_slider("params", job.parameters, PARAMS_RANGE, "model of {}",
+                                count_words)
+        if size is not None:
+            send(parameters=float(f"{size:.2g}"))
         paused = job.phase == "paused"
         if imgui.button("Resume the job" if paused else "Pause the job"):
             send(paused=not paused)
+
+
+    def _log_slider(self, name: str, value: float, bounds: tuple[float, float],
+                    label: str, words=lambda v: v) -> float | None:
+        """A slider over log10(value) within `bounds`; the new value once released (each
+        change starts the job's step again, so nothing is sent while it is dragged)."""
+        exponent = self._dragged.get(name, math.log10(max(value, 10 ** bounds[0])))
+        imgui.set_next_item_width(-1)
+        _, exponent = imgui.slider_float(f"##{name}", exponent, *bounds,
+                                         label.format(words(10 ** exponent)))
+        if imgui.is_item_active():
+            self._dragged[name] = exponent
+        else:
+            self._dragged.pop(name, None)
+        return 10 ** exponent if imgui.is_item_deactivated_after_edit() else None
+
+
+def count_words(n: float) -> str:
+    """'8 billion parameters', '350 million parameters', '1.2 trillion parameters'."""
+    for scale, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
+        if n >= scale:
+            return f"{n / scale:.3g} {word} parameters"
+    return f"{n:,.0f} parameters"
 
 
 def stacked_bar(figures, height: float = 14.0) -> None:

@@ -100,7 +100,30 @@ def skyfield_baseline_s(world: World) -> float:
 def run_sim_bench(sizes: list[int], repeats: int) -> dict:
     results = [measure_size(n, repeats) for n in sizes]
     return {"machine": machine_line(), "step_sim_s": round(BENCH_STEP_S, 4), "repeats": repeats,
-            "sizes": results}
+            "sizes": results, "training": training_cost(min(sizes), repeats)}
+
+
+def training_cost(n_sats: int, repeats: int) -> dict:
+    """The step with network-2035's training job and without it, at `n_sats` satellites:
+    the two worlds are stepped in turn, so both see the same load on the machine."""
+    scenario = synthetic_scenario(n_sats)
+    worlds = {"with_job": World(scenario),
+              "without_job": World(dataclasses.replace(scenario, training=()))}
+    times: dict[str, list[float]] = {name: [] for name in worlds}
+    for world in worlds.values():
+        for _ in range(24):  # traffic running, as in measure_size
+            world.step(1.0)
+    for _ in range(repeats):
+        for name, world in worlds.items():
+            started = time.perf_counter()
+            world.step(BENCH_STEP_S)
+            times[name].append(time.perf_counter() - started)
+    medians = {name: statistics.median(t) * 1e3 for name, t in times.items()}
+    return {"satellites": n_sats, "jobs": len(scenario.training),
+            "step_ms_median_with_job": round(medians["with_job"], 3),
+            "step_ms_median_without_job": round(medians["without_job"], 3),
+            "increase_percent": round(100 * (medians["with_job"] / medians["without_job"] - 1),
+                                      1)}
 
 
 def machine_line() -> str:
@@ -123,3 +146,9 @@ def print_sim_bench(report: dict) -> None:
               f"{row['step_ms_median_at_1x']:>6.2f}  {stages:<72} "
               f"{row['skyfield_one_by_one_ms']:>9.1f} ms "
               f"({row['propagation_speedup_vs_skyfield']:.0f}x slower than our propagation)")
+    cost = report["training"]
+    if cost["jobs"]:
+        print(f"training job at {cost['satellites']:,} satellites: step "
+              f"{cost['step_ms_median_with_job']:.2f} ms with it, "
+              f"{cost['step_ms_median_without_job']:.2f} ms without "
+              f"({cost['increase_percent']:+.1f}%, the two stepped in turn)")

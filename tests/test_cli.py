@@ -105,6 +105,9 @@ def test_bench_json_small(capsys):
     assert code == 0 and row["satellites"] > 250 and row["step_ms_median"] > 0
     assert {"propagate", "laser_links", "ground_links", "routing_traffic",
             "training"} <= set(row["stages_ms_median"])
+    cost = report["training"]  # the same size with and without network-2035's training job
+    assert cost["jobs"] == 1 and cost["satellites"] == 300
+    assert cost["step_ms_median_with_job"] > 0 and cost["step_ms_median_without_job"] > 0
 
 
 @pytest.mark.parametrize("argv,expected", [

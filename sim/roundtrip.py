@@ -103,6 +103,11 @@ def _other_than_shipped(model_dir: str | None) -> str | None:
     return model_dir
 
 
+def _generating(trip: RoundTrip) -> bool:
+    """The trip's prompt is on board and its answer is not back from the model yet."""
+    return trip.handle is not None and trip.figures is None and not trip.error
+
+
 def _read_only(array: np.ndarray) -> np.ndarray:
     array.setflags(write=False)
     return array
@@ -247,7 +252,7 @@ class RoundTripService:
         if model_dir is not None and not (pathlib.Path(model_dir) / "config.json").is_file():
             raise UserError(f"model folder {model_dir}: no config.json there (expected a "
                             "Qwen3 checkpoint folder)")
-        if any(t.handle is not None and t.figures is None and not t.error for t in self.trips):
+        if self.model_busy:
             raise UserError("a prompt is on board: switch the model once it is answered")
         self.close()
         self.model_dir = _other_than_shipped(model_dir)
@@ -432,6 +437,11 @@ class RoundTripService:
 
     # --- the live clock's view ----------------------------------------------------------------
 
+    @property
+    def model_busy(self) -> bool:
+        """The onboard model is generating for some trip (without building a schedule)."""
+        return any(_generating(t) for t in self.trips)
+
     def schedule(self, now_s: float) -> TripSchedule:
         """Scheduled phases, pending searches and waits of the trips in flight at `now_s`."""
         boundaries, limits, waits = [], [], []
@@ -441,7 +451,7 @@ class RoundTripService:
             if trip.stage == "done" and (not trip.phases or now_s >= trip.phases[-1].end_s):
                 continue
             active = True
-            busy |= trip.handle is not None and trip.figures is None and not trip.error
+            busy |= _generating(trip)
             for phase in trip.phases:
                 if phase.start_s <= now_s < phase.end_s:
                     length = phase.end_s - phase.start_s

@@ -68,7 +68,7 @@ def build_snapshot(world: "World") -> Snapshot:
                                             stations_gcrs),
         clock=clock, selected_geodetic=selected_geodetic(world),
         served_requests=world.round_trips.served,
-        model_busy=world.round_trips.schedule(world.sim_time_s).model_busy,
+        model_busy=world.round_trips.model_busy,
         onboard_model=world.round_trips.model_dir or "",
         real_training_loss=tuple(real.loss_curve()) if real is not None else (),
         real_training_running=real is not None and real.running,

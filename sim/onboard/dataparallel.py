@@ -33,7 +33,7 @@ from torch.nn.utils import parameters_to_vector, vector_to_parameters
 
 from sim.commands import MAX_REPLICAS, MIN_REPLICAS  # declared once, with the command
 from sim.errors import UserError
-from sim.onboard.priority import lower_thread_priority
+from sim.priority import lower_thread_priority
 from sim.onboard.qwen3 import Qwen3Config, Qwen3ForCausalLM
 from sim.onboard.train import lr_at
 

@@ -2,38 +2,28 @@
 so that the first prompt does not freeze the window for the seconds a model takes to load."""
 from __future__ import annotations
 
-import os
 import threading
 
 from sim.errors import UserError
 from sim.interface import SimWorld
+from sim.priority import lower_thread_priority
 
 MODEL_THREAD = "onboard-model"  #: the name sim/onboard/worker.py gives its thread
-MODEL_NICE = 10
 
 
 def lower_priority(thread_name: str | None = None) -> bool:
-    """Give the onboard model's thread (or the calling thread) a lower CPU priority.
-
-    Why: on a machine without a GPU the scene is rasterised by Mesa's llvmpipe on the same
-    cores as the model; at equal priority a generating model stretched frames to 3-4x the
-    median. Niced, the model gets what the frame leaves and the answer streams a little
-    slower instead. Linux applies nice per thread (the id is the thread's native id);
-    elsewhere this does nothing. Returns True when done (or not possible here)."""
-    if not hasattr(os, "setpriority"):
-        return True
+    """Give the onboard model's thread (by name), or the calling thread, a lower CPU priority
+    (sim/priority.py). Why: on a machine without a GPU the scene is rasterised by Mesa's
+    llvmpipe on the same cores as the model; at equal priority a generating model stretched
+    frames to 3-4x the median. Niced, the model gets what the frame leaves. Returns False
+    only while the named thread does not exist yet (the caller tries again later)."""
     if thread_name is None:
-        ident = threading.get_native_id()
-    else:
-        found = [t for t in threading.enumerate() if t.name == thread_name]
-        if not found or found[0].native_id is None:
-            return False
-        ident = found[0].native_id
-    try:
-        os.setpriority(os.PRIO_PROCESS, ident, max(os.getpriority(os.PRIO_PROCESS, ident),
-                                                   MODEL_NICE))
-    except OSError:
-        pass
+        lower_thread_priority()
+        return True
+    found = [t for t in threading.enumerate() if t.name == thread_name]
+    if not found or found[0].native_id is None:
+        return False
+    lower_thread_priority(found[0].native_id)
     return True
 
 

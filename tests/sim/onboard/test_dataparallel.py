@@ -14,7 +14,7 @@ from sim.errors import UserError
 from sim.onboard.dataparallel import (EXCERPT_PATH, DataParallelTrainer, RealTrainingRun,
                                       apply_gradient, loss_and_grad, make_shards, new_optimizer,
                                       read_corpus, ring_all_reduce)
-from sim.onboard.priority import BACKGROUND_NICE
+from sim.priority import BACKGROUND_NICE
 from sim.onboard.qwen3 import Qwen3Config
 from sim.onboard.train import lr_at
 

@@ -2,8 +2,8 @@
 
 The window rasterises on the same CPU cores as the model when there is no GPU (Mesa's
 llvmpipe); at equal priority the model stretches frames. Linux applies nice per thread (the
-id is the thread's native id); elsewhere this does nothing. sim/ may not import viz/, so this
-is sim's own copy of the small helper viz/ui/model_loader.py uses.
+id is the thread's native id); elsewhere this does nothing. Standard library only, so that viz
+(the app's model and scenario loaders) uses it too without loading the simulation.
 """
 
 from __future__ import annotations

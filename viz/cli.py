@@ -200,16 +200,9 @@ def cmd_shot(args: argparse.Namespace, world_factory) -> int:
     if args.no_caption:
         layers = layers.with_toggles({"hud": False})
     frame = FrameContext(layers=layers, caption=caption_lines(snap, title))
-    ctx = create_context()
+    ctx = create_context()  # ours, for its GL_RENDERER in the message
     try:
-        from viz.renderer import Renderer
-
-        renderer = Renderer(ctx, size)
-        try:
-            image = render_image(snap, camera, size, samples=args.samples, ctx=ctx,
-                                 renderer=renderer, frame=frame)
-        finally:
-            renderer.release()
+        image = render_image(snap, camera, size, samples=args.samples, ctx=ctx, frame=frame)
         renderer_name = ctx.info["GL_RENDERER"]
     finally:
         ctx.release()

@@ -24,6 +24,7 @@ from sim.onboard.engine import OnboardModel, Reply
 from sim.onboard.loading import DEFAULT_MODEL_DIR
 from sim.onboard.roofline import ModelShape, OnboardEstimate, estimate
 from sim.onboard.sampling import SamplingParams
+from sim.priority import lower_thread_priority
 
 
 @dataclass(frozen=True)
@@ -210,6 +211,9 @@ class OnboardWorker:
             return handle
 
     def _run(self) -> None:
+        # Below the window's frame: on a machine without a GPU the scene is rasterised on the
+        # same cores (at equal priority a generating model stretched frames 3-4x).
+        lower_thread_priority()
         while (handle := self._next()) is not None:
             try:
                 self._serve(handle)

@@ -30,7 +30,6 @@ class Layer:
         self.ctx = ctx
         self.shaders = shaders
         self._owned: list = []
-        self.visible = True
 
     def own(self, obj):
         self._owned.append(obj)

@@ -12,6 +12,7 @@ import numpy as np
 
 from viz.glutil import Versions, set_uniforms
 from viz.layers import Layer, additive, depth_write
+from viz.layers.roundtrip import trip_under_way
 
 
 WIDE_MAX_LINKS = 400  #: up to this many links they are drawn as wide glowing ribbons
@@ -63,7 +64,7 @@ class LinkLayer(Layer):
 
     def update(self, snapshot, frame) -> None:
         # While a prompt is under way, the background links step back so its path stands out.
-        self.dim = 0.65 if any(not t.done for t in snapshot.round_trips) else 1.0
+        self.dim = 0.65 if trip_under_way(snapshot) else 1.0
         m = snapshot.n_links
         topo = self._versions.changed(snapshot, "links", m, snapshot.n_sats)
         load = self._versions.changed(snapshot, "load", m)

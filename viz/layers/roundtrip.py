@@ -41,6 +41,11 @@ UP_TRACE = 0.5   #: strength of the way up while the answer comes down (the leg'
 GLOW, STATION, DASHED, RING = 0.0, 1.0, 2.0, 3.0  #: sprite shapes (shaders/sprites.frag)
 
 
+def trip_under_way(snapshot) -> bool:
+    """Some prompt is travelling or being answered (the links step back so it stands out)."""
+    return any(not t.done for t in snapshot.round_trips)
+
+
 def trip_colour(trip) -> tuple:
     if trip.error:
         return ERROR
@@ -129,11 +134,6 @@ class RoundTripLayer(RibbonSpriteLayer):
     def update(self, snapshot, frame) -> None:
         self.trips = tuple(snapshot.round_trips)
         self._snap = snapshot
-
-    @property
-    def active(self) -> bool:
-        """A trip is under way: the renderer dims the background traffic around it."""
-        return any(not t.done for t in self.trips)
 
     def _station_pos(self, trip) -> np.ndarray | None:
         st = np.asarray(self._snap.station_positions_km, np.float64).reshape(-1, 3)

@@ -129,7 +129,6 @@ class TrafficLayer(Layer):
         self.height_px = 1080       #: frame height of the last update: sprite sizes follow it
         self._built_height = 1080
         self._n_flows = 0
-        self.gain = 1.0             #: route brightness, set by the renderer (lower during a trip)
 
     def update(self, snapshot, frame) -> None:
         # Background sprites follow the frame height (no floor: at 480x270 they must stay
@@ -233,7 +232,7 @@ class TrafficLayer(Layer):
             # Hundreds of routes with bright trails would fog the globe: fainter the more there are.
             n = max(self._n_flows, 1)
             set_uniforms(self.flow_prog, **frame.uniforms, u_trail=0.12,
-                         u_gain=self.gain * float(np.clip((60.0 / n) ** 0.35, 0.55, 1.0)))
+                         u_gain=float(np.clip((60.0 / n) ** 0.35, 0.55, 1.0)))
             self.routes.render(ctx.LINES)
         # Sprites without the depth test: sprites.vert hides the ones the Earth covers.
         ctx.disable(ctx.DEPTH_TEST)

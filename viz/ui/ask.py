@@ -21,6 +21,11 @@ ERROR_COLOUR = (1.0, 0.45, 0.4, 1.0)
 TIMINGS = (("measured", "time: measured here"), ("onboard", "time: on board (roofline)"))
 
 
+def ask_width(window_w: float) -> float:
+    """Width of the Ask window (right), window points: a quarter of the window, 340..470."""
+    return float(np.clip(window_w * 0.24, 340, 470))
+
+
 class AskPanel:
     """The Ask window. `remember_rect(name)` records the window's rectangle (so that scene
     labels are not drawn under it, and tests know where it is)."""
@@ -36,7 +41,8 @@ class AskPanel:
         self.timing = 0  #: index into TIMINGS, for new prompts
         self.prompt_rect: list[float] = []  #: prompt box, window points (for a test's clicks)
         self.model_folder = ""  #: the "open folder" field of the model picker
-        self._models: list[tuple[str, str]] = []  #: the picker's list, read when it opens
+        #: the picker's list: read at the first draw and again each time it opens
+        self._models: list[tuple[str, str]] | None = None
         self._picker_open = False
         self._focus = False
         self._last_count = 0
@@ -54,7 +60,7 @@ class AskPanel:
             self.prompt = ""
 
     def draw(self, snap, w: float, h: float) -> None:
-        width = float(np.clip(w * 0.24, 340, 470))
+        width = ask_width(w)
         imgui.set_next_window_pos((w - width - 10, 10), imgui.Cond_.always)
         imgui.set_next_window_size((width, min(h - 20, max(h * 0.62, 380))), imgui.Cond_.always)
         imgui.begin("Ask a satellite", None, imgui.WindowFlags_.no_move
@@ -69,7 +75,7 @@ class AskPanel:
         """Which model is on board: the shipped one, each model found (run.py model list),
         or a checkpoint folder. Switching loads it on a thread ("Loading ...")."""
         current = snap.onboard_model
-        if not self._models:  # read once; again each time the list opens
+        if self._models is None:
             self._models = self.session.model_choices()
         label = next((name for name, path in self._models if path == current),
                      pathlib.PurePath(current).name if current else "shipped byte-level model")

@@ -15,7 +15,7 @@ import time
 
 from sim.errors import UserError
 from sim.interface import SimWorld
-from viz.ui.model_loader import lower_priority
+from sim.priority import lower_thread_priority
 
 LOADER_THREAD = "scenario-loader"  #: the thread that builds a new scenario's World
 
@@ -81,7 +81,7 @@ class ScenarioLoader:
         world = None
         load.error = f"Scenario not loaded: {load.name}: the loader stopped"  # if it dies
         try:
-            lower_priority()  # the frame on the main thread goes first on a busy CPU
+            lower_thread_priority()  # the frame on the main thread goes first on a busy CPU
             world = self.build(load.args)
             load.error = ""
         except (UserError, OSError) as error:  # bad input: its message says what and where

@@ -1,5 +1,6 @@
-"""Loading the onboard model ahead of the first prompt, on a thread, at a lower CPU priority,
-so that the first prompt does not freeze the window for the seconds a model takes to load."""
+"""Loading the onboard model ahead of the first prompt, on a thread, at a lower CPU priority
+(sim/priority.py), so that the first prompt does not freeze the window for the seconds a
+model takes to load. The model's worker thread lowers its own priority."""
 from __future__ import annotations
 
 import threading
@@ -7,25 +8,6 @@ import threading
 from sim.errors import UserError
 from sim.interface import SimWorld
 from sim.priority import lower_thread_priority
-
-MODEL_THREAD = "onboard-model"  #: the name sim/onboard/worker.py gives its thread
-
-
-def lower_priority(thread_name: str | None = None) -> bool:
-    """Give the onboard model's thread (by name), or the calling thread, a lower CPU priority
-    (sim/priority.py). Why: on a machine without a GPU the scene is rasterised by Mesa's
-    llvmpipe on the same cores as the model; at equal priority a generating model stretched
-    frames to 3-4x the median. Niced, the model gets what the frame leaves. Returns False
-    only while the named thread does not exist yet (the caller tries again later)."""
-    if thread_name is None:
-        lower_thread_priority()
-        return True
-    found = [t for t in threading.enumerate() if t.name == thread_name]
-    if not found or found[0].native_id is None:
-        return False
-    lower_thread_priority(found[0].native_id)
-    return True
-
 
 class ModelPreloader:
     """One "model-loader" thread at a time calling `world.load_model()`; a failure is passed
@@ -42,7 +24,7 @@ class ModelPreloader:
             return
 
         def load():
-            lower_priority()  # the worker thread started from here inherits it
+            lower_thread_priority()  # the frame on the main thread goes first
             try:
                 world.load_model()
             except Exception as error:  # noqa: BLE001 (reported; the app goes on)

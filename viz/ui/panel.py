@@ -15,7 +15,7 @@ from imgui_bundle import imgui, implot
 
 from sim import clock as clock_mod
 from viz.ui.actions import AppActions
-from viz.ui.ask import AskPanel
+from viz.ui.ask import AskPanel, ask_width
 from viz.ui.inspector import draw_inspector, draw_network
 from viz.ui.session import Session
 from viz.ui.training import TrainingSection
@@ -46,6 +46,9 @@ class Panel:
         self.ask = AskPanel(session, self._remember_rect, self._remember_item)
         self.training = TrainingSection(session, plot_series, self._remember_item)
         self.visible = True  #: Tab hides the panels (a clean picture)
+        from sim.scenario import builtin_names
+
+        self.builtin_scenarios = list(builtin_names())  #: read once: the folder is the app's
         self.show_help = False
         self.rects: dict[str, list[float]] = {}  #: window rectangles, framebuffer pixels
         #: last seen rectangles of some widgets, window points (where a test clicks)
@@ -87,7 +90,7 @@ class Panel:
             self._help(w, h)
 
     def _controls(self, snap, w: float, h: float) -> None:
-        width = float(np.clip(w * 0.2, 300, 400))
+        width = controls_width(w)
         imgui.set_next_window_pos((10, 10), imgui.Cond_.always)
         # Stop above the renderer's caption (scenario and time, bottom left).
         imgui.set_next_window_size_constraints((width, 80), (width, max(h - 110, 200)))
@@ -120,12 +123,10 @@ class Panel:
         """The scenario list, a file to open and Reset. While a new scenario loads (on the
         Session's loader thread) these are disabled and a line says what is loading; the
         current scenario keeps running meanwhile."""
-        from sim.scenario import builtin_names
-
         session = self.session
         loading = session.loading
         imgui.begin_disabled(loading)
-        names = list(builtin_names())
+        names = self.builtin_scenarios
         current = names.index(session.scenario_name) if session.scenario_name in names else -1
         imgui.set_next_item_width(-1)
         pick = current
@@ -240,7 +241,7 @@ class Panel:
         # Keep the banner between the two panels (wrapping its notes), never under them.
         side = 0.0
         if self.visible:
-            side = max(float(np.clip(w * 0.2, 300, 400)), float(np.clip(w * 0.24, 340, 470)))
+            side = max(controls_width(w), ask_width(w))
         wrap = max(w - 2 * (side + 30) - 24, 260.0)
         flags = (imgui.WindowFlags_.no_decoration | imgui.WindowFlags_.always_auto_resize
                  | imgui.WindowFlags_.no_inputs | imgui.WindowFlags_.no_focus_on_appearing
@@ -310,6 +311,11 @@ class Panel:
                            "down (cyan). Light needs milliseconds, so the clock slows down "
                            "while it travels.")
         imgui.end()
+
+
+def controls_width(window_w: float) -> float:
+    """Width of the control panel (left), window points: a fifth of the window, 300..400."""
+    return float(np.clip(window_w * 0.2, 300, 400))
 
 
 def plot_series(title: str, ys: np.ndarray, height: float = 70.0, unit: str = "") -> None:

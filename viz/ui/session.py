@@ -20,14 +20,14 @@ import time
 import numpy as np
 
 from sim import commands as cmd
-from sim.clock import WARP_MAX, WARP_MIN, ClockView, FixedStepper
+from sim.clock import WARP_MAX, WARP_MIN, FixedStepper
 from sim.errors import UserError
 from sim.interface import SimWorld, WorldFactory
 from sim.script import ScriptPlayer
 from viz.ui.history import PlotHistory
 from viz.ui.loader import ScenarioLoader, deadline_left
 from viz.ui.messages import MessageLog
-from viz.ui.model_loader import MODEL_THREAD, ModelPreloader, lower_priority
+from viz.ui.model_loader import ModelPreloader
 
 MAX_PROMPT_CHARS = 400
 READY_PROMPTS = (
@@ -67,7 +67,7 @@ class Session:
     def __init__(self, args: argparse.Namespace, world_factory: WorldFactory,
                  model_dir: str | None = None, warp: float = 1.0, sim_hz: float = 30.0,
                  model_catalog=None):
-        self.args = argparse.Namespace(**{**vars(args), "model_dir": model_dir})
+        self.args = args
         self.world_factory = world_factory
         self.model_dir = model_dir
         #: () -> [(label, checkpoint folder)] of the models the user has (run.py's; the
@@ -81,18 +81,13 @@ class Session:
         self.pending: cmd.Ask | None = None  #: an Ask waiting for the model to finish loading
         self.script: ScriptPlayback | None = None  #: the scenario script being played
         self.fast_forward_waits = True  #: the presenter's choice (a script overrides it)
-        self._worker_niced = False
-        self.world = self._build_world(self.args)  # the first scenario: synchronous (errors raise)
+        # the first scenario: synchronous (errors raise)
+        self.world = self._build_world(argparse.Namespace(**{**vars(args),
+                                                             "model_dir": model_dir}))
         self.snapshot = self.world.apply(cmd.SetWarp(float(warp)))
         self.scenario_name = str(args.scenario)
 
     # --- reading -----------------------------------------------------------------------------
-    @property
-    def clock(self) -> ClockView:
-        """The sim clock as of the latest Snapshot (the chosen warp, pause, the automatic
-        speed now and why)."""
-        return self.snapshot.clock
-
     @property
     def warp(self) -> float:
         """The presenter's warp (the clock may run slower or faster for a while)."""
@@ -108,14 +103,6 @@ class Session:
 
     def model_busy(self) -> bool:
         return self.snapshot.model_busy
-
-    def series(self, name: str) -> np.ndarray:
-        return self.history.series(name)
-
-    def served(self, index: int) -> int:
-        """Prompts satellite `index` has answered in this scenario."""
-        served = self.snapshot.served_requests
-        return int(served[index]) if 0 <= index < len(served) else 0
 
     def station_names(self) -> tuple[str, ...]:
         return tuple(self.snapshot.station_names)
@@ -193,13 +180,12 @@ class Session:
             self.message(load.error, "error")
             return False
         self.model_loader.join()
-        warp = self.clock.warp_set
+        warp = self.warp
         self.world.close()  # stops the old scenario's model worker
         world = load.world
         world.apply(cmd.SetWarp(warp))
         self.snapshot = world.apply(cmd.SetClock(fast_forward_waits=self.fast_forward_waits))
         self.pending = self.script = None
-        self._worker_niced = False  # the new world starts its own model thread
         self.world, self.args, self.scenario_name = world, load.args, load.name
         self.history.clear()
         self.message(f"Loaded {self.title}", "info")
@@ -377,8 +363,6 @@ class Session:
         if self.pending is not None and not self.model_loading:
             command, self.pending = self.pending, None
             self._send(command)
-        if not self._worker_niced:
-            self._worker_niced = lower_priority(MODEL_THREAD)
         n = 1 if exact else self.stepper.steps(frame_dt_s)
         step_s = frame_dt_s if exact else self.stepper.step_s
         for _ in range(n):

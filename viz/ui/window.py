@@ -219,21 +219,13 @@ class AppWindow:
         """F12: the scene (no panel) offscreen at the window's full resolution, 4x MSAA."""
         import pathlib
 
-        from viz.offscreen import OffscreenTarget, save_png
+        from viz.offscreen import render_image, save_png
 
-        size = self.fb_size()
-        camera = copy.deepcopy(self.camera)
-        camera.resize(size)
         snap = self.session.snapshot
-        camera.move_with(snap)
-        target = OffscreenTarget(self.ctx, size, samples=4)
-        try:
-            # The scene as the window shows it, without the panels (nothing hides labels).
-            frame = self.frame_context(snap, self.hovered, occluders=())
-            self.renderer.draw(snap, camera, target.fbo, frame)
-            image = target.read()
-        finally:
-            target.release()
+        # The scene as the window shows it, without the panels (nothing hides labels).
+        image = render_image(snap, copy.deepcopy(self.camera), self.fb_size(), samples=4,
+                             frame=self.frame_context(snap, self.hovered, occluders=()),
+                             ctx=self.ctx, renderer=self.renderer)
         from viz.ui.recording import unique_path
 
         try:

@@ -43,10 +43,6 @@ def cmd_ask(args) -> int:
 
     if args.model_dir is not None and not args.model_dir.is_dir():
         raise UserError(f"--model-dir {args.model_dir}: no such folder")
-    if args.model is not None:
-        from .onboard.hub import resolve_model
-
-        args.model_dir = resolve_model(args.model)
     if not 0 < args.tokens_per_s <= 1e6:  # also refuses nan and inf
         raise UserError(f"--tokens-per-s: expected a number in (0, 1000000], "
                         f"got {args.tokens_per_s:g}")

@@ -206,6 +206,7 @@ class Snapshot:
     #: mean loss (nats per byte) of every step of the real data-parallel run so far
     real_training_loss: tuple[float, ...] = ()
     real_training_running: bool = False  #: that run is still going
+    real_training_error: str = ""  #: why that run stopped early ("" when it did not)
     training: tuple[TrainingView, ...] = ()  #: the scenario's training jobs
 
     def __post_init__(self):

@@ -70,8 +70,10 @@ def build_snapshot(world: "World") -> Snapshot:
         served_requests=world.round_trips.served,
         model_busy=world.round_trips.model_busy,
         onboard_model=world.round_trips.model_dir or "",
-        real_training_loss=tuple(real.loss_curve()) if real is not None else (),
+        real_training_loss=world.real_training_loss(),
         real_training_running=real is not None and real.running,
+        real_training_error="" if real is None or real.error is None else
+        f"{type(real.error).__name__}: {real.error}",
         training=world.training.views(world.sim_time_s),
     )
 

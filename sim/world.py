@@ -42,12 +42,12 @@ def _number_in(value, low: float, high: float, what: str, unit: str) -> float:
     return float(value)
 
 
-def scenario_model_dir(name: str) -> str | None:
-    """The checkpoint folder of a scenario's `model` (None: the shipped one); UserError that
-    says `run.py model pull NAME` when it is not on this machine."""
+def scenario_model_dir(name: str, what: str = "") -> str | None:
+    """The checkpoint folder of a model NAME (None: the shipped one); UserError that says
+    `run.py model pull NAME` when it is not on this machine, starting with `what`."""
     from .onboard.hub import SHIPPED, resolve_model  # torch: only when a model is named
 
-    return None if name == SHIPPED else str(resolve_model(name))
+    return None if name == SHIPPED else str(resolve_model(name, what))
 
 
 class World:
@@ -60,13 +60,8 @@ class World:
         `step` (command line and recording: deterministic); the live app leaves it off."""
         self.scenario = scenario
         if model_dir is None and scenario.model:
-            try:
-                model_dir = scenario_model_dir(scenario.model)
-            except UserError as error:  # say that the name came from the scenario file
-                where = scenario.path or scenario.name
-                raise UserError(f"{where}: scenario.model: "
-                                f"{str(error).removeprefix(f'--model {scenario.model}: ')}") \
-                    from None
+            where = f"{scenario.path or scenario.name}: scenario.model"
+            model_dir = scenario_model_dir(scenario.model, where)
         self.constellation = constellation_mod.build(scenario)
         self.model = GeometryModel.of(self.constellation, scenario.links,
                                       scenario.min_elevation_deg, scenario.epoch)
@@ -89,6 +84,7 @@ class World:
         self.sim_time_s = (start - scenario.epoch).total_seconds()  # sim time counts from epoch
         #: real data-parallel training on a thread (TrainForReal), None until started
         self.real_training = None
+        self._real_loss: tuple[float, ...] = ()  #: its loss curve as last copied
         #: the one clock: warp, pause, slow motion and fast-forward (sim/clock.py)
         self.clock = SimClock(warp)
         self.selected = -1
@@ -162,12 +158,10 @@ class World:
         """Advance by `dt_wall_s` wall seconds as the clock decides (warp, slow motion around
         light-time legs, fast-forward through waits); nothing moves while paused. The window,
         the recorder and scripted playback all step through here."""
-        plan = self.round_trips.schedule(self.sim_time_s)
-        decision = self.clock.decide(dt_wall_s, self.sim_time_s, plan)
-        if self.clock.paused:
-            self._snapshot = self._make_snapshot()  # the clock's view changed, nothing moved
+        if self.clock.paused:  # nothing moves; SetPaused already made this Snapshot
             return self._snapshot
-        return self.step(decision.dt_sim_s)
+        plan = self.round_trips.schedule(self.sim_time_s)
+        return self.step(self.clock.decide(dt_wall_s, self.sim_time_s, plan).dt_sim_s)
 
     def step(self, dt_sim_s: float, timings: dict[str, float] | None = None) -> Snapshot:
         """Advance sim time by exactly `dt_sim_s` seconds and return the new Snapshot.
@@ -268,7 +262,18 @@ class World:
         from .onboard.dataparallel import fresh_run  # torch: only when asked for
 
         self.real_training = fresh_run(steps, replicas)
+        self._real_loss = ()
         self.real_training.start()
+
+    def real_training_loss(self) -> tuple[float, ...]:
+        """The real run's loss curve, copied again only when a step has finished (each
+        Snapshot reads it; the run may be thousands of steps long)."""
+        run = self.real_training
+        if run is None:
+            return ()
+        if run.steps_done != len(self._real_loss):
+            self._real_loss = tuple(run.loss_curve())
+        return self._real_loss
 
     def _set_link_capacity(self, gbps: float) -> None:
         """Every laser link's capacity from now on (inference traffic and training alike)."""

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch.nn.utils import parameters_to_vector, vector_to_parameters
+from torch.nn.utils import parameters_to_vector
 
 from sim.commands import MAX_REPLICAS, MIN_REPLICAS  # declared once, with the command
 from sim.errors import UserError
@@ -148,10 +148,9 @@ def apply_gradient(model: Qwen3ForCausalLM, opt: torch.optim.Optimizer, grad: to
                    lr: float, clip: float = 1.0) -> None:
     """Set the model's .grad from a flattened vector, clip its norm, take one optimizer step."""
     params = list(model.parameters())
-    grads = [torch.empty_like(p) for p in params]
-    vector_to_parameters(grad, grads)
-    for p, g in zip(params, grads):
-        p.grad = g
+    chunks = torch.split(grad, [p.numel() for p in params])
+    for p, g in zip(params, chunks):  # views of this replica's own averaged buffer
+        p.grad = g.view_as(p)
     torch.nn.utils.clip_grad_norm_(params, clip)
     for group in opt.param_groups:
         group["lr"] = lr
@@ -306,6 +305,11 @@ class RealTrainingRun:
     @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def steps_done(self) -> int:
+        with self._lock:
+            return len(self._records)
 
     def loss_curve(self) -> list[float]:
         """Mean loss (nats per byte) of every finished step so far: a copy."""

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from sim.errors import UserError
 from sim.onboard.loading import DEFAULT_MODEL_DIR, parse_config
+from sim.onboard.roofline import human_count
 
 SHIPPED = "shipped"
 ARCHITECTURE = "Qwen3ForCausalLM"
@@ -249,23 +250,25 @@ def picker_choices() -> list[tuple[str, str]]:
     return choices
 
 
-def resolve_model(name: str) -> Path:
+def resolve_model(name: str, what: str = "") -> Path:
     """The checkpoint folder of a model NAME ("shipped", a folder path, or a repo id in the
-    cache). UserError naming `run.py model pull NAME` when the repo is not (fully) there."""
+    cache). UserError naming `run.py model pull NAME` when the repo is not (fully) there;
+    its message starts with `what` (default: "--model NAME", the flag that named it)."""
+    what = what or f"--model {name}"
     if name == SHIPPED:
         return DEFAULT_MODEL_DIR
     if Path(name).is_dir():
         return Path(name)
     repo = _cached_repos().get(name)
     if repo is None:
-        raise UserError(f"--model {name}: not a folder, and not in the Hugging Face cache "
+        raise UserError(f"{what}: not a folder, and not in the Hugging Face cache "
                         f"({cache_dir()}); get it with `run.py model pull {name}`")
     entry = _cache_entry(name, repo)
     if entry is None:
-        raise UserError(f"--model {name}: the cached repo has no Qwen3 config.json; "
+        raise UserError(f"{what}: the cached repo has no Qwen3 config.json; "
                         f"`run.py model pull {name}` fetches a Qwen3 checkpoint")
     if not entry.usable:
-        raise UserError(f"--model {name}: not usable in the cache: {entry.problem}")
+        raise UserError(f"{what}: not usable in the cache: {entry.problem}")
     return entry.folder
 
 
@@ -439,16 +442,6 @@ def human_bytes(n: int) -> str:
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1000
     return f"{n} B"
-
-
-def human_count(n: int | None) -> str:
-    """1_772_032 -> '1.77M'; None -> '-'."""
-    if n is None:
-        return "-"
-    for unit, scale in (("B", 1e9), ("M", 1e6), ("k", 1e3)):
-        if n >= scale:
-            return f"{n / scale:.3g}{unit}"
-    return str(n)
 
 
 __all__ = ["ALLOW_PATTERNS", "ModelEntry", "SHIPPED", "cache_dir", "check_qwen3_config",

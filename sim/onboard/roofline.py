@@ -145,7 +145,7 @@ def check_fits(shape: ModelShape, profile, context_tokens: int, satellite: str) 
     need = memory_needed_gb(shape, profile, context_tokens)
     if need > profile.memory_gb:
         raise UserError(
-            f"{shape.name} ({_count(shape.params)} parameters) needs {need:,.3g} GB in "
+            f"{shape.name} ({human_count(shape.params)} parameters) needs {need:,.3g} GB in "
             f"{profile.weight_dtype} with a {context_tokens}-token KV cache; {satellite} has "
             f"{profile.memory_gb:,.4g} GB: not run")
 
@@ -155,8 +155,10 @@ def _figure(value: float) -> str:
     return f"{value:,.0f}" if value >= 1000 else f"{value:.4g}"
 
 
-def _count(n: int) -> str:
-    """'8.2B', '2.1M', '950': a parameter count people read."""
+def human_count(n: int | None) -> str:
+    """'8.2B', '1.77M', '950': a parameter count people read; None -> '-'."""
+    if n is None:
+        return "-"
     for suffix, scale in (("B", 1e9), ("M", 1e6), ("k", 1e3)):
         if n >= scale:
             return f"{n / scale:.3g}{suffix}"

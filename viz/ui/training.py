@@ -64,6 +64,11 @@ class TrainingSection:
                              unit="nats/byte")
         elif running:
             imgui.text_disabled("the first step is under way")
+        if snap.real_training_error:
+            imgui.push_text_wrap_pos(0.0)
+            imgui.text_colored((1.0, 0.45, 0.4, 1.0),
+                               f"real training stopped: {snap.real_training_error}")
+            imgui.pop_text_wrap_pos()
 
     def _job(self, job: TrainingView, snap) -> None:
         imgui.text_colored((1.0, 0.78, 0.45, 1.0), f"{job.name}: {len(job.members)} "

@@ -158,7 +158,9 @@ class World:
         """Advance by `dt_wall_s` wall seconds as the clock decides (warp, slow motion around
         light-time legs, fast-forward through waits); nothing moves while paused. The window,
         the recorder and scripted playback all step through here."""
-        if self.clock.paused:  # nothing moves; SetPaused already made this Snapshot
+        if self.clock.paused:  # nothing moves; SetPaused already made this Snapshot ...
+            if self._real_run_changed():  # ... but a real training run goes on in wall time
+                self._snapshot = self._make_snapshot()
             return self._snapshot
         plan = self.round_trips.schedule(self.sim_time_s)
         return self.step(self.clock.decide(dt_wall_s, self.sim_time_s, plan).dt_sim_s)
@@ -264,6 +266,12 @@ class World:
         self.real_training = fresh_run(steps, replicas)
         self._real_loss = ()
         self.real_training.start()
+
+    def _real_run_changed(self) -> bool:
+        """The real run finished a step or stopped since the Snapshot was made."""
+        run, snap = self.real_training, self._snapshot
+        return run is not None and (run.steps_done != len(snap.real_training_loss)
+                                    or run.running != snap.real_training_running)
 
     def real_training_loss(self) -> tuple[float, ...]:
         """The real run's loss curve, copied again only when a step has finished (each

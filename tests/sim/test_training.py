@@ -356,3 +356,18 @@ def test_model_size_from_the_panel_changes_the_compute(network_world):
     before = run.compute_s
     (view,) = world.apply(cmd.SetTraining(parameters=8e10)).training
     assert view.parameters == 8e10 and run.compute_s == pytest.approx(10 * before)
+
+
+def test_a_paused_world_still_shows_the_real_runs_progress(cluster_world):
+    from sim import commands as cmd
+
+    world = World(cluster_world.scenario)
+    try:
+        world.apply(cmd.SetPaused(True))
+        world.apply(cmd.TrainForReal(steps=2, replicas=2))
+        world.real_training.join(120)
+        snap = world.advance(0.1)
+        assert len(snap.real_training_loss) == 2 and not snap.real_training_running
+        assert world.advance(0.1) is snap  # nothing new: the same Snapshot
+    finally:
+        world.close()

@@ -6,11 +6,9 @@ The recorder (viz/record.py) and the app (viz/ui/session.py) both play scripts t
 the same sim times in the app as in a recording. Camera, layers and captions are the
 drawing side's business (viz/director.py).
 
-    player = ScriptPlayer(world.timeline(), snapshot.sat_names, snapshot.clock.warp_set)
-    for command in player.start(): world.apply(command)
-    for k in range(frames):
-        if k: world.advance(1 / fps)
-        for command in player.commands_due(k / fps): world.apply(command)
+    run = ScriptRun(world)              # the scripted clock policy, the commands due at 0
+    for k in range(1, frames):
+        run.frame(1 / fps, t=k / fps)   # one clock step, then the commands due by then
 """
 from __future__ import annotations
 
@@ -100,3 +98,31 @@ class ScriptPlayer:
         if ref in ("", "-1"):
             return -1
         return find_satellite(self.sat_names, ref)
+
+
+class ScriptRun:
+    """A World playing its own script: the recorder (one frame per video frame at t = k/fps)
+    and the app (one fixed step at a time) both drive it, so both take the same sim times.
+    Made, it has applied the scripted clock policy and the commands due at t = 0."""
+
+    def __init__(self, world):
+        snap = world.snapshot()
+        self.world = world
+        self.player = ScriptPlayer(world.timeline(), snap.sat_names, snap.clock.warp_set)
+        self.length_s = self.player.timeline.length_s
+        self.t = 0.0
+        for command in self.player.start() + self.player.commands_due(0.0):
+            world.apply(command)
+
+    def frame(self, dt_wall_s: float, t: float | None = None):
+        """One clock step of `dt_wall_s`, then the commands due by script time `t` (default:
+        the last t plus the step); returns the World's Snapshot."""
+        self.world.advance(dt_wall_s)
+        self.t = self.t + dt_wall_s if t is None else t
+        for command in self.player.commands_due(self.t):
+            self.world.apply(command)
+        return self.world.snapshot()
+
+    @property
+    def finished(self) -> bool:
+        return self.t >= self.length_s

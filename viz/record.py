@@ -36,7 +36,7 @@ import time
 
 from sim.errors import UserError
 from sim.interface import SimWorld, WorldFactory
-from sim.script import ScriptPlayer
+from sim.script import ScriptRun
 from sim.timeline import Timeline
 from viz.record_sink import VIDEO_SUFFIXES
 
@@ -307,10 +307,11 @@ def record(parts: list[Part], settings: Settings, progress: bool = False, on_fra
         started = time.perf_counter()
         for part, director in zip(parts, directors):
             world = part.world
-            player = script_player(world)
+            script = ScriptRun(world)  # the app's "Play script" plays it the same way
             for k in range(part.frames):
                 t = k / fps
-                play_frame(world, player, k, fps)
+                if k:
+                    script.frame(1.0 / fps, t=t)
                 director.layers_due(t)
                 snap = world.snapshot()
                 overlays = director.prepare(t, snap)
@@ -343,24 +344,6 @@ def record(parts: list[Part], settings: Settings, progress: bool = False, on_fra
     if result.stopped:  # the writer failed while closing
         raise UserError(result.summary())
     return result
-
-
-def script_player(world: SimWorld) -> ScriptPlayer:
-    """The player of `world`'s script, its scripted clock policy already applied."""
-    snap = world.snapshot()
-    player = ScriptPlayer(world.timeline(), snap.sat_names, snap.clock.warp_set)
-    for command in player.start():
-        world.apply(command)
-    return player
-
-
-def play_frame(world: SimWorld, player: ScriptPlayer, k: int, fps: float) -> None:
-    """The sim side of video frame k: one clock step of 1 / fps after the first frame, then
-    the script's commands due at k / fps (the app's Session plays scripts the same way)."""
-    if k:
-        world.advance(1.0 / fps)
-    for command in player.commands_due(k / fps):
-        world.apply(command)
 
 
 def _stop_reason(error: BaseException) -> str:

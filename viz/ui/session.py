@@ -23,7 +23,7 @@ from sim import commands as cmd
 from sim.clock import WARP_MAX, WARP_MIN, FixedStepper
 from sim.errors import UserError
 from sim.interface import SimWorld, WorldFactory
-from sim.script import ScriptPlayer
+from sim.script import ScriptRun
 from viz.ui.history import PlotHistory
 from viz.ui.loader import ScenarioLoader, deadline_left
 from viz.ui.messages import MessageLog
@@ -36,29 +36,6 @@ READY_PROMPTS = (
     "Speak of the sea below.",
     "Who commands this ship?",
 )
-
-
-class ScriptPlayback:
-    """A scenario script played in the app: its sim-side commands at script time t, which
-    moves on by the wall seconds of each fixed step (exactly one step per video frame while
-    recording), so the app takes the same sim times as `run.py record`."""
-
-    def __init__(self, world: SimWorld):
-        snap = world.snapshot()
-        self.player = ScriptPlayer(world.timeline(), snap.sat_names, snap.clock.warp_set)
-        self.length_s = self.player.timeline.length_s
-        self.t = 0.0
-
-    def start(self) -> list[cmd.Command]:
-        return self.player.start() + self.player.commands_due(0.0)
-
-    def step(self, dt_wall_s: float) -> list[cmd.Command]:
-        self.t += dt_wall_s
-        return self.player.commands_due(self.t)
-
-    @property
-    def finished(self) -> bool:
-        return self.t >= self.length_s
 
 
 class Session:
@@ -79,7 +56,7 @@ class Session:
         self.model_loader = ModelPreloader(on_error=lambda text: self.message(text, "error"))
         self.loader = ScenarioLoader(self._build_world)
         self.pending: cmd.Ask | None = None  #: an Ask waiting for the model to finish loading
-        self.script: ScriptPlayback | None = None  #: the scenario script being played
+        self.script: ScriptRun | None = None  #: the scenario script being played
         self.fast_forward_waits = True  #: the presenter's choice (a script overrides it)
         # the first scenario: synchronous (errors raise)
         self.world = self._build_world(argparse.Namespace(**{**vars(args),
@@ -330,14 +307,12 @@ class Session:
             return self.switch_scenario(self.scenario_name, self.args.at,
                                         on_loaded=lambda: self.play_script(restart=False))
         try:
-            playback = ScriptPlayback(self.world)
-            for command in playback.start():
-                self.snapshot = self.world.apply(command)
+            self.script = ScriptRun(self.world)
         except UserError as error:
             self.message(f"Script not played: {error}", "error")
             return False
-        self.script = playback
-        self.message(f"Playing the script of {self.title} ({playback.length_s:.0f} s)")
+        self.snapshot = self.world.snapshot()
+        self.message(f"Playing the script of {self.title} ({self.script.length_s:.0f} s)")
         return True
 
     def stop_script(self) -> None:
@@ -367,8 +342,7 @@ class Session:
         step_s = frame_dt_s if exact else self.stepper.step_s
         for _ in range(n):
             try:
-                self.snapshot = self.world.advance(step_s)
-                self._play(step_s)
+                self._step(step_s)
             except UserError as error:  # e.g. a model error surfaced by the service
                 self.message(str(error), "error")
             if self.paused:
@@ -377,12 +351,13 @@ class Session:
             self.history.sample(self.snapshot.totals, self.snapshot.training)
         return n
 
-    def _play(self, step_s: float) -> None:
-        """The script's commands due after a step of `step_s` wall seconds."""
+    def _step(self, step_s: float) -> None:
+        """One fixed step of `step_s` wall seconds through the World's clock (and the
+        script's commands due after it, while one plays)."""
         if self.script is None or self.paused:
+            self.snapshot = self.world.advance(step_s)
             return
-        for command in self.script.step(step_s):
-            self.snapshot = self.world.apply(command)
+        self.snapshot = self.script.frame(step_s)
         if self.script.finished:
             self.script = None
             self.message("The script has ended; the clock is back to its automatic speeds.")

@@ -67,7 +67,8 @@ class Director:
     def validate(self, snapshot) -> None:
         """Resolve every satellite and station the timeline names in this scenario
         (sim.timeline.check_names, as `run.py info` does); UserError naming the entry."""
-        names = tl.check_names(self.timeline, snapshot.sat_names, snapshot.station_names)
+        names = tl.check_names(self.timeline, snapshot.sat_names, snapshot.station_names,
+                               [job.name for job in snapshot.training])
         self.path.follow_index = dict(names.follow)
 
     # -- per frame --

@@ -179,16 +179,6 @@ def make_parts(args: argparse.Namespace, world_factory: WorldFactory) -> list[Pa
     return parts
 
 
-def check_names(part: Part) -> None:
-    """Every satellite and station the part's timeline names exists in its scenario
-    (sim.timeline.check_names, the check `run.py info` makes); UserError otherwise."""
-    from sim import timeline as tl
-
-    snap = part.world.snapshot()
-    tl.check_names(part.timeline, snap.sat_names, snap.station_names,
-                   [job.name for job in snap.training])
-
-
 def frame_counts(lengths_s: list[float], fps: float, seconds: float | None) -> list[int]:
     """Frames per part: each part's own length, or `seconds` in all (parts played in order,
     cut where the total ends; the last part runs on to fill it)."""
@@ -221,8 +211,6 @@ def cmd_record(args: argparse.Namespace, world_factory) -> int:
     for part, n in zip(parts, counts):
         part.frames = n
     try:
-        for part in parts:  # bad names: one line (as `run.py info` says it), before any GL
-            check_names(part)
         result = record(parts, settings, progress=True)
     finally:
         for part in parts:
@@ -278,6 +266,10 @@ def record(parts: list[Part], settings: Settings, progress: bool = False, on_fra
 
     total = sum(p.frames for p in parts)
     size, fps = settings.size, settings.fps
+    camera = DirectedCamera(size)
+    directors = [Director(part.timeline, camera, fps, title=part.title) for part in parts]
+    for part, director in zip(parts, directors):  # bad names: one line, before any GL
+        director.validate(part.world.snapshot())
     own_ctx = ctx is None
     ctx = ctx or create_context()
     renderer = target = writer = bar = None
@@ -286,12 +278,6 @@ def record(parts: list[Part], settings: Settings, progress: bool = False, on_fra
     result = Result(settings, 0, total, 0.0, ctx.info.get("GL_RENDERER", ""))
     try:
         renderer = Renderer(ctx, size, quality=settings.quality)
-        camera = DirectedCamera(size)
-        directors = []
-        for part in parts:  # every name checked before the first frame
-            director = Director(part.timeline, camera, fps, title=part.title)
-            director.validate(part.world.snapshot())
-            directors.append(director)
         for part in parts:  # load the onboard model now: a missing one fails before frame 0
             if part.timeline.of_kind("prompt"):
                 part.world.load_model()

@@ -128,8 +128,9 @@ class World:
     def close(self) -> None:
         """Stop the onboard model's worker thread and a real training run (if started)."""
         self.round_trips.close()
-        if self.real_training is not None:
-            self.real_training.stop()
+        if self.real_training is not None:  # it ends after its current step: wait for it,
+            self.real_training.stop()       # so that torch is not cut off mid-step at exit
+            self.real_training.join(timeout=30.0)
 
     def timeline(self) -> Timeline:
         """The [[timeline]] of the scenario's TOML file (empty for built-in scenarios without

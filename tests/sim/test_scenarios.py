@@ -39,6 +39,22 @@ def test_every_builtin_loads_and_cites_sources():
         assert scen.name == name
 
 
+def test_filing_1m_follows_the_filing():
+    """SAT-LOA-20260108-00016: up to 1,000,000 satellites at 500-2,000 km in 30-degree and
+    sun-synchronous shells, each up to 50 km thick (checked on the Scenario: building the
+    World takes about 20 s and 4 GB, which the benchmark does)."""
+    scen = scenario_mod.resolve("filing-1m")
+    assert sum(s.size for s in scen.shells) == 1_000_000
+    assert all(500 <= s.altitude_km <= 2000 for s in scen.shells)
+    assert {s.inclination_deg for s in scen.shells if not s.sun_synchronous} == {30}
+    assert any(s.sun_synchronous for s in scen.shells)
+    bands: dict[int, list[float]] = {}
+    for shell in scen.shells:  # layers of one band share its name's kind and 50-km bottom
+        bands.setdefault((int(shell.altitude_km) // 50, shell.sun_synchronous), []).append(
+            shell.altitude_km)
+    assert all(max(a) - min(a) <= 50 for a in bands.values())
+
+
 def test_default_is_network_2035():
     assert scenario_mod.resolve(None).name == "network-2035"
 

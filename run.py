@@ -55,6 +55,9 @@ def add_app_options(parser: argparse.ArgumentParser) -> None:
                           "(default: the shipped byte-level model)")
     app.add_argument("--no-vsync", action="store_true", help="draw as fast as possible")
     app.add_argument("--quality", choices=("high", "fast"), help="rendering quality (default high)")
+    app.add_argument("--sim-thread", dest="sim_thread", choices=("auto", "on", "off"),
+                     help="step the sim on its own thread, the frame drawing the latest state "
+                          "moved on to its own time (default auto: from 20,000 satellites)")
     app.add_argument("--shots-dir", dest="shots_dir",
                      help="folder for F12 screenshots and recordings (default screenshots)")
 

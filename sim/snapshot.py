@@ -212,6 +212,15 @@ class Snapshot:
     def __post_init__(self):
         _read_only_arrays(self)
 
+    def sat_positions(self, indices) -> np.ndarray:
+        """GCRS km of the satellites `indices` (an index, array or slice); viz/ahead.py's
+        SnapshotAhead answers the same call with the positions moved on to a frame's time."""
+        return self.positions_km[indices]
+
+    def sat_velocities(self, indices) -> np.ndarray:
+        """GCRS km/s of the satellites `indices` (see sat_positions)."""
+        return self.velocities_km_s[indices]
+
     @property
     def n_sats(self) -> int:
         return len(self.sat_names)

@@ -19,6 +19,7 @@ Options are read from `args` when run.py defines the flags, otherwise from the e
                  into this folder on the sim side: viz never touches the model cache)
     no_vsync     turn vsync off                                 (off)
     quality      Earth texture: high | fast                     (high)
+    sim_thread   sim on its own thread: auto | on | off         (auto: from 20,000 satellites)
     shots_dir    where screenshots and recordings go            (screenshots)
     test_state   JSON status file for tests driving the window  (none)
 """
@@ -32,7 +33,8 @@ from sim.errors import UserError
 
 DEFAULTS = {"scenario": "network-2035", "at": None, "seed": None, "size": "1600x900",
             "fullscreen": False, "warp": 60.0, "model_dir": None, "no_vsync": False,
-            "quality": "high", "shots_dir": "screenshots", "test_state": None}
+            "quality": "high", "shots_dir": "screenshots", "test_state": None,
+            "sim_thread": "auto"}
 
 
 def option(args, name: str):
@@ -83,7 +85,8 @@ def main(args: argparse.Namespace | None, world_factory, model_catalog=None) -> 
     from viz.ui.session import Session
 
     session = Session(world_args, world_factory, model_dir=opts["model_dir"],
-                      warp=opts["warp"], model_catalog=model_catalog)  # a bad scenario raises UserError: run.py prints it
+                      warp=opts["warp"], model_catalog=model_catalog,
+                      sim_thread=opts["sim_thread"])  # a bad scenario raises UserError
     try:
         session.import_model_runtime()
         app = open_window(session, opts)

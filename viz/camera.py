@@ -263,7 +263,7 @@ class OrbitCamera:
         renderer never moves the camera; every caller makes this call."""
         follow = self.follow_index
         if 0 <= follow < snapshot.n_sats:
-            self.track(snapshot.positions_km[follow], snapshot.velocities_km_s[follow])
+            self.track(snapshot.sat_positions(follow), snapshot.sat_velocities(follow))
         self.set_frame(snapshot.itrs_to_gcrs)
 
     def advance(self, dt_s: float) -> None:

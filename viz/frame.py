@@ -32,6 +32,9 @@ class FrameContext:
     #: (x0, y0, x1, y1) boxes that hide the scene's name labels (the app's panels)
     label_occluders: tuple = ()
     extra_labels: tuple = ()  #: more viz.layers.labels.Label (with layers.labels on)
+    #: sim seconds from the Snapshot to this frame: the satellites are drawn moved on by this
+    #: much (sim/ahead.py; the sim steps on its own thread, sim/runner.py). 0: as stepped.
+    ahead_s: float = 0.0
     #: set by `for_camera`: frame size (width, height) in pixels and the uniforms of
     #: shaders/include/common.glsl (view-projection, eye in GCRS km, viewport, time)
     size_px: tuple[int, int] = (int(REFERENCE_HEIGHT_PX * 16 / 9), int(REFERENCE_HEIGHT_PX))
@@ -45,7 +48,8 @@ class FrameContext:
     def for_camera(self, camera) -> "FrameContext":
         """This context completed for `camera`: its frame size and this frame's uniforms."""
         return dataclasses.replace(self, size_px=tuple(int(v) for v in camera.size),
-                                   uniforms=frame_uniforms(camera, self.time_s))
+                                   uniforms={**frame_uniforms(camera, self.time_s),
+                                             "u_ahead_s": float(self.ahead_s)})
 
     @property
     def height_px(self) -> int:

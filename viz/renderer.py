@@ -17,6 +17,7 @@ with each frame in a `viz.frame.FrameContext`, and it never moves the camera.
 """
 from __future__ import annotations
 
+from viz.ahead import snapshot_at_frame
 from viz.frame import FrameContext
 from viz.layers import depth_write
 from viz.layers.earth import EarthLayer
@@ -67,14 +68,16 @@ class Renderer:
         `frame` (default: default layers at this renderer's size)."""
         if frame is None:
             frame = FrameContext(size_px=self.size)
-        self.satdata.update(snapshot)
+        self.satdata.update(snapshot)  # as stepped: the shaders move it on by frame.ahead_s
+        at_frame = snapshot_at_frame(snapshot, frame.ahead_s)
         for layer in self._all:
-            layer.update(snapshot, frame)
+            layer.update(at_frame, frame)
 
     def draw(self, snapshot, camera, target, frame: FrameContext | None = None) -> None:
         """Draw one frame of `snapshot` seen by `camera` into framebuffer `target`, as
-        `frame` says (animation time, layers, hover, caption; default: FrameContext()). The
-        camera is only read: callers move it first (`camera.move_with(snapshot)`)."""
+        `frame` says (animation time, layers, hover, caption, `ahead_s`; default:
+        FrameContext()). The camera is only read: callers move it first
+        (`camera.move_with(snapshot_at_frame(snapshot, frame.ahead_s))`)."""
         frame = (frame or FrameContext()).for_camera(camera)
         on = frame.layers
         self.update(snapshot, frame)
@@ -98,7 +101,8 @@ class Renderer:
         self.trips.draw(camera, frame)
         self.satellites.draw(camera, frame)
         self.satellites.draw_rings(camera, frame)
-        self.labels.draw(camera, frame, self._labels(snapshot, frame))
+        at_frame = snapshot_at_frame(snapshot, frame.ahead_s)
+        self.labels.draw(camera, frame, self._labels(at_frame, frame))
         depth_write(ctx, True)
 
     def _labels(self, snap, frame: FrameContext) -> list[Label]:
@@ -130,13 +134,25 @@ class Renderer:
                 text = snap.sat_names[idx]
                 if big:
                     text += f"  {100 * float(snap.utilisation[idx]):.0f}% busy"
-                out.append(Label(text, tuple(snap.positions_km[idx]),
+                out.append(Label(text, tuple(snap.sat_positions(idx)),
                                  (16 * scale, -30 * scale), (22 if big else 18) * scale,
                                  ROLE_LABEL_COLOURS[min(role, 2)]))
         return out
 
+    def detail_notes(self) -> list[str]:
+        """What the last frame thinned (level of detail), one line each, for the panel."""
+        notes = []
+        links = self.links
+        if links.shown < links.n_links:
+            notes.append(f"Laser links: {links.shown:,} of {links.n_links:,} drawn (every "
+                         f"loaded one, a fixed sample of the idle)")
+        notes += [f"Training {name}: 1 in {k} ring edges drawn"
+                  for name, k in self.training.thinned.items()]
+        return notes
+
     def pick(self, snapshot, camera, x: float, y: float, radius_px: float = 8.0) -> int | None:
-        """Satellite index drawn at pixel (x, y) (origin top-left), front side only, or None."""
+        """Satellite index drawn at pixel (x, y) (origin top-left), front side only, or None.
+        `snapshot`: as drawn (a viz.ahead.SnapshotAhead when the frame was ahead of it)."""
         return pick(camera, snapshot.positions_km, x, y, radius_px, online=snapshot.online)
 
     def release(self) -> None:

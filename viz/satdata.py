@@ -1,7 +1,9 @@
-"""Per-satellite GPU data shared by every layer that needs satellite positions: two float
+"""Per-satellite GPU data shared by every layer that needs satellite positions: three float
 textures, 1024 texels per row, indexed by satellite (see shaders/include/satdata.glsl).
 
 `u_sat_pos`  RGBA32F: xyz GCRS position, km (w unused)
+`u_sat_vel`  RGBA32F: xyz GCRS velocity, km/s (w unused): the shaders move each satellite on
+             by the frame's `u_ahead_s` sim seconds past the Snapshot (sim/ahead.py)
 `u_sat_state` RGBA32F: role code, sunlit 0/1, utilisation 0..1, online 0/1
 
 Uploads happen only when the snapshot's `positions` / `load` / `satellites` versions change; a
@@ -15,7 +17,7 @@ import numpy as np
 from viz.glutil import Versions
 
 ROW = 1024
-POS_UNIT, STATE_UNIT = 0, 1  #: texture units the shaders' samplers are bound to
+POS_UNIT, STATE_UNIT, VEL_UNIT = 0, 1, 2  #: texture units the shaders' samplers are bound to
 
 
 class SatelliteData:
@@ -23,7 +25,7 @@ class SatelliteData:
         self.ctx = ctx
         self.n = 0
         self._rows = 0
-        self._pos = self._state = None
+        self._pos = self._state = self._vel = None
         self._stage_pos = self._stage_state = None
         self._versions = Versions()
 
@@ -34,7 +36,8 @@ class SatelliteData:
             self._rows = rows
             self._pos = self.ctx.texture((ROW, rows), 4, dtype="f4")
             self._state = self.ctx.texture((ROW, rows), 4, dtype="f4")
-            for tex in (self._pos, self._state):
+            self._vel = self.ctx.texture((ROW, rows), 4, dtype="f4")
+            for tex in (self._pos, self._state, self._vel):
                 tex.filter = (self.ctx.NEAREST, self.ctx.NEAREST)
             self._stage_pos = np.zeros((rows * ROW, 4), np.float32)
             self._stage_state = np.zeros((rows * ROW, 4), np.float32)
@@ -50,6 +53,8 @@ class SatelliteData:
             self._stage_pos[:n, :3] = snapshot.positions_km
             self._stage_pos[n:, :3] = 0.0
             self._pos.write(self._stage_pos)
+            self._stage_pos[:n, :3] = snapshot.velocities_km_s  # the same staging, in turn
+            self._vel.write(self._stage_pos)
         roles = v.changed(snapshot, "satellites", n)
         load = v.changed(snapshot, "load", n)
         if pos_changed or roles or load:
@@ -65,13 +70,14 @@ class SatelliteData:
         if self._pos is not None:
             self._pos.use(POS_UNIT)
             self._state.use(STATE_UNIT)
+            self._vel.use(VEL_UNIT)
 
     def uniforms(self) -> dict:
-        return dict(u_sat_pos=POS_UNIT, u_sat_state=STATE_UNIT)
+        return dict(u_sat_pos=POS_UNIT, u_sat_state=STATE_UNIT, u_sat_vel=VEL_UNIT)
 
     def release(self) -> None:
-        for tex in (self._pos, self._state):
+        for tex in (self._pos, self._state, self._vel):
             if tex is not None:
                 tex.release()
-        self._pos = self._state = None
+        self._pos = self._state = self._vel = None
         self._rows = 0

@@ -17,7 +17,7 @@ from sim import constants
 SHADER_DIR = pathlib.Path(__file__).resolve().parents[1] / "shaders"
 _INCLUDE = re.compile(r'^\s*#include\s+"([^"]+)"\s*$', re.MULTILINE)
 #: Names from `sim.constants` that the generated include defines as GLSL `const float`s.
-GLSL_CONSTANTS = ("EARTH_RADIUS_KM",)
+GLSL_CONSTANTS = ("EARTH_RADIUS_KM", "EARTH_MU_KM3_S2")
 #: Name of the generated include (see `constants_glsl`).
 CONSTANTS_INCLUDE = "constants.glsl"
 

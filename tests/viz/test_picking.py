@@ -49,3 +49,23 @@ def test_renderer_pick_matches_drawn_marker(renderer, snapshot):
     k = next(k for k in ok if d[k].min() > 10)  # no other marker within 10 px
     assert renderer.pick(snapshot, cam, *px[k]) == k
     assert renderer.pick(snapshot, cam, 2.0, 2.0) is None
+
+
+def test_pick_reads_the_positions_the_frame_draws(snapshot):
+    """With the sim a step behind the frame (viz/ahead.py), a click on a drawn marker picks
+    that satellite, where the Snapshot's own positions would miss it."""
+    from viz.ahead import SnapshotAhead
+
+    cam = OrbitCamera((640, 360))
+    drawn = SnapshotAhead(snapshot, 120.0)
+    pos = drawn.positions_km
+    px, _, front = cam.project(pos)
+    stepped_px, _, _ = cam.project(snapshot.positions_km)
+    visible = np.nonzero(front & ~occluded_by_earth(cam.eye(), pos))[0]
+    d = np.linalg.norm(px[:, None] - px[None], axis=2) + np.eye(len(px)) * 1e9
+    clear = [k for k in visible if d[k].min() > 10 and
+             np.linalg.norm(px[k] - stepped_px[k]) > 12]  # moved well past the click radius
+    assert len(clear) > 3
+    for k in clear[:8]:
+        assert pick(cam, drawn.positions_km, *px[k], radius_px=8.0) == k
+        assert pick(cam, snapshot.positions_km, *px[k], radius_px=8.0) != k

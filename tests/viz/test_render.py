@@ -162,3 +162,29 @@ def test_draw_reads_the_camera_and_move_with_moves_it(ctx, renderer, snapshot):
     cam.move_with(later)
     np.testing.assert_allclose(cam.target, later.positions_km[index])
     assert not np.allclose(cam.eye(), eye)
+
+
+def test_marker_moved_on_by_the_frame_lands_on_the_orbit(draw):
+    """A frame `ahead_s` past its Snapshot draws the satellite where a circular orbit puts it
+    then (the analytic circle, not sim/ahead.py's sums): the GPU's f and g series."""
+    from sim.constants import EARTH_MU_KM3_S2
+
+    cam = OrbitCamera(SIZE)
+    cam.azimuth_deg, cam.elevation_deg, cam.distance_km = 0.0, 0.0, 30000.0
+    radius = 9800.0  # beside the Earth's disc as the first test's satellite, moving up
+    speed = np.sqrt(EARTH_MU_KM3_S2 / radius)
+    start = np.array([0.0, radius, 0.0])
+    snap = single_satellite(start, sun_dir=(-1.0, 0.0, 0.0),
+                            velocities_km_s=np.array([[0.0, 0.0, speed]]))
+    ahead_s = 200.0
+    angle = speed / radius * ahead_s
+    truth = np.array([0.0, radius * np.cos(angle), radius * np.sin(angle)])
+    img = draw(snap, cam, labels=False, ahead_s=ahead_s).astype(float).sum(axis=2)
+    (px, py), = cam.project(truth[None])[0]
+    (sx, sy), = cam.project(start[None])[0]
+    assert np.hypot(px - sx, py - sy) > 10  # the frame is visibly ahead of the Snapshot
+    win = img[int(py) - 12:int(py) + 13, int(px) - 12:int(px) + 13]
+    ys, xs = np.nonzero(win >= win.max() * 0.9)
+    cy, cx = ys.mean() + int(py) - 12 + 0.5, xs.mean() + int(px) - 12 + 0.5
+    assert win.max() > 300, "no marker drawn near the predicted pixel"
+    assert abs(cx - px) <= 1.0 and abs(cy - py) <= 1.0

@@ -3,8 +3,15 @@ the vertex buffers change only with the topology (`links` version) or the load (
 
 Per vertex: the link's satellite indices (this end first), the end flag, load / capacity and
 the net flow direction (`isl_flow_sign`). Small constellations (up to WIDE_MAX_LINKS links)
-get wide glowing ribbons through a geometry shader; large ones one-pixel GL lines. The shader colours by load and moves comet pulses
-along loaded links in the direction of flow from `u_time`: no per-frame CPU work.
+get wide glowing ribbons through a geometry shader; large ones one-pixel GL lines. The shader
+colours by load and moves comet pulses along loaded links in the direction of flow from
+`u_time`: no per-frame CPU work.
+
+Level of detail: more than LINK_BUDGET links (a 100,000-satellite network has 200,000, the
+million-satellite filing 2,000,000) would cost software GL 100+ ms a frame and fill the sky
+with a white web. Every link that carries traffic is drawn; of the idle ones, a stable one in
+k (by a hash of the pair, so the same links stay drawn as the topology changes) fills the
+budget. `shown` / `n_links` say how many; the panel's View section tells the presenter.
 """
 from __future__ import annotations
 
@@ -16,6 +23,20 @@ from viz.layers.roundtrip import trip_under_way
 
 
 WIDE_MAX_LINKS = 400  #: up to this many links they are drawn as wide glowing ribbons
+LINK_BUDGET = 30_000  #: most links drawn; beyond it idle links are thinned (module docstring)
+
+
+def links_to_draw(pairs: np.ndarray, loaded: np.ndarray, budget: int = LINK_BUDGET) -> np.ndarray:
+    """Indices of the links to draw: all of them up to `budget`, else every loaded one and a
+    stable one-in-k sample of the idle ones (k from the budget left), in link order."""
+    m = len(pairs)
+    if m <= budget:
+        return np.arange(m)
+    idle = ~np.asarray(loaded, bool)
+    k = int(np.ceil(idle.sum() / max(budget - (m - idle.sum()), 1)))
+    a, b = pairs[:, 0].astype(np.uint64), pairs[:, 1].astype(np.uint64)
+    hashed = (a * np.uint64(2654435761) ^ b * np.uint64(40503)) % np.uint64(max(k, 1))
+    return np.nonzero(~idle | (hashed == 0))[0]
 
 
 def link_width_px(n_links: int, height_px: int) -> float:
@@ -41,7 +62,9 @@ class LinkLayer(Layer):
         self.satdata = satdata
         self.prog = shaders.program("links")
         self.wide_prog = shaders.program("links_wide")
-        self.n_links = 0
+        self.n_links = 0  #: links in the Snapshot
+        self.shown = 0  #: links drawn (fewer than n_links beyond LINK_BUDGET)
+        self._drawn = np.zeros(0, np.int64)  #: their indices into the Snapshot's links
         self._cap = 0
         self._pair_buf = self._load_buf = self.vao = self.wide_vao = None
         self._versions = Versions()
@@ -68,47 +91,62 @@ class LinkLayer(Layer):
         m = snapshot.n_links
         topo = self._versions.changed(snapshot, "links", m, snapshot.n_sats)
         load = self._versions.changed(snapshot, "load", m)
-        if topo:
-            self._ensure(m)
-            pairs = np.asarray(snapshot.isl_pairs, np.int32).reshape(-1, 2)
-            rec = np.zeros((m, 2), dtype=[("pair", "<i4", 2), ("end", "<f4")])
-            rec["pair"][:, 0] = pairs
-            rec["pair"][:, 1] = pairs[:, ::-1]
-            rec["end"][:, 1] = 1.0
-            if m:
-                self._pair_buf.write(rec.tobytes())
-            self.n_links = m
-        if (topo or load) and m:
-            # Both vertices of a link carry (load/capacity, flow sign): one (m, 2, 2) float32
-            # block written straight from numpy (no tobytes copy; ~2 ms at 200,000 links).
-            rec = np.empty((m, 2, 2), np.float32)
-            np.divide(snapshot.isl_load_gbps, np.maximum(snapshot.isl_capacity_gbps, 1e-6),
-                      out=rec[:, 0, 0], casting="same_kind")
-            rec[:, 1, 0] = rec[:, 0, 0]
-            rec[:, :, 1] = np.asarray(snapshot.isl_flow_sign, np.float32)[:, None]
-            self._load_buf.write(rec)
+        if not (topo or load):
+            return
+        self.n_links = m
+        loaded = np.asarray(snapshot.isl_load_gbps) > 0.0
+        drawn = links_to_draw(np.asarray(snapshot.isl_pairs).reshape(-1, 2), loaded)
+        if topo or len(drawn) != len(self._drawn) or not np.array_equal(drawn, self._drawn):
+            self._write_pairs(snapshot, drawn)
+        if len(drawn):
+            self._write_load(snapshot, drawn)
+
+    def _write_pairs(self, snapshot, drawn: np.ndarray) -> None:
+        k = len(drawn)
+        self._ensure(k)
+        pairs = np.asarray(snapshot.isl_pairs, np.int32).reshape(-1, 2)[drawn]
+        rec = np.zeros((k, 2), dtype=[("pair", "<i4", 2), ("end", "<f4")])
+        rec["pair"][:, 0] = pairs
+        rec["pair"][:, 1] = pairs[:, ::-1]
+        rec["end"][:, 1] = 1.0
+        if k:
+            self._pair_buf.write(rec.tobytes())
+        self._drawn, self.shown = drawn, k
+
+    def _write_load(self, snapshot, drawn: np.ndarray) -> None:
+        """Both vertices of a link carry (load/capacity, flow sign): one (k, 2, 2) float32
+        block written straight from numpy (no tobytes copy; ~2 ms at 200,000 links)."""
+        every = len(drawn) == snapshot.n_links
+        load = snapshot.isl_load_gbps if every else snapshot.isl_load_gbps[drawn]
+        capacity = snapshot.isl_capacity_gbps if every else snapshot.isl_capacity_gbps[drawn]
+        sign = snapshot.isl_flow_sign if every else snapshot.isl_flow_sign[drawn]
+        rec = np.empty((len(drawn), 2, 2), np.float32)
+        np.divide(load, np.maximum(capacity, 1e-6), out=rec[:, 0, 0], casting="same_kind")
+        rec[:, 1, 0] = rec[:, 0, 0]
+        rec[:, :, 1] = np.asarray(sign, np.float32)[:, None]
+        self._load_buf.write(rec)
 
     def draw(self, camera, frame) -> None:
-        if not self.n_links:
+        if not self.shown:
             return
         ctx = self.ctx
         self.satdata.bind()
         ctx.enable(ctx.BLEND | ctx.DEPTH_TEST)
         depth_write(ctx, False)
         additive(ctx)
-        wide = self.n_links <= WIDE_MAX_LINKS
+        wide = self.shown <= WIDE_MAX_LINKS
         prog = self.wide_prog if wide else self.prog
         set_uniforms(prog, **frame.uniforms, **self.satdata.uniforms(),
-                     u_alpha=link_alpha(self.n_links) * self.strength * self.dim
+                     u_alpha=link_alpha(self.shown) * self.strength * self.dim
                      * small_frame_gain(camera.size[1]),
                      u_pulse_spacing_km=self.pulse_spacing_km,
-                     u_width_px=link_width_px(self.n_links, camera.size[1]))
-        (self.wide_vao if wide else self.vao).render(ctx.LINES, vertices=2 * self.n_links)
+                     u_width_px=link_width_px(self.shown, camera.size[1]))
+        (self.wide_vao if wide else self.vao).render(ctx.LINES, vertices=2 * self.shown)
 
     def release(self) -> None:
         for obj in (self.vao, self.wide_vao, self._pair_buf, self._load_buf):
             if obj is not None:
                 obj.release()
         self.vao = self.wide_vao = self._pair_buf = self._load_buf = None
-        self._cap = 0
+        self._cap = self.shown = 0
         super().release()

@@ -8,9 +8,12 @@
                hierarchical collectives the laser links the collective uses, lit evenly
 
 So a presenter can point at the shell and say: the chips finish in a millisecond, then the
-data goes round the ring for seconds. Few thousand vertices at most (a job's members), so
-the vertices are rebuilt in numpy every frame: the pulses need nothing but the frame time.
-Frames and units: GCRS km; the animation clock is the frame's time_s.
+data goes round the ring for seconds. The vertices are rebuilt in numpy every frame from the
+positions at the frame's time (`snapshot.sat_positions`): the pulses need nothing but the
+frame time. A job of thousands of members (a scaled-up network) draws at most EDGE_BUDGET of
+its edges (a stable one in k) and smaller glows, so that it stays a ring, not a blaze, and
+costs software GL a few milliseconds. Frames and units: GCRS km; the animation clock is the
+frame's time_s.
 """
 from __future__ import annotations
 
@@ -25,6 +28,15 @@ SCATTER = (1.00, 0.55, 0.20)   #: reduce-scatter: orange
 GATHER = (0.75, 0.50, 1.00)    #: all-gather: violet
 IDLE = (0.55, 0.55, 0.60)      #: waiting, re-forming, paused
 PULSE_SPEED = 0.6              #: ring pulses per animation second along each edge
+EDGE_BUDGET = 2_000            #: most ring edges drawn per job (one in k beyond)
+GLOW_PX = 20.0                 #: member glow size for a job of up to GLOW_FULL_MEMBERS
+GLOW_FULL_MEMBERS = 400
+
+
+def glow_px(members: int) -> float:
+    """Member glow diameter (px at 1080 lines): 20 up to 400 members, shrinking as 1/sqrt(n)
+    to a quarter of that, so a shell of 14,000 members does not merge into one glare."""
+    return GLOW_PX * float(np.clip(np.sqrt(GLOW_FULL_MEMBERS / max(members, 1)), 0.25, 1.0))
 
 
 def phase_colour(phase: str) -> tuple[float, float, float]:
@@ -38,26 +50,41 @@ def phase_colour(phase: str) -> tuple[float, float, float]:
     return IDLE
 
 
-def ring_edges(job, positions_km: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+def ring_edges(job, positions_of, budget: int = EDGE_BUDGET
+               ) -> tuple[np.ndarray, np.ndarray, bool]:
     """(E,3) start and end GCRS km of the edges to draw, and whether they are directed: the
     ring in member order for a ring collective (the way chunks travel), else the laser links
-    the collective uses."""
+    the collective uses; one in k beyond `budget`. `positions_of(indices)`: GCRS km."""
+    starts, ends, directed = _edge_ends(job)
+    k = edge_stride(job, budget)
+    return positions_of(starts[::k]), positions_of(ends[::k]), directed
+
+
+def _edge_ends(job) -> tuple[np.ndarray, np.ndarray, bool]:
     members = np.asarray(job.members, np.int64)
     if job.collective == "ring" and len(members) >= 2:
-        return positions_km[members], positions_km[np.roll(members, -1)], True
+        return members, np.roll(members, -1), True
     pairs = np.asarray(job.ring_link_pairs, np.int64).reshape(-1, 2)
-    return positions_km[pairs[:, 0]], positions_km[pairs[:, 1]], False
+    return pairs[:, 0], pairs[:, 1], False
+
+
+def edge_stride(job, budget: int = EDGE_BUDGET) -> int:
+    """k: one edge in k of `job` is drawn (1: all of them)."""
+    n = len(job.members) if job.collective == "ring" else len(job.ring_link_pairs)
+    return int(np.ceil(n / budget)) if n > budget else 1
 
 
 class TrainingLayer(RibbonSpriteLayer):
     def __init__(self, ctx, shaders):
         super().__init__(ctx, shaders)
         self.jobs: tuple = ()
-        self._positions = np.zeros((0, 3))
+        self._positions_of = None  #: the Snapshot's sat_positions (at the frame's time)
+        self.thinned: dict[str, int] = {}  #: job name -> k where one edge in k is drawn
 
     def update(self, snapshot, frame) -> None:
         self.jobs = tuple(snapshot.training) if frame.layers.training else ()
-        self._positions = np.asarray(snapshot.positions_km, np.float64)
+        self._positions_of = snapshot.sat_positions
+        self.thinned = {job.name: edge_stride(job) for job in self.jobs if edge_stride(job) > 1}
 
     def build(self, time_s: float, px_scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
         """Ribbon vertices (pairs of edge ends) and member sprites of every job at `time_s`."""
@@ -65,15 +92,15 @@ class TrainingLayer(RibbonSpriteLayer):
         for job in self.jobs:
             colour = phase_colour(job.phase)
             communicating = colour in (SCATTER, GATHER)
-            start, end, directed = ring_edges(job, self._positions)
+            start, end, directed = ring_edges(job, self._positions_of)
             if len(start) and (communicating or job.phase == "compute"):
                 ribbons.append(self._edges(start, end, colour, time_s, px_scale,
                                            pulses=communicating and directed,
                                            strength=0.8 if communicating else 0.25))
-            members = self._positions[np.asarray(job.members, np.int64)]
+            members = self._positions_of(np.asarray(job.members, np.int64))
             sp = np.zeros(len(members), SPRITE)
             sp["pos"], sp["colour"] = members, (*colour, 0.9 if communicating else 0.6)
-            sp["size"], sp["shape"] = 20.0 * px_scale, GLOW
+            sp["size"], sp["shape"] = glow_px(len(members)) * px_scale, GLOW
             sprites.append(sp)
         rib = np.concatenate(ribbons) if ribbons else np.zeros(0, RIBBON)
         spr = np.concatenate(sprites) if sprites else np.zeros(0, SPRITE)

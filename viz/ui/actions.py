@@ -25,3 +25,6 @@ class AppActions(Protocol):
 
     def recording(self) -> RecordingStatus | None:
         """The recording under way, or None."""
+
+    def detail_notes(self) -> list[str]:
+        """What the scene thins or leaves out and how the sim keeps up, one line each."""

@@ -198,6 +198,17 @@ class Panel:
         imgui.same_line()
         if imgui.button("Now"):
             self.time_dirty = False
+        self._detail_notes()
+
+    def _detail_notes(self) -> None:
+        """What the scene thins (level of detail) and how the sim keeps up, when either
+        applies: a presenter of a million satellites must see what is not drawn."""
+        notes = self.actions.detail_notes()
+        if notes:
+            imgui.push_text_wrap_pos(0.0)
+            for note in notes:
+                imgui.text_disabled(note)
+            imgui.pop_text_wrap_pos()
 
     def _script(self) -> None:
         """Play / stop the scenario file's script, when it has one."""

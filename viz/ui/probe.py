@@ -66,6 +66,16 @@ def text_input_active() -> bool:
     return bool(imgui.get_io().want_text_input)
 
 
+def sim_json(session, ahead_s: float) -> dict:
+    """Whether the sim steps on its own thread, how many steps it ran and the last one's wall
+    time, and how far this frame drew past its Snapshot (sim seconds)."""
+    runner, published = session.runner, session.published
+    if runner is None or published is None:
+        return {"thread": False, "ahead_s": 0.0}
+    return {"thread": True, "steps": runner.steps, "step_ms": published.step_s * 1e3,
+            "ahead_s": ahead_s, "n_sats": published.snapshot.n_sats}
+
+
 class StateWriter:
     def __init__(self, path, every_s: float = 0.2):
         self.path = pathlib.Path(path)
@@ -83,7 +93,7 @@ class StateWriter:
     def write(self, app) -> None:
         from viz.ui.window import project_candidates
 
-        snap, cam, session = app.session.snapshot, app.camera, app.session
+        snap, cam, session = app.drawn, app.camera, app.session
         rects = [r for r in app.panel.rects.values()]
         candidates = project_candidates(cam, snap, rects)
         state = {
@@ -115,6 +125,7 @@ class StateWriter:
             "trips": [trip_json(v) for v in snap.round_trips],
             "messages": [m[1] for m in session.messages],
             "frames": app.stats.summary(),
+            "sim": sim_json(session, app.ahead_s),
         }
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(state))

@@ -22,7 +22,9 @@ import numpy as np
 from sim import commands as cmd
 from sim.clock import WARP_MAX, WARP_MIN, FixedStepper
 from sim.errors import UserError
+from sim.ahead import clamp_ahead
 from sim.interface import SimWorld, WorldFactory
+from sim.runner import Published, SimRunner, sim_seconds_ahead
 from sim.script import ScriptRun
 from viz.ui.history import PlotHistory
 from viz.ui.loader import ScenarioLoader, deadline_left
@@ -30,6 +32,10 @@ from viz.ui.messages import MessageLog
 from viz.ui.model_loader import ModelPreloader
 
 MAX_PROMPT_CHARS = 400
+#: `sim_thread="auto"` steps the sim on its own thread from this many satellites (below, a
+#: step takes a few milliseconds and the frame may as well run it)
+SIM_THREAD_FROM = 20_000
+SIM_THREAD_MODES = ("auto", "on", "off")
 READY_PROMPTS = (
     "What do you see from orbit?",
     "Tell me of the stars tonight.",
@@ -43,7 +49,10 @@ class Session:
 
     def __init__(self, args: argparse.Namespace, world_factory: WorldFactory,
                  model_dir: str | None = None, warp: float = 1.0, sim_hz: float = 30.0,
-                 model_catalog=None):
+                 model_catalog=None, sim_thread: str = "off"):
+        """`sim_thread`: "on" steps the World on its own thread (sim/runner.py) and the frame
+        draws the latest Snapshot moved on to its own time; "off" steps it in `tick`; "auto"
+        is "on" from SIM_THREAD_FROM satellites."""
         self.args = args
         self.world_factory = world_factory
         self.model_dir = model_dir
@@ -58,9 +67,16 @@ class Session:
         self.pending: cmd.Ask | None = None  #: an Ask waiting for the model to finish loading
         self.script: ScriptRun | None = None  #: the scenario script being played
         self.fast_forward_waits = True  #: the presenter's choice (a script overrides it)
+        if sim_thread not in SIM_THREAD_MODES:
+            raise UserError(f"--sim-thread must be one of {', '.join(SIM_THREAD_MODES)}, "
+                            f"got {sim_thread!r}")
+        self.sim_thread = sim_thread
+        #: the latest Snapshot of a World on its own thread and when it was made (None: the
+        #: World is stepped here)
+        self.published: Published | None = None
         # the first scenario: synchronous (errors raise)
-        self.world = self._build_world(argparse.Namespace(**{**vars(args),
-                                                             "model_dir": model_dir}))
+        self.world = self._hosted(self._build_world(argparse.Namespace(
+            **{**vars(args), "model_dir": model_dir})))
         self.snapshot = self.world.apply(cmd.SetWarp(float(warp)))
         self.scenario_name = str(args.scenario)
 
@@ -129,7 +145,8 @@ class Session:
             return True
         load = self.loader.pending
         self.wait_loaded()
-        return load is not None and self.world is load.world
+        current = self.runner.world if self.runner is not None else self.world
+        return load is not None and current is load.world
 
     def wait_loaded(self, timeout: float | None = None) -> bool:
         """Block (main thread) until the scenario switch in flight is built, then swap it in
@@ -159,7 +176,7 @@ class Session:
         self.model_loader.join()
         warp = self.warp
         self.world.close()  # stops the old scenario's model worker
-        world = load.world
+        world = self._hosted(load.world)
         world.apply(cmd.SetWarp(warp))
         self.snapshot = world.apply(cmd.SetClock(fast_forward_waits=self.fast_forward_waits))
         self.pending = self.script = None
@@ -232,6 +249,8 @@ class Session:
         except UserError as error:
             self.message(str(error), "error")
             return False
+        finally:
+            self._take_published()
 
     def set_warp(self, warp: float) -> None:
         self.apply(cmd.SetWarp(float(np.clip(warp, WARP_MIN, WARP_MAX))))
@@ -338,6 +357,8 @@ class Session:
         if self.pending is not None and not self.model_loading:
             command, self.pending = self.pending, None
             self._send(command)
+        if self.runner is not None and not exact and self.script is None:
+            return self._take_from_runner()
         n = 1 if exact else self.stepper.steps(frame_dt_s)
         step_s = frame_dt_s if exact else self.stepper.step_s
         for _ in range(n):
@@ -349,7 +370,60 @@ class Session:
                 break  # nothing moves; skip the geometry work
         if n:
             self.history.sample(self.snapshot.totals, self.snapshot.training)
+        self._take_published()  # held (recording, script): rate 0, the frame is not ahead
         return n
+
+    # --- the sim on its own thread ------------------------------------------------------------------
+    @property
+    def runner(self) -> SimRunner | None:
+        return self.world if isinstance(self.world, SimRunner) else None
+
+    def _hosted(self, world: SimWorld) -> SimWorld:
+        """`world` on its own thread when `sim_thread` says so (see __init__)."""
+        if self.sim_thread == "on" or (self.sim_thread == "auto"
+                                       and world.snapshot().n_sats >= SIM_THREAD_FROM):
+            return SimRunner(world)
+        return world
+
+    def _take_from_runner(self) -> int:
+        """The runner's latest Snapshot for this frame (it runs free unless recording or a
+        script holds it); its late refusals become messages. Returns 1 if it is new."""
+        runner = self.runner
+        runner.run_free()
+        for error in runner.take_errors():
+            self.message(error, "error")
+        old = self.snapshot
+        self._take_published()
+        if self.snapshot is old:
+            return 0
+        self.history.sample(self.snapshot.totals, self.snapshot.training)
+        return 1
+
+    def _take_published(self) -> None:
+        """Hold one published Snapshot for a whole frame (the runner may publish meanwhile)."""
+        if self.runner is not None:
+            self.published = self.runner.published
+            self.snapshot = self.published.snapshot
+        else:
+            self.published = None
+
+    def sim_notes(self, ahead_s: float) -> list[str]:
+        """For the panel: how the sim keeps up when it runs on its own thread."""
+        if self.runner is None or self.published is None:
+            return []
+        runner = self.runner
+        if not runner.free_running:
+            return ["Sim: stepped with each frame (recording or a script holds its thread)"]
+        return [f"Sim on its own thread: {runner.refresh_hz:.1f} steps/s, the last "
+                f"{self.published.step_s * 1e3:,.0f} ms; satellites drawn {ahead_s:.1f} s "
+                f"past it (two-body)"]
+
+    def ahead_s(self, wall_now_s: float) -> float:
+        """Sim seconds from the held Snapshot to wall time `wall_now_s` (time.perf_counter):
+        how far the frame moves the satellites on; 0 when the World is stepped here."""
+        if self.published is None:
+            return 0.0
+        return clamp_ahead(sim_seconds_ahead(self.published, wall_now_s))
 
     def _step(self, step_s: float) -> None:
         """One fixed step of `step_s` wall seconds through the World's clock (and the

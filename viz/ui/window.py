@@ -12,6 +12,7 @@ import time
 import numpy as np
 
 from sim import clock as clock_mod
+from viz.ahead import snapshot_at_frame
 from viz.ui.actions import RecordingStatus
 from viz.ui.imgui_gl import ImguiInput, ImguiRenderer
 from viz.ui.probe import FrameStats, StateWriter
@@ -66,6 +67,8 @@ class AppWindow:
         self.stats = FrameStats()
         self.state = StateWriter(state_path) if state_path else None
         self.hovered = -1
+        self.ahead_s = 0.0  #: sim seconds this frame is past the Snapshot (viz/ahead.py)
+        self.drawn = session.snapshot  #: the Snapshot as this frame draws it
         self._mouse: tuple[float, float] | None = None  #: last mouse point, window points
         self._toggle_fullscreen = False
         self.anim_s = 0.0  #: the shader clock (pulses, packet trails): fixed steps while recording
@@ -192,11 +195,14 @@ class AppWindow:
     # --- actions ----------------------------------------------------------------------------
     def click(self, px: float, py: float) -> None:
         """Select the satellite under the pixel (empty space keeps the selection)."""
-        index = self.renderer.pick(self.session.snapshot, self.camera, px, py, radius_px=10.0)
+        index = self.renderer.pick(self.drawn, self.camera, px, py, radius_px=10.0)
         if index is not None:
             self.session.select(index)
             self.session.prepare_model()
             self.panel.offer_follow(index)
+
+    def detail_notes(self) -> list[str]:
+        return self.renderer.detail_notes() + self.session.sim_notes(self.ahead_s)
 
     def toggle_fullscreen(self) -> None:
         self._toggle_fullscreen = False
@@ -209,11 +215,11 @@ class AppWindow:
         self.input.key(key, False)
 
     def toggle_follow(self) -> None:
-        snap = self.session.snapshot
+        snap = self.drawn
         if self.camera.follow_index >= 0:
             self.camera.follow(-1)
         elif 0 <= snap.selected < snap.n_sats:
-            self.camera.follow(int(snap.selected), snap.positions_km[snap.selected])
+            self.camera.follow(int(snap.selected), snap.sat_positions(int(snap.selected)))
 
     def screenshot(self) -> str | None:
         """F12: the scene (no panel) offscreen at the window's full resolution, 4x MSAA."""
@@ -309,9 +315,13 @@ class AppWindow:
         self.camera.advance(dt)
         self.anim_s += dt
         snap = self.session.snapshot
-        self._update_hover(snap, now)
+        # The sim may step on its own thread: the frame shows its Snapshot moved on to now,
+        # and picking, labels and the followed camera read the same positions.
+        self.ahead_s = self.session.ahead_s(time.perf_counter())
+        self.drawn = snapshot_at_frame(snap, self.ahead_s)
+        self._update_hover(self.drawn, now)
         target = self.recorder.target if self.recorder is not None else self.ctx.screen
-        self.camera.move_with(snap)
+        self.camera.move_with(self.drawn)
         # The panels drawn over this frame hide the scene's labels (last frame's rectangles).
         frame = self.frame_context(snap, self.hovered, tuple(self.panel.rects.values()))
         self.renderer.draw(snap, self.camera, target, frame)
@@ -337,14 +347,16 @@ class AppWindow:
 
         return FrameContext(time_s=self.anim_s, layers=self.panel.layers, hovered=hovered,
                             caption=tuple(self.panel.caption_lines(snap)),
-                            label_occluders=occluders)
+                            label_occluders=occluders, ahead_s=self.ahead_s)
 
     def _update_hover(self, snap, now: float) -> None:
         """The satellite under the mouse (for its name label), a few times a second."""
         from imgui_bundle import imgui
 
         mouse = self._mouse
-        if mouse is None or now - self._last_hover < 0.1:
+        # Picking projects every satellite (~0.1 s of numpy at a million): rarer as they grow.
+        every_s = 0.1 * max(1.0, snap.n_sats / 100_000)
+        if mouse is None or now - self._last_hover < every_s:
             return
         self._last_hover = now
         if imgui.get_io().want_capture_mouse:

@@ -10,7 +10,7 @@ import pathlib
 
 from . import commands as cmd
 from .errors import UserError
-from .roundtrip import TIMINGS, RoundTrip, short_duration
+from .roundtrip import RoundTrip, short_duration
 
 
 def add_ask_command(commands, add_scenario_args) -> None:
@@ -28,8 +28,9 @@ def add_ask_command(commands, add_scenario_args) -> None:
                        help="a Qwen3 checkpoint folder (config.json, *.safetensors, "
                             "tokenizer.json); default: the byte-level model shipped in "
                             "assets/model")
-    p.add_argument("--max-tokens", type=int, default=64, help="longest reply, tokens")
-    p.add_argument("--timing", choices=TIMINGS, default="measured",
+    p.add_argument("--max-tokens", type=int, default=64,
+                   help=f"longest reply, tokens (1..{cmd.MAX_TOKENS})")
+    p.add_argument("--timing", choices=cmd.TIMINGS, default="measured",
                    help="inference phase length: as measured here, as estimated on the "
                         "satellite's hardware profile (roofline), or at --tokens-per-s")
     p.add_argument("--tokens-per-s", type=float, default=40.0,
@@ -46,8 +47,7 @@ def cmd_ask(args) -> int:
     if not 0 < args.tokens_per_s <= 1e6:  # also refuses nan and inf
         raise UserError(f"--tokens-per-s: expected a number in (0, 1000000], "
                         f"got {args.tokens_per_s:g}")
-    if not 1 <= args.max_tokens <= 2048:  # before the World is built
-        raise UserError(f"--max-tokens: expected 1..2048, got {args.max_tokens}")
+    cmd.check_max_tokens(args.max_tokens, "--max-tokens")  # before the World is built
     world = world_from_args(args, model_dir=str(args.model_dir) if args.model_dir else None,
                             blocking_inference=True)
     try:

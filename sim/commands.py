@@ -134,13 +134,29 @@ class TrainForReal(Command):
     replicas: int = 4
 
 
+#: What may drive a round trip's inference phase (Ask.timing): the model's time measured on
+#: this machine, the roofline estimate on the satellite's hardware, or a fixed token rate.
+TIMINGS = ("measured", "onboard", "fixed")
+#: The longest reply an Ask may request, tokens: the one limit of Ask itself, a timeline's
+#: `prompt` entries, `run.py ask --max-tokens` and the app (sim/roundtrip.py checks it).
+MAX_TOKENS = 2048
+
+
+def check_max_tokens(value: int, what: str = "max_tokens") -> int:
+    """`value` if it is a reply length Ask accepts (1..MAX_TOKENS tokens); otherwise one
+    UserError line naming `what` (a flag or field)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_TOKENS:
+        raise UserError(f"{what}: expected 1..{MAX_TOKENS} tokens, got {value!r}")
+    return value
+
+
 @dataclasses.dataclass(frozen=True)
 class Ask(Command):
     """Send a prompt to a satellite (name or index) from a station (name; "" = the nearest
     station with a path) and bring the answer back: a round trip (sim/roundtrip.py).
-    `timing` "measured" uses the model's measured inference time, "onboard" the roofline
-    estimate on the satellite's hardware profile (sim/onboard/roofline.py), "fixed" uses
-    `tokens_per_s` (deterministic: recordings)."""
+    `timing` (one of TIMINGS) "measured" uses the model's measured inference time, "onboard"
+    the roofline estimate on the satellite's hardware profile (sim/onboard/roofline.py),
+    "fixed" uses `tokens_per_s` (deterministic: recordings). `max_tokens`: 1..MAX_TOKENS."""
 
     kind: ClassVar[str] = "ask"
     sat: str

@@ -28,6 +28,7 @@ import queue
 import numpy as np
 
 from .clock import TripSchedule
+from .commands import TIMINGS, check_max_tokens
 from .constants import SPEED_OF_LIGHT_KM_S
 from .errors import UserError
 from .geometry import GeometryModel
@@ -44,8 +45,6 @@ SHIPPED_MODEL_DIR = ASSETS.resolve() / "model"
 PATH_HORIZON_S = 86400.0
 #: Finished round trips kept for the conversation log.
 KEEP_FINISHED = 20
-#: What may drive the inference phase (see the module's docstring).
-TIMINGS = ("measured", "onboard", "fixed")
 
 
 @dataclasses.dataclass
@@ -195,8 +194,7 @@ class RoundTripService:
         if timing == "onboard" and self.hardware_of(sat) is None:
             raise UserError(f"{self.sat_names[sat]} has no hardware profile in this scenario, so "
                             "no on-board time: use timing 'measured' or 'fixed'")
-        if not 1 <= max_tokens <= 2048:
-            raise UserError(f"max tokens must be 1..2048, got {max_tokens}")
+        check_max_tokens(max_tokens)
         if not len(self.stations):
             raise UserError("this scenario has no ground stations to send a prompt from")
         candidates = tuple(range(len(self.stations))) if station is None else (station,)

@@ -31,8 +31,8 @@ the kind. Entries may be written in any order; they are sorted by `at` (ties kee
     kind = "caption"  text, duration_s = 4, fade_s = 0.4, position = "bottom" | "top"
     kind = "title"    text, subtitle = "", duration_s = 4, fade_s = 0.6 (a title card)
     kind = "select"   sat = name or index ("" or -1 clears)
-    kind = "prompt"   sat, prompt, station = "" (nearest with a path), max_tokens = 48,
-                      seed = 0, timing = "fixed" | "measured" | "onboard", tokens_per_s = 40 (fixed
+    kind = "prompt"   sat, prompt, station = "" (nearest with a path), max_tokens = 48
+                      (1..2048, sim.commands.MAX_TOKENS), seed = 0, timing = "fixed" | "measured" | "onboard", tokens_per_s = 40 (fixed
                       timing): sends a prompt to the onboard model (the Ask command)
     kind = "training" change a training job live (the SetTraining command): job = "" (the
                       first), collective = "ring" | "grid" | "hierarchical", sync_every = H,
@@ -50,7 +50,7 @@ import dataclasses
 import pathlib
 from typing import Any
 
-from .commands import COLLECTIVES
+from .commands import COLLECTIVES, MAX_TOKENS, TIMINGS
 from .errors import UserError
 from .layers import check_name as check_layer_name
 from .tomlcheck import Field, TomlSource, between, one_of, read_table
@@ -110,9 +110,9 @@ _SCHEMAS: dict[str, dict[str, Field]] = {
               "fade_s": Field(float, 0.6, check=between(0, 60, " s"))},
     "select": {"sat": _SAT},
     "prompt": {"sat": _SAT, "prompt": Field(str, required=True), "station": Field(str, ""),
-               "max_tokens": Field(int, 48, check=between(1, 4096)),
+               "max_tokens": Field(int, 48, check=between(1, MAX_TOKENS, " tokens")),
                "seed": Field(int, 0), "timing": Field(str, "fixed",
-                                          check=one_of("fixed", "measured", "onboard")),
+                                          check=one_of(*TIMINGS)),
                "tokens_per_s": Field(float, 40.0, check=between(0.1, 100000))},
     "training": {"job": Field(str, ""),
                  "collective": Field(str, None, check=one_of(*COLLECTIVES)),

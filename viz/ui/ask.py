@@ -11,14 +11,21 @@ import pathlib
 import numpy as np
 from imgui_bundle import imgui
 
+from sim.commands import MAX_TOKENS, TIMINGS as ASK_TIMINGS
 from viz.ui.session import MAX_PROMPT_CHARS, READY_PROMPTS, Session
 from viz.ui.trips import format_duration, phase_lines, status_line
 
 PROMPT_COLOUR = (1.0, 0.84, 0.42, 1.0)  #: the prompt's colour in the scene (white-gold)
 ANSWER_COLOUR = (0.40, 0.95, 1.0, 1.0)  #: the answer's colour in the scene (cyan-white)
 ERROR_COLOUR = (1.0, 0.45, 0.4, 1.0)
-#: What may drive a new prompt's inference phase: (Ask timing, label in the combo).
-TIMINGS = (("measured", "time: measured here"), ("onboard", "time: on board (roofline)"))
+#: The combo's label of each Ask timing the app offers ("fixed" is for recordings).
+_TIMING_LABELS = {"measured": "time: measured here", "onboard": "time: on board (roofline)"}
+#: What may drive a new prompt's inference phase: (Ask timing, label in the combo), in the
+#: order of sim.commands.TIMINGS (the one list of timing names).
+TIMINGS = tuple((name, _TIMING_LABELS[name]) for name in ASK_TIMINGS if name in _TIMING_LABELS)
+#: The reply length the app asks for, tokens. The shipped model is byte-level (a token is a
+#: character): 48 gave half a line.
+APP_MAX_TOKENS = min(120, MAX_TOKENS)
 
 
 def ask_width(window_w: float) -> float:
@@ -36,8 +43,7 @@ class AskPanel:
         self.remember_item = remember_item  #: (name) records the last widget's box (tests)
         self.prompt = ""
         self.station = 0  #: 0 = nearest station with a path, else index + 1
-        # The shipped model is byte-level (a token is a character): 48 gave half a line.
-        self.max_tokens = 120
+        self.max_tokens = APP_MAX_TOKENS
         self.timing = 0  #: index into TIMINGS, for new prompts
         self.prompt_rect: list[float] = []  #: prompt box, window points (for a test's clicks)
         self.model_folder = ""  #: the "open folder" field of the model picker

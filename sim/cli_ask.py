@@ -10,7 +10,8 @@ import pathlib
 
 from . import commands as cmd
 from .errors import UserError
-from .roundtrip import RoundTrip, short_duration
+from .trip import RoundTrip
+from .trip_text import inference_detail
 
 
 def add_ask_command(commands, add_scenario_args) -> None:
@@ -62,7 +63,7 @@ def cmd_ask(args) -> int:
     if args.json:
         print(json.dumps(report, indent=2))
     else:
-        print_trip(report)
+        print_trip(report, trip)
     return 0
 
 
@@ -117,31 +118,18 @@ def _iso(world, seconds: float) -> str:
     return (world.scenario.epoch + dt.timedelta(seconds=seconds)).isoformat()
 
 
-def print_trip(report: dict) -> None:
+def print_trip(report: dict, trip: RoundTrip) -> None:
+    """`run.py ask`'s text: the reply, each phase with its duration and hops, the total, and
+    the inference's times (the same words as the inference phase's line, in full)."""
     print(f"{report['satellite']} answers:\n  {report['reply'] or '(no text)'}\n")
     for phase in report["phases"]:
         print(f"  {phase['name']:<13} {_duration(phase['duration_ms']):>12}   {phase['hops']}")
     print(f"  {'total':<13} {_duration(report['total_ms']):>12}")
-    inference = report.get("inference")
-    if inference:
-        onboard = inference["onboard"]
-        hardware = inference["hardware_s"]
-        if onboard is not None:
-            stated = (f"; on board {short_duration(onboard['total_s'])} (prefill "
-                      f"{short_duration(onboard['prefill_s'])}, decode "
-                      f"{short_duration(onboard['decode_s'])}: {onboard['summary']})")
-        elif hardware is not None:
-            stated = (f"; no hardware profile: the satellite's stated "
-                      f"{inference['hardware_tops']:,.0f} TOPS would need "
-                      f"{short_duration(hardware)} for the same {inference['flops']:.3g} FLOPs")
-        else:
-            stated = "; no hardware profile: no on-board estimate"
-        print(f"\ninference: measured here {short_duration(inference['measured_s'])} (first "
-              f"token {inference['time_to_first_token_ms']:.1f} ms, "
-              f"{inference['tokens_per_s']:.0f} tokens/s){stated}. "
-              f"The timeline uses the {report['timing']} time.")
-        if inference["notice"]:
-            print(f"note: {inference['notice']}")
+    if trip.figures is not None:
+        print(f"\ninference: "
+              f"{inference_detail(trip.timing, trip.figures, trip.tokens_per_s_fixed, full=True)}")
+        if trip.figures.notice:
+            print(f"note: {trip.figures.notice}")
 
 
 def _duration(ms: float) -> str:

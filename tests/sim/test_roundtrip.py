@@ -308,3 +308,18 @@ def test_tokens_that_decode_to_no_text_are_counted_by_time():
     assert revealed_tokens(trip, 99.0) == 0
     assert revealed_tokens(trip, 130.0) == 60
     assert revealed_tokens(trip, 200.0) == 120
+
+
+def test_ask_text_says_the_inference_times_as_the_phase_line_does(capsys, model_dir):
+    """`run.py ask` without --json: the summary is the inference phase's own line (one
+    formatter, sim/trip_text.py) with the first token and the prefill/decode split added."""
+    code = run.main(["ask", "--scenario", "cluster-2025", "--sat", "XS-03", "--prompt", "hi",
+                     "--model-dir", model_dir, "--max-tokens", "8", "--timing", "onboard"])
+    out = capsys.readouterr().out
+    assert code == 0
+    row = next(line for line in out.splitlines() if line.strip().startswith("inference "))
+    summary = next(line for line in out.splitlines() if line.startswith("inference: "))
+    assert "on board" in row and "drives the timeline; measured here" in row
+    assert "drives the timeline; measured here" in summary
+    assert "(prefill " in summary and "first token " in summary
+    assert summary.split(";")[0] == "inference: " + row.split("   ")[-1].split(";")[0].strip()

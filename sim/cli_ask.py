@@ -35,7 +35,8 @@ def add_ask_command(commands, add_scenario_args) -> None:
                    help="inference phase length: as measured here, as estimated on the "
                         "satellite's hardware profile (roofline), or at --tokens-per-s")
     p.add_argument("--tokens-per-s", type=float, default=40.0,
-                   help="generation rate for --timing fixed")
+                   help="generation rate for --timing fixed, tokens/s "
+                        f"({cmd.FIXED_TOKENS_PER_S[0]:g}..{cmd.FIXED_TOKENS_PER_S[1]:g})")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=cmd_ask)
 
@@ -45,9 +46,7 @@ def cmd_ask(args) -> int:
 
     if args.model_dir is not None and not args.model_dir.is_dir():
         raise UserError(f"--model-dir {args.model_dir}: no such folder")
-    if not 0 < args.tokens_per_s <= 1e6:  # also refuses nan and inf
-        raise UserError(f"--tokens-per-s: expected a number in (0, 1000000], "
-                        f"got {args.tokens_per_s:g}")
+    cmd.check_tokens_per_s(args.tokens_per_s, "--tokens-per-s")  # also refuses nan and inf
     cmd.check_max_tokens(args.max_tokens, "--max-tokens")  # before the World is built
     world = world_from_args(args, model_dir=str(args.model_dir) if args.model_dir else None,
                             blocking_inference=True)

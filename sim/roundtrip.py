@@ -27,7 +27,8 @@ import queue
 import numpy as np
 
 from .clock import TripSchedule
-from .commands import TIMINGS, check_max_tokens  # noqa: F401 (TIMINGS: kept importable here)
+# TIMINGS stays importable from here (it lives with the Ask command).
+from .commands import TIMINGS, check_max_tokens, check_tokens_per_s  # noqa: F401
 from .constants import SPEED_OF_LIGHT_KM_S
 from .errors import UserError
 from .geometry import GeometryModel
@@ -110,6 +111,7 @@ class RoundTripService:
             raise UserError(f"{self.sat_names[sat]} has no hardware profile in this scenario, so "
                             "no on-board time: use timing 'measured' or 'fixed'")
         check_max_tokens(max_tokens)
+        check_tokens_per_s(tokens_per_s_fixed)  # a zero rate would never end the inference
         if not len(self.stations):
             raise UserError("this scenario has no ground stations to send a prompt from")
         candidates = tuple(range(len(self.stations))) if station is None else (station,)

@@ -139,6 +139,8 @@ def line_of(text: str, needle: str) -> int:
     ('at = 1\nkind = "prompt"\nsat = 3\n', "[[timeline]]", r"missing required key 'prompt'"),
     ('at = 1\nkind = "prompt"\nsat = 3\nprompt = "hi"\nmax_tokens = 0\n', "max_tokens",
      r"max_tokens: must be 1..2048 tokens"),
+    ('at = 1\nkind = "prompt"\nsat = 3\nprompt = "hi"\ntokens_per_s = 0\n', "tokens_per_s",
+     r"tokens_per_s: must be 0.1..1000000.0 tokens/s"),
 ])
 def test_errors_name_entry_field_and_line(body, needle, match):
     text = HEAD + '[[timeline]]\nat = 0\nkind = "title"\ntext = "first"\n\n[[timeline]]\n' + body

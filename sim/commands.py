@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import numbers
 from typing import ClassVar
 
 from .errors import UserError
@@ -148,16 +149,18 @@ FIXED_TOKENS_PER_S = (0.1, 1e6)
 def check_max_tokens(value: int, what: str = "max_tokens") -> int:
     """`value` if it is a reply length Ask accepts (1..MAX_TOKENS tokens); otherwise one
     UserError line naming `what` (a flag or field)."""
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_TOKENS:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) \
+            or not 1 <= value <= MAX_TOKENS:
         raise UserError(f"{what}: expected 1..{MAX_TOKENS} tokens, got {value!r}")
-    return value
+    return int(value)
 
 
 def check_tokens_per_s(value: float, what: str = "tokens_per_s") -> float:
     """`value` if it is a fixed timing's rate Ask accepts (FIXED_TOKENS_PER_S, tokens/s; NaN
     and infinities refused); otherwise one UserError line naming `what`."""
     low, high = FIXED_TOKENS_PER_S
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) \
+            or not low <= value <= high:  # NaN compares False: refused too
         raise UserError(f"{what}: expected {low:g}..{high:g} tokens/s, got {value!r}")
     return float(value)
 

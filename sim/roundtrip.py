@@ -16,6 +16,10 @@ service is `blocking` (command line, recording), where each step resolves everyt
 
 `sim.onboard` (torch) is imported only where a trip needs it, so that worlds that never ask
 anything start without loading torch.
+
+This module is the service that moves trips on. Beside it: the trip record (trip.py), the
+inference's text (trip_text.py), the clock's view (trip_schedule.py) and the Snapshot's
+(roundtrip_view.py).
 """
 from __future__ import annotations
 

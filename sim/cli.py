@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import collections
 import dataclasses
-import datetime as dt
 import json
 import sys
 
@@ -29,6 +28,7 @@ from .pathfinder import RouteResult, ground_to_ground, ground_to_sat, next_route
 from .routing import Route
 from .snapshot import ROLE_NAMES
 from .stations import cities, parse_ground_point
+from .timespan import EPHEMERIS_END
 from .world import World
 
 
@@ -216,8 +216,7 @@ def cmd_route(args) -> int:
     world = world_from_args(args)
     known = world.scenario.stations + cities()
     # The search stops where the ephemeris does (the end of its last year).
-    ephemeris_end = dt.datetime(scenario_mod.EPHEMERIS_YEARS[1] + 1, 1, 1, tzinfo=dt.timezone.utc)
-    horizon_s = min(args.horizon_hours * 3600, (ephemeris_end - world.now).total_seconds() - 1)
+    horizon_s = min(args.horizon_hours * 3600, (EPHEMERIS_END - world.now).total_seconds() - 1)
     source = parse_ground_point(args.source, known)
     try:
         target = parse_ground_point(args.target, known)

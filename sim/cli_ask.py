@@ -10,7 +10,8 @@ import pathlib
 
 from . import commands as cmd
 from .errors import UserError
-from .roundtrip import TIMINGS, RoundTrip, short_duration
+from .trip import RoundTrip
+from .trip_text import inference_detail
 
 
 def add_ask_command(commands, add_scenario_args) -> None:
@@ -28,12 +29,14 @@ def add_ask_command(commands, add_scenario_args) -> None:
                        help="a Qwen3 checkpoint folder (config.json, *.safetensors, "
                             "tokenizer.json); default: the byte-level model shipped in "
                             "assets/model")
-    p.add_argument("--max-tokens", type=int, default=64, help="longest reply, tokens")
-    p.add_argument("--timing", choices=TIMINGS, default="measured",
+    p.add_argument("--max-tokens", type=int, default=64,
+                   help=f"longest reply, tokens (1..{cmd.MAX_TOKENS})")
+    p.add_argument("--timing", choices=cmd.TIMINGS, default="measured",
                    help="inference phase length: as measured here, as estimated on the "
                         "satellite's hardware profile (roofline), or at --tokens-per-s")
     p.add_argument("--tokens-per-s", type=float, default=40.0,
-                   help="generation rate for --timing fixed")
+                   help="generation rate for --timing fixed, tokens/s "
+                        f"({cmd.FIXED_TOKENS_PER_S[0]:g}..{cmd.FIXED_TOKENS_PER_S[1]:g})")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=cmd_ask)
 
@@ -43,11 +46,8 @@ def cmd_ask(args) -> int:
 
     if args.model_dir is not None and not args.model_dir.is_dir():
         raise UserError(f"--model-dir {args.model_dir}: no such folder")
-    if not 0 < args.tokens_per_s <= 1e6:  # also refuses nan and inf
-        raise UserError(f"--tokens-per-s: expected a number in (0, 1000000], "
-                        f"got {args.tokens_per_s:g}")
-    if not 1 <= args.max_tokens <= 2048:  # before the World is built
-        raise UserError(f"--max-tokens: expected 1..2048, got {args.max_tokens}")
+    cmd.check_tokens_per_s(args.tokens_per_s, "--tokens-per-s")  # also refuses nan and inf
+    cmd.check_max_tokens(args.max_tokens, "--max-tokens")  # before the World is built
     world = world_from_args(args, model_dir=str(args.model_dir) if args.model_dir else None,
                             blocking_inference=True)
     try:
@@ -62,7 +62,7 @@ def cmd_ask(args) -> int:
     if args.json:
         print(json.dumps(report, indent=2))
     else:
-        print_trip(report)
+        print_trip(report, trip)
     return 0
 
 
@@ -117,31 +117,18 @@ def _iso(world, seconds: float) -> str:
     return (world.scenario.epoch + dt.timedelta(seconds=seconds)).isoformat()
 
 
-def print_trip(report: dict) -> None:
+def print_trip(report: dict, trip: RoundTrip) -> None:
+    """`run.py ask`'s text: the reply, each phase with its duration and hops, the total, and
+    the inference's times (the same words as the inference phase's line, in full)."""
     print(f"{report['satellite']} answers:\n  {report['reply'] or '(no text)'}\n")
     for phase in report["phases"]:
         print(f"  {phase['name']:<13} {_duration(phase['duration_ms']):>12}   {phase['hops']}")
     print(f"  {'total':<13} {_duration(report['total_ms']):>12}")
-    inference = report.get("inference")
-    if inference:
-        onboard = inference["onboard"]
-        hardware = inference["hardware_s"]
-        if onboard is not None:
-            stated = (f"; on board {short_duration(onboard['total_s'])} (prefill "
-                      f"{short_duration(onboard['prefill_s'])}, decode "
-                      f"{short_duration(onboard['decode_s'])}: {onboard['summary']})")
-        elif hardware is not None:
-            stated = (f"; no hardware profile: the satellite's stated "
-                      f"{inference['hardware_tops']:,.0f} TOPS would need "
-                      f"{short_duration(hardware)} for the same {inference['flops']:.3g} FLOPs")
-        else:
-            stated = "; no hardware profile: no on-board estimate"
-        print(f"\ninference: measured here {short_duration(inference['measured_s'])} (first "
-              f"token {inference['time_to_first_token_ms']:.1f} ms, "
-              f"{inference['tokens_per_s']:.0f} tokens/s){stated}. "
-              f"The timeline uses the {report['timing']} time.")
-        if inference["notice"]:
-            print(f"note: {inference['notice']}")
+    if trip.figures is not None:
+        print(f"\ninference: "
+              f"{inference_detail(trip.timing, trip.figures, trip.tokens_per_s_fixed, full=True)}")
+        if trip.figures.notice:
+            print(f"note: {trip.figures.notice}")
 
 
 def _duration(ms: float) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import numbers
 from typing import ClassVar
 
 from .errors import UserError
@@ -134,13 +135,44 @@ class TrainForReal(Command):
     replicas: int = 4
 
 
+#: What may drive a round trip's inference phase (Ask.timing): the model's time measured on
+#: this machine, the roofline estimate on the satellite's hardware, or a fixed token rate.
+TIMINGS = ("measured", "onboard", "fixed")
+#: The longest reply an Ask may request, tokens: the one limit of Ask itself, a timeline's
+#: `prompt` entries, `run.py ask --max-tokens` and the app (sim/roundtrip.py checks it).
+MAX_TOKENS = 2048
+#: The range of Ask.tokens_per_s, the rate of "fixed" timing, tokens/s (timeline and
+#: `run.py ask --tokens-per-s` alike).
+FIXED_TOKENS_PER_S = (0.1, 1e6)
+
+
+def check_max_tokens(value: int, what: str = "max_tokens") -> int:
+    """`value` if it is a reply length Ask accepts (1..MAX_TOKENS tokens); otherwise one
+    UserError line naming `what` (a flag or field)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) \
+            or not 1 <= value <= MAX_TOKENS:
+        raise UserError(f"{what}: expected 1..{MAX_TOKENS} tokens, got {value!r}")
+    return int(value)
+
+
+def check_tokens_per_s(value: float, what: str = "tokens_per_s") -> float:
+    """`value` if it is a fixed timing's rate Ask accepts (FIXED_TOKENS_PER_S, tokens/s; NaN
+    and infinities refused); otherwise one UserError line naming `what`."""
+    low, high = FIXED_TOKENS_PER_S
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) \
+            or not low <= value <= high:  # NaN compares False: refused too
+        raise UserError(f"{what}: expected {low:g}..{high:g} tokens/s, got {value!r}")
+    return float(value)
+
+
 @dataclasses.dataclass(frozen=True)
 class Ask(Command):
     """Send a prompt to a satellite (name or index) from a station (name; "" = the nearest
     station with a path) and bring the answer back: a round trip (sim/roundtrip.py).
-    `timing` "measured" uses the model's measured inference time, "onboard" the roofline
-    estimate on the satellite's hardware profile (sim/onboard/roofline.py), "fixed" uses
-    `tokens_per_s` (deterministic: recordings)."""
+    `timing` (one of TIMINGS) "measured" uses the model's measured inference time, "onboard"
+    the roofline estimate on the satellite's hardware profile (sim/onboard/roofline.py),
+    "fixed" uses `tokens_per_s` (deterministic: recordings). `max_tokens`: 1..MAX_TOKENS;
+    `tokens_per_s`: FIXED_TOKENS_PER_S."""
 
     kind: ClassVar[str] = "ask"
     sat: str

@@ -3,7 +3,7 @@
 Every reader returns `ElementRecord`s (name + `sgp4.api.Satrec` + epoch). Malformed input raises
 `UserError` naming the file, the line (TLE, CSV) or record (JSON) and the field. TLE and OMM get
 the same range checks: mean motion > 0 rev/day, eccentricity 0..<1, inclination 0..180 deg,
-every number finite, and an epoch inside the ephemeris (sim/scenario.py EPHEMERIS_YEARS).
+every number finite, and an epoch inside the ephemeris (sim/timespan.py).
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from sgp4 import omm
 from sgp4.api import Satrec
 
 from .errors import UserError, read_user_text
+from .timespan import check_in_ephemeris
 
 TLE_SUFFIXES = {".txt", ".tle", ".3le", ".2le"}
 OMM_SUFFIXES = {".json", ".csv"}
@@ -141,13 +142,7 @@ def check_element_values(where: str, mean_motion_rev_day: float, eccentricity: f
 
 def _checked_epoch(epoch: dt.datetime, where: str) -> dt.datetime:
     """`epoch` if the ephemeris covers it; UserError naming `where` otherwise."""
-    from .scenario import EPHEMERIS_YEARS  # scenario imports this module: import late
-
-    low, high = EPHEMERIS_YEARS
-    if not low <= epoch.year <= high:
-        raise UserError(f"{where}: {epoch:%Y-%m-%d} is outside the ephemeris "
-                        f"(DE421 covers {low}-{high})")
-    return epoch
+    return check_in_ephemeris(epoch, where)
 
 
 _TLE_NUMERIC_FIELDS = {

@@ -24,7 +24,8 @@ def timescale():
 
 @functools.cache
 def planets():
-    """JPL DE421 from the skyfield-data package (covers 1900-2050)."""
+    """JPL DE421 from the skyfield-data package (the sim uses its years 1900-2052:
+    sim/timespan.py)."""
     import skyfield_data
 
     with warnings.catch_warnings():

@@ -16,10 +16,13 @@ service is `blocking` (command line, recording), where each step resolves everyt
 
 `sim.onboard` (torch) is imported only where a trip needs it, so that worlds that never ask
 anything start without loading torch.
+
+This module is the service that moves trips on. Beside it: the trip record (trip.py), the
+inference's text (trip_text.py), the clock's view (trip_schedule.py) and the Snapshot's
+(roundtrip_view.py).
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import itertools
 import pathlib
@@ -28,15 +31,22 @@ import queue
 import numpy as np
 
 from .clock import TripSchedule
+# TIMINGS stays importable from here (it lives with the Ask command).
+from .commands import TIMINGS, check_max_tokens, check_tokens_per_s  # noqa: F401
 from .constants import SPEED_OF_LIGHT_KM_S
 from .errors import UserError
 from .geometry import GeometryModel
 from .ground import GroundSites
 from .pathfinder import RouteSearch, ground_to_sat_best
 from .routing import Route
-from .roundtrip_view import LIGHT_PHASES, trip_view
+from .roundtrip_view import trip_view
 from .snapshot import ROLE_NAMES, RoundTripView
 from .stations import ASSETS
+# The trip record, its text and the clock's view live beside this module; their names stay
+# importable from here.
+from .trip import Leg, Phase, RoundTrip, generating, inference_duration_s  # noqa: F401
+from .trip_schedule import trip_schedule
+from .trip_text import inference_detail, short_duration  # noqa: F401
 
 #: The onboard model shipped with the app (sim/onboard/loading.py loads it by default).
 SHIPPED_MODEL_DIR = ASSETS.resolve() / "model"
@@ -44,55 +54,6 @@ SHIPPED_MODEL_DIR = ASSETS.resolve() / "model"
 PATH_HORIZON_S = 86400.0
 #: Finished round trips kept for the conversation log.
 KEEP_FINISHED = 20
-#: What may drive the inference phase (see the module's docstring).
-TIMINGS = ("measured", "onboard", "fixed")
-
-
-@dataclasses.dataclass
-class Phase:
-    name: str
-    start_s: float
-    end_s: float
-    detail: str = ""
-
-
-@dataclasses.dataclass
-class Leg:
-    """A route flown at light speed from `start_s`."""
-
-    route: Route
-    start_s: float
-
-    @property
-    def end_s(self) -> float:
-        return self.start_s + self.route.one_way_s
-
-
-@dataclasses.dataclass
-class RoundTrip:
-    request_id: int
-    sat: int
-    prompt: str
-    stations: tuple[int, ...]  #: candidate stations for both ends
-    submitted_s: float
-    timing: str  #: one of TIMINGS
-    tokens_per_s_fixed: float
-    params: object = None  #: SamplingParams for the onboard model
-    handle: object = None  #: the onboard worker's RequestHandle, once the prompt is on board
-    stage: str = "search_up"  #: search_up -> inference -> search_down -> done
-    phases: list[Phase] = dataclasses.field(default_factory=list)
-    search: RouteSearch | None = None
-    up: Leg | None = None
-    down: Leg | None = None
-    inference_start_s: float | None = None
-    inference_end_s: float | None = None
-    pieces: list[tuple[float, str]] = dataclasses.field(default_factory=list)  #: (offset s, text)
-    figures: object = None  #: InferenceFigures once generation is done
-    error: str = ""
-
-    @property
-    def done_s(self) -> float | None:
-        return self.phases[-1].end_s if self.stage == "done" and self.phases else None
 
 
 def _other_than_shipped(model_dir: str | None) -> str | None:
@@ -103,51 +64,9 @@ def _other_than_shipped(model_dir: str | None) -> str | None:
     return model_dir
 
 
-def _generating(trip: RoundTrip) -> bool:
-    """The trip's prompt is on board and its answer is not back from the model yet."""
-    return trip.handle is not None and trip.figures is None and not trip.error
-
-
 def _read_only(array: np.ndarray) -> np.ndarray:
     array.setflags(write=False)
     return array
-
-
-def short_duration(seconds: float) -> str:
-    """'0.52 us', '3.1 ms', '2.4 s': the unit that keeps the number readable."""
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
-        if seconds >= scale:
-            return f"{seconds / scale:.3g} {unit}"
-    return f"{seconds * 1e9:.3g} ns"
-
-
-def inference_duration_s(trip: RoundTrip) -> float:
-    """How long the inference phase lasts in sim time, s, by the trip's timing."""
-    figures = trip.figures
-    if trip.timing == "measured":
-        return figures.measured_s
-    if trip.timing == "onboard":
-        return figures.onboard_s
-    return max(figures.generated_tokens, 1) / trip.tokens_per_s_fixed
-
-
-def inference_detail(timing: str, figures, tokens_per_s_fixed: float) -> str:
-    """The inference phase's line: the time that drives the timeline first, then the others
-    ("64 tokens; on board 1.17 ms (decode memory-bound at 204.8 GB/s, efficiency 0.5, int8)
-    drives the timeline; measured here 349 ms (192 tokens/s)")."""
-    measured = f"measured here {short_duration(figures.measured_s)} " \
-               f"({figures.tokens_per_s:.0f} tokens/s)"
-    onboard = (f"on board {short_duration(figures.onboard_s)} ({figures.onboard.summary()})"
-               if figures.onboard is not None else "no hardware profile: no on-board estimate")
-    fixed = f"a fixed {tokens_per_s_fixed:g} tokens/s"
-    parts = {"measured": measured, "onboard": onboard, "fixed": fixed}
-    lead = f"{parts[timing]} drives the timeline"
-    others = [parts[k] for k in ("measured", "onboard") if k != timing]
-    text = f"{figures.generated_tokens} tokens; " + "; ".join([lead] + others)
-    if figures.onboard is None and figures.hardware_s is not None:
-        text += (f"; the satellite's stated {figures.hardware_tops:,.0f} TOPS would need "
-                 f"{short_duration(figures.hardware_s)} for these {figures.flops:.2g} FLOPs")
-    return text
 
 
 class RoundTripService:
@@ -195,8 +114,8 @@ class RoundTripService:
         if timing == "onboard" and self.hardware_of(sat) is None:
             raise UserError(f"{self.sat_names[sat]} has no hardware profile in this scenario, so "
                             "no on-board time: use timing 'measured' or 'fixed'")
-        if not 1 <= max_tokens <= 2048:
-            raise UserError(f"max tokens must be 1..2048, got {max_tokens}")
+        check_max_tokens(max_tokens)
+        check_tokens_per_s(tokens_per_s_fixed)  # a zero rate would never end the inference
         if not len(self.stations):
             raise UserError("this scenario has no ground stations to send a prompt from")
         candidates = tuple(range(len(self.stations))) if station is None else (station,)
@@ -440,38 +359,11 @@ class RoundTripService:
     @property
     def model_busy(self) -> bool:
         """The onboard model is generating for some trip (without building a schedule)."""
-        return any(_generating(t) for t in self.trips)
+        return any(generating(t) for t in self.trips)
 
     def schedule(self, now_s: float) -> TripSchedule:
         """Scheduled phases, pending searches and waits of the trips in flight at `now_s`."""
-        boundaries, limits, waits = [], [], []
-        light: tuple[float, Phase] | None = None
-        active = in_inference = busy = False
-        for trip in self.trips:
-            if trip.stage == "done" and (not trip.phases or now_s >= trip.phases[-1].end_s):
-                continue
-            active = True
-            busy |= _generating(trip)
-            for phase in trip.phases:
-                if phase.start_s <= now_s < phase.end_s:
-                    length = phase.end_s - phase.start_s
-                    if phase.name in LIGHT_PHASES and (light is None or length < light[0]):
-                        light = (length, phase)
-                    waits += [phase.end_s] if phase.name.startswith("waiting") else []
-                    in_inference |= phase.name == "inference"
-                boundaries += [edge for edge in (phase.start_s, phase.end_s) if edge > now_s]
-            start, end = trip.inference_start_s, trip.inference_end_s
-            in_inference |= trip.stage == "inference" and start is not None and now_s >= start
-            boundaries += [edge for edge in (start, end) if edge is not None and edge > now_s]
-            if trip.search is not None:
-                limits.append((trip.search.searched_until - self.epoch).total_seconds())
-            elif trip.stage == "search_up" or (trip.stage == "search_down" and now_s >= end):
-                limits.append(now_s)  # a search is due but has not started: hold until it has
-        return TripSchedule(
-            active=active, light_phase_s=light[0] if light else None,
-            light_phase=light[1].name if light else "", light_detail=light[1].detail if light else "",
-            next_boundary_s=min(boundaries, default=None), search_limit_s=min(limits, default=None),
-            waiting_until_s=min(waits, default=None), in_inference=in_inference, model_busy=busy)
+        return trip_schedule(self.trips, now_s, self.epoch)
 
     # --- views ------------------------------------------------------------------------------
 

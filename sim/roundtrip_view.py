@@ -11,7 +11,7 @@ import numpy as np
 from .snapshot import PhaseView, RoundTripView
 
 if TYPE_CHECKING:
-    from .roundtrip import RoundTrip
+    from .trip import RoundTrip
 
 #: Light-time phases: the app slows time down while one of these is under way.
 LIGHT_PHASES = ("uplink", "hops_up", "hops_down", "downlink")

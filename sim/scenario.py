@@ -31,14 +31,13 @@ from . import stations as stations_mod
 from .elements import ELEMENT_SUFFIXES
 from .errors import UserError
 from .snapshot import ROLE_NAMES
+from .timespan import EPHEMERIS_YEARS, check_in_ephemeris  # noqa: F401 (EPHEMERIS_YEARS: kept importable here)
 from .training import COLLECTIVES, TrainingJob
 from .tomlcheck import (Field, TomlSource, at_least, between, list_of_strings, one_of,
                         read_table)
 
 SCENARIO_DIR = stations_mod.ASSETS / "scenarios"
 DEFAULT_SCENARIO = "network-2035"
-#: DE421 (skyfield-data) covers these years; times outside cannot place the Sun.
-EPHEMERIS_YEARS = (1900, 2052)
 #: Most satellites a scenario may hold, all shells and element files together (a filing for
 #: a million computing satellites is the largest real plan; each costs ~1 kB of memory).
 MAX_SATELLITES = 1_200_000
@@ -437,10 +436,8 @@ def as_utc(value: dt.datetime) -> dt.datetime:
 
 
 def check_time_range(value: dt.datetime, what: str) -> dt.datetime:
-    low, high = EPHEMERIS_YEARS
-    if not low <= value.year <= high:
-        raise UserError(f"{what}: out of range: the ephemeris (DE421) covers {low}-{high}")
-    return value
+    """`value` if the ephemeris covers it (sim/timespan.py); UserError naming `what`."""
+    return check_in_ephemeris(value, what)
 
 
 def _parse_epoch(src: TomlSource, value, key: str) -> dt.datetime:

@@ -31,9 +31,10 @@ the kind. Entries may be written in any order; they are sorted by `at` (ties kee
     kind = "caption"  text, duration_s = 4, fade_s = 0.4, position = "bottom" | "top"
     kind = "title"    text, subtitle = "", duration_s = 4, fade_s = 0.6 (a title card)
     kind = "select"   sat = name or index ("" or -1 clears)
-    kind = "prompt"   sat, prompt, station = "" (nearest with a path), max_tokens = 48,
-                      seed = 0, timing = "fixed" | "measured" | "onboard", tokens_per_s = 40 (fixed
-                      timing): sends a prompt to the onboard model (the Ask command)
+    kind = "prompt"   sat, prompt, station = "" (nearest with a path), max_tokens = 48
+                      (1..2048), seed = 0, timing = "fixed" | "measured" | "onboard",
+                      tokens_per_s = 40 (fixed timing, 0.1..1e6): sends a prompt to the
+                      onboard model (the Ask command, whose limits these are: sim/commands.py)
     kind = "training" change a training job live (the SetTraining command): job = "" (the
                       first), collective = "ring" | "grid" | "hierarchical", sync_every = H,
                       link_gbps = every laser link's capacity, parameters, paused = true/false
@@ -50,7 +51,7 @@ import dataclasses
 import pathlib
 from typing import Any
 
-from .commands import COLLECTIVES
+from .commands import COLLECTIVES, FIXED_TOKENS_PER_S, MAX_TOKENS, TIMINGS
 from .errors import UserError
 from .layers import check_name as check_layer_name
 from .tomlcheck import Field, TomlSource, between, one_of, read_table
@@ -110,10 +111,10 @@ _SCHEMAS: dict[str, dict[str, Field]] = {
               "fade_s": Field(float, 0.6, check=between(0, 60, " s"))},
     "select": {"sat": _SAT},
     "prompt": {"sat": _SAT, "prompt": Field(str, required=True), "station": Field(str, ""),
-               "max_tokens": Field(int, 48, check=between(1, 4096)),
+               "max_tokens": Field(int, 48, check=between(1, MAX_TOKENS, " tokens")),
                "seed": Field(int, 0), "timing": Field(str, "fixed",
-                                          check=one_of("fixed", "measured", "onboard")),
-               "tokens_per_s": Field(float, 40.0, check=between(0.1, 100000))},
+                                          check=one_of(*TIMINGS)),
+               "tokens_per_s": Field(float, 40.0, check=between(*FIXED_TOKENS_PER_S, " tokens/s"))},
     "training": {"job": Field(str, ""),
                  "collective": Field(str, None, check=one_of(*COLLECTIVES)),
                  "sync_every": Field(int, None, check=between(1, 1_000_000)),

@@ -26,6 +26,7 @@ from .satellites import find_satellite
 from .scenario import Scenario
 from .snapshot import Snapshot
 from .timeline import Timeline
+from .timespan import check_in_ephemeris
 from .snapshot_build import build_snapshot
 from .traffic import TrafficModel
 from .training import COLLECTIVES, TrainingService
@@ -294,10 +295,7 @@ class World:
     def _advance_by(self, command: cmd.Advance) -> None:
         seconds = _number_in(command.seconds, 0.0, cmd.MAX_ADVANCE_S, "advance", " s")
         end = self.now + dt.timedelta(seconds=seconds)
-        low, high = scenario_mod.EPHEMERIS_YEARS
-        if not low <= end.year <= high:
-            raise UserError(f"advance: the sim would reach {end:%Y-%m-%d}, outside the "
-                            f"ephemeris (DE421 covers {low}-{high})")
+        check_in_ephemeris(end, "advance")
         self.step(seconds)
 
     def _set_time(self, command: cmd.SetTime) -> None:

@@ -120,7 +120,7 @@ def test_bench_json_small(capsys):
     (["info", "--scenario", "missing.toml"], "does not exist"),
     (["route", "--scenario", "cluster-2025", "--from", "Kashgarr", "--to", "Jiamusi"], "did you mean"),
     (["route", "--scenario", "cluster-2025", "--from", "95,10", "--to", "Jiamusi"], "latitude must be"),
-    (["info", "--scenario", "cluster-2025", "--at", "2200-01-01T00:00:00Z"], "out of range"),
+    (["info", "--scenario", "cluster-2025", "--at", "2200-01-01T00:00:00Z"], "outside the ephemeris"),
     (["export", "--scenario", "cluster-2025", "--out", "/nonexistent/dir/x.csv"], "does not exist"),
     (["export", "--scenario", "cluster-2025", "--out", "x.txt"], "expected a .csv"),
     (["bench", "--sizes", "ten"], "--sizes"),
@@ -143,3 +143,32 @@ def test_bad_scenario_file_through_the_real_entry_point(tmp_path):
     assert "Traceback" not in result.stderr
     assert f"{bad}:6: shells[1].altitude_km: must be 150..50000 km, got 100.0" in result.stderr
     assert not out_file.exists() and list(tmp_path.iterdir()) == [bad]
+
+
+def _prompt_scenario(tmp_path, max_tokens: int) -> pathlib.Path:
+    path = tmp_path / "prompt.toml"
+    path.write_text('[scenario]\nbase = "cluster-2025"\nname = "prompting"\n\n[[timeline]]\n'
+                    f'at = 1\nkind = "prompt"\nsat = "XS-03"\nprompt = "hi"\n'
+                    f'max_tokens = {max_tokens}\n')
+    return path
+
+
+def test_info_refuses_a_timeline_prompt_longer_than_ask_allows(tmp_path, capsys):
+    """The timeline's limit is Ask's (sim.commands.MAX_TOKENS): one past it is refused by
+    `info` in one line naming the file, line and field; the limit itself is accepted."""
+    from sim.commands import MAX_TOKENS, Ask, check_max_tokens
+    from sim.timeline import of_scenario, prompt_command
+    from sim.scenario import resolve
+
+    path = _prompt_scenario(tmp_path, MAX_TOKENS + 1)
+    code, out, err = cli(capsys, "info", "--scenario", str(path))
+    assert code == 2 and not out
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    assert f"{path}:10: timeline[1].max_tokens: must be 1..{MAX_TOKENS} tokens" in err
+    ok = _prompt_scenario(tmp_path, MAX_TOKENS)
+    code, out, err = cli(capsys, "info", "--scenario", str(ok))
+    assert code == 0, err
+    (entry,) = of_scenario(resolve(str(ok))).entries
+    command = prompt_command(entry)
+    assert command == Ask("XS-03", "hi", max_tokens=MAX_TOKENS, timing="fixed")
+    assert check_max_tokens(command.max_tokens) == MAX_TOKENS  # what Ask's service accepts

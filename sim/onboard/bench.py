@@ -12,6 +12,7 @@ produces the same number of tokens), after a warm-up run.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import statistics
 import time
@@ -26,18 +27,36 @@ PROMPT = "What news from orbit? Is the sky clear over the western sea?"
 NEW_TOKENS = 128
 
 
-def _time_generation(model, ids: list[int], n: int, use_cache: bool) -> tuple[float, float]:
-    """(time to first token, decode tokens/s) for one run of n tokens."""
+@contextlib.contextmanager
+def _torch_threads(threads: int | None):
+    """Run the block with `threads` torch CPU threads (None: leave torch's setting), then put
+    the setting back; yields the count in use."""
+    old = torch.get_num_threads()
+    if threads:
+        torch.set_num_threads(threads)
+    try:
+        yield threads or old
+    finally:
+        torch.set_num_threads(old)
+
+
+def _run_ours(model, ids: list[int], n: int, use_cache: bool = True):
+    """One greedy run of n tokens with our implementation: (start, the perf_counter stamp of
+    each token as it was picked, the tokens). The one timer of every bench of ours."""
     params = SamplingParams(n, GREEDY.temperature, 0, 1.0, None)
     t0 = time.perf_counter()
-    t_first = None
-    count = 0
-    for _ in generate_ids(model, ids, params, (), use_cache):
-        count += 1
-        if t_first is None:
-            t_first = time.perf_counter()
-    t_end = time.perf_counter()
-    return t_first - t0, (count - 1) / (t_end - t_first)
+    stamps, tokens = [], []
+    for token in generate_ids(model, ids, params, (), use_cache):
+        stamps.append(time.perf_counter())
+        tokens.append(token)
+    return t0, stamps, tokens
+
+
+def _rates(t0: float, stamps: list[float]) -> tuple[float, float]:
+    """(time to first token s: prefill + first pick, decode tokens/s after the first token;
+    0 when fewer than two tokens were timed)."""
+    decode_s = stamps[-1] - stamps[0]
+    return stamps[0] - t0, (len(stamps) - 1) / decode_s if decode_s > 0 else 0.0
 
 
 #: New tokens per run for a checkpoint folder: a 0.6B model makes a few tokens per second here.
@@ -57,27 +76,22 @@ def run_model_bench(as_json: bool = False, runs: int = 3, threads: int | None = 
     if model_dir is not None or int8:
         return compare_with_transformers(model_dir, dtype, int8, threads,
                                          new_tokens or FOLDER_NEW_TOKENS, as_json)
-    old_threads = torch.get_num_threads()
-    if threads:
-        torch.set_num_threads(threads)
-    try:
+    with _torch_threads(threads) as threads_used:
         om = load_model(dtype=dtype)
         ids = _framed_prompt(om)
         n = min(new_tokens or NEW_TOKENS, om.context_length - len(ids))
         results = {}
         for name, cache in (("kv_cache", True), ("no_cache", False)):
-            _time_generation(om.model, ids, 8, cache)  # warm-up: first-call allocations
-            samples = [_time_generation(om.model, ids, n, cache) for _ in range(runs)]
+            _run_ours(om.model, ids, 8, cache)  # warm-up: first-call allocations
+            samples = [_rates(*_run_ours(om.model, ids, n, cache)[:2]) for _ in range(runs)]
             results[name] = {
                 "time_to_first_token_ms": round(1000 * statistics.median(s[0] for s in samples), 2),
                 "tokens_per_s": round(statistics.median(s[1] for s in samples), 1),
             }
-    finally:
-        torch.set_num_threads(old_threads)
     out = {
         "model": str(om.path), "parameters": om.num_parameters,
         "prompt_tokens": len(ids), "generated_tokens": n, "runs": runs,
-        "torch_threads": threads or old_threads, **results,
+        "torch_threads": threads_used, **results,
         "cache_speedup": round(results["kv_cache"]["tokens_per_s"]
                                / results["no_cache"]["tokens_per_s"], 2),
     }
@@ -100,23 +114,11 @@ def _framed_prompt(om) -> list[int]:
     return om.tokenizer.encode(before + PROMPT + after)
 
 
-def _time_ours(om, ids: list[int], n: int) -> dict:
-    """One greedy run of n tokens with our implementation: first-token time, decode speed."""
-    params = SamplingParams(n, GREEDY.temperature, 0, 1.0, None)
-    t0 = time.perf_counter()
-    stamps, tokens = [], []
-    for token in generate_ids(om.model, ids, params, ()):
-        stamps.append(time.perf_counter())
-        tokens.append(token)
-    return _figures(t0, stamps, tokens)
-
-
 def _figures(t0: float, stamps: list[float], tokens: list[int]) -> dict:
-    """First-token time (prefill + first pick, ms) and decode tokens/s after the first token."""
-    decode_s = stamps[-1] - stamps[0]
-    return {"time_to_first_token_ms": round(1000 * (stamps[0] - t0), 1),
-            "tokens_per_s": round((len(stamps) - 1) / decode_s, 2) if decode_s > 0 else 0.0,
-            "tokens": tokens}
+    """One run's report: first-token time (ms), decode tokens/s, and the tokens."""
+    first_s, tokens_per_s = _rates(t0, stamps)
+    return {"time_to_first_token_ms": round(1000 * first_s, 1),
+            "tokens_per_s": round(tokens_per_s, 2), "tokens": tokens}
 
 
 def _load_transformers(folder, dtype: torch.dtype, int8: bool):
@@ -167,10 +169,7 @@ def compare_with_transformers(model_dir, dtype: str = "auto", int8: bool = False
     8-token warm-up. Ours is freed before transformers loads, so they never share memory."""
     import gc
 
-    old_threads = torch.get_num_threads()
-    if threads:
-        torch.set_num_threads(threads)
-    try:
+    with _torch_threads(threads) as threads_used:
         t0 = time.perf_counter()
         om = load_model(model_dir, dtype=dtype, int8=int8)
         load_s = time.perf_counter() - t0
@@ -179,12 +178,12 @@ def compare_with_transformers(model_dir, dtype: str = "auto", int8: bool = False
         if new_tokens < 2:  # a decode speed needs at least two tokens
             raise UserError(f"{om.path}: the model's context ({om.context_length} tokens) is "
                             f"too small for the bench prompt ({len(ids)} tokens)")
-        _time_ours(om, ids, 8)
-        ours = _time_ours(om, ids, new_tokens)
+        _run_ours(om.model, ids, 8)  # warm-up
+        ours = _figures(*_run_ours(om.model, ids, new_tokens))
         report = {"model": str(om.path), "parameters": om.num_parameters,
                   "dtype": om.compute_dtype, "prompt_tokens": len(ids),
                   "generated_tokens": new_tokens, "runs": 1,
-                  "torch_threads": threads or old_threads, "load_s": round(load_s, 2)}
+                  "torch_threads": threads_used, "load_s": round(load_s, 2)}
         dtype_used = om.model.model.embed_tokens.weight.dtype
         folder = om.path
         del om
@@ -196,8 +195,6 @@ def compare_with_transformers(model_dir, dtype: str = "auto", int8: bool = False
             theirs = _time_transformers(hf, ids, new_tokens)
             del hf
             gc.collect()
-    finally:
-        torch.set_num_threads(old_threads)
     report["ours"] = ours
     report["transformers"] = theirs
     if theirs is not None:

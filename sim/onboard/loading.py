@@ -82,18 +82,27 @@ def parse_config(raw: dict, path: Path) -> Qwen3Config:
     return cfg
 
 
-def load_config(folder: Path) -> Qwen3Config:
-    path = folder / "config.json"
+def read_config(folder: Path, where: str | None = None) -> dict:
+    """The config.json of checkpoint folder `folder` as a dict (a JSON object; its keys are
+    checked by `parse_config`): the one reader of a checkpoint's config, for loading, the
+    model list and `model pull`. A missing, unreadable or non-object file is one UserError
+    line starting with `where` (default: the folder, or the file's path)."""
+    path = Path(folder) / "config.json"
     if not path.is_file():
-        raise UserError(f"{folder}: missing config.json (a model folder needs config.json, "
-                        "*.safetensors and tokenizer.json)")
+        raise UserError(f"{where or folder}: missing config.json (a model folder needs "
+                        "config.json, *.safetensors and tokenizer.json)")
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UserError(f"{path}: not valid JSON ({exc})") from exc
+        raise UserError(f"{where or path}: not valid JSON ({exc})") from None
     if not isinstance(raw, dict):
-        raise UserError(f"{path}: expected a JSON object")
-    return parse_config(raw, path)
+        raise UserError(f"{where or path}: expected a JSON object")
+    return raw
+
+
+def load_config(folder: Path) -> Qwen3Config:
+    """The checked Qwen3Config of checkpoint folder `folder` (UserError naming the file)."""
+    return parse_config(read_config(folder), folder / "config.json")
 
 
 def load_weights(folder: Path) -> dict[str, torch.Tensor]:

@@ -123,7 +123,8 @@ def estimate(shape: ModelShape, profile, prompt_tokens: int,
     steps = max(generated_tokens - 1, 0)
     decode_s, memory_steps = 0.0, 0
     # The KV read grows by one token per step; a loop keeps each step's bound exact (a
-    # closed form would have to find where the bound switches). Replies are <= 2048 tokens.
+    # closed form would have to find where the bound switches). Replies are at most
+    # sim.commands.MAX_TOKENS (2048) tokens, so the loop stays short.
     for k in range(1, steps + 1):
         step_s, bound = decode_step(shape, profile, prompt_tokens + k - 1)
         decode_s += step_s

@@ -1,6 +1,7 @@
 """Round trips: phases in order and timed by light-time and the model, waits for a path on the
 2025 cluster, queueing on one satellite, live (non-blocking) stepping, the ask command."""
 import json
+import re
 import time
 
 import numpy as np
@@ -308,3 +309,35 @@ def test_tokens_that_decode_to_no_text_are_counted_by_time():
     assert revealed_tokens(trip, 99.0) == 0
     assert revealed_tokens(trip, 130.0) == 60
     assert revealed_tokens(trip, 200.0) == 120
+
+
+def test_ask_text_says_the_inference_times_as_the_phase_line_does(capsys, model_dir):
+    """`run.py ask` without --json: the summary is the inference phase's own line (one
+    formatter, sim/trip_text.py) with the first token and the prefill/decode split added."""
+    code = run.main(["ask", "--scenario", "cluster-2025", "--sat", "XS-03", "--prompt", "hi",
+                     "--model-dir", model_dir, "--max-tokens", "8", "--timing", "onboard"])
+    out = capsys.readouterr().out
+    assert code == 0
+    row = next(line for line in out.splitlines() if line.strip().startswith("inference "))
+    summary = next(line for line in out.splitlines() if line.startswith("inference: "))
+    assert "on board" in row and "drives the timeline; measured here" in row
+    assert "drives the timeline; measured here" in summary
+    assert "(prefill " in summary and "first token " in summary
+    assert summary.split(";")[0] == "inference: " + row.split("   ")[-1].split(";")[0].strip()
+
+
+@pytest.mark.parametrize("fields,message", [
+    ({"max_tokens": 2049}, "max_tokens: expected 1..2048 tokens, got 2049"),
+    ({"timing": "fixed", "tokens_per_s": 0.0}, "tokens_per_s: expected 0.1..1e+06 tokens/s"),
+    ({"timing": "fixed", "tokens_per_s": float("nan")}, "tokens_per_s"),
+])
+def test_ask_refuses_limits_before_loading_the_model(fields, message):
+    """Ask's own limits (sim.commands: MAX_TOKENS, FIXED_TOKENS_PER_S), the same as the
+    timeline's and the command line's, refused before the model loads."""
+    world = World.from_scenario("cluster-2025")
+    try:
+        with pytest.raises(UserError, match=re.escape(message)):
+            world.ask(cmd.Ask("XS-03", "hi", **fields))
+        assert not world.round_trips.model_loaded and not world.round_trips.trips
+    finally:
+        world.close()

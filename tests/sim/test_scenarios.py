@@ -143,7 +143,7 @@ def test_wrong_type(write):
     ("altitude_km = 600", "altitude_km = 120", "altitude_km", "150..50000 km"),
     ("inclination_deg = 60", "inclination_deg = 190", "inclination_deg", "0..180"),
     ("planes = 4", "planes = 0", "planes", "must be 1..10000"),
-    ('epoch = "2026-03-01T00:00:00Z"', 'epoch = "2099-01-01T00:00:00Z"', "epoch", "out of range"),
+    ('epoch = "2026-03-01T00:00:00Z"', 'epoch = "2099-01-01T00:00:00Z"', "epoch", "outside the ephemeris"),
     ('epoch = "2026-03-01T00:00:00Z"', 'epoch = "yesterday"', "epoch", "ISO 8601"),
 ])
 def test_impossible_values(write, old, new, field, expected):

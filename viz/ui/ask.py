@@ -11,14 +11,22 @@ import pathlib
 import numpy as np
 from imgui_bundle import imgui
 
+from sim.commands import MAX_TOKENS, TIMINGS as ASK_TIMINGS
+from viz.ui.model_list import ModelList
 from viz.ui.session import MAX_PROMPT_CHARS, READY_PROMPTS, Session
 from viz.ui.trips import format_duration, phase_lines, status_line
 
 PROMPT_COLOUR = (1.0, 0.84, 0.42, 1.0)  #: the prompt's colour in the scene (white-gold)
 ANSWER_COLOUR = (0.40, 0.95, 1.0, 1.0)  #: the answer's colour in the scene (cyan-white)
 ERROR_COLOUR = (1.0, 0.45, 0.4, 1.0)
-#: What may drive a new prompt's inference phase: (Ask timing, label in the combo).
-TIMINGS = (("measured", "time: measured here"), ("onboard", "time: on board (roofline)"))
+#: The combo's label of each Ask timing the app offers ("fixed" is for recordings).
+_TIMING_LABELS = {"measured": "time: measured here", "onboard": "time: on board (roofline)"}
+#: What may drive a new prompt's inference phase: (Ask timing, label in the combo), in the
+#: order of sim.commands.TIMINGS (the one list of timing names).
+TIMINGS = tuple((name, _TIMING_LABELS[name]) for name in ASK_TIMINGS if name in _TIMING_LABELS)
+#: The reply length the app asks for, tokens. The shipped model is byte-level (a token is a
+#: character): 48 gave half a line.
+APP_MAX_TOKENS = min(120, MAX_TOKENS)
 
 
 def ask_width(window_w: float) -> float:
@@ -36,13 +44,14 @@ class AskPanel:
         self.remember_item = remember_item  #: (name) records the last widget's box (tests)
         self.prompt = ""
         self.station = 0  #: 0 = nearest station with a path, else index + 1
-        # The shipped model is byte-level (a token is a character): 48 gave half a line.
-        self.max_tokens = 120
+        self.max_tokens = APP_MAX_TOKENS
         self.timing = 0  #: index into TIMINGS, for new prompts
         self.prompt_rect: list[float] = []  #: prompt box, window points (for a test's clicks)
         self.model_folder = ""  #: the "open folder" field of the model picker
-        #: the picker's list: read at the first draw and again each time it opens
-        self._models: list[tuple[str, str]] | None = None
+        #: the picker's list, scanned on a worker thread (now, when the picker opens, and
+        #: every few seconds while it is open): the frame never waits for the cache scan
+        self.models = ModelList(session.model_choices)
+        self.models.refresh()
         self._picker_open = False
         self._focus = False
         self._last_count = 0
@@ -75,9 +84,8 @@ class AskPanel:
         """Which model is on board: the shipped one, each model found (run.py model list),
         or a checkpoint folder. Switching loads it on a thread ("Loading ...")."""
         current = snap.onboard_model
-        if self._models is None:
-            self._models = self.session.model_choices()
-        label = next((name for name, path in self._models if path == current),
+        choices = self.models.choices()
+        label = next((name for name, path in choices if path == current),
                      pathlib.PurePath(current).name if current else "shipped byte-level model")
         if self.session.model_loading:  # said in the label: the rows below must not move
             label = f"loading {label} ..."
@@ -86,10 +94,11 @@ class AskPanel:
         imgui.set_next_item_width(-1)
         imgui.begin_disabled(self.session.model_loading)
         opened = imgui.begin_combo("##model", label)
+        if opened and not self._picker_open:  # just opened: the cache may have changed
+            self.models.refresh()  # the rows below update when the scan is done
+        self.models.tick(opened)
         if opened:
-            if not self._picker_open:  # just opened: the cache may have changed
-                self._models = self.session.model_choices()
-            for name, path in self._models:
+            for name, path in choices:
                 if imgui.selectable(name, path == current)[0] and path != current:
                     self.session.switch_model(path)
                 self.remember_item(f"model:{name.split(' (')[0]}")

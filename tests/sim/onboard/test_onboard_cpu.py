@@ -178,3 +178,16 @@ def test_bench_without_transformers_reports_ours_only(bench_dir, monkeypatch, ca
 def test_bench_refuses_a_context_too_small_for_its_prompt(tiny_dir, capsys):
     with pytest.raises(UserError, match="too small for the bench prompt"):
         bench.compare_with_transformers(tiny_dir, new_tokens=3)
+
+
+def test_shipped_model_bench_times_both_cache_modes_and_restores_threads(capsys):
+    """`run.py bench --model` on the shipped model: one timer for both modes (with and
+    without the KV cache), every figure positive, torch's thread count put back."""
+    before = torch.get_num_threads()
+    report = bench.run_model_bench(as_json=True, runs=1, threads=1, new_tokens=6)
+    assert torch.get_num_threads() == before
+    assert json.loads(capsys.readouterr().out) == report
+    assert report["generated_tokens"] == 6 and report["torch_threads"] == 1
+    for mode in ("kv_cache", "no_cache"):
+        assert report[mode]["time_to_first_token_ms"] > 0 and report[mode]["tokens_per_s"] > 0
+    assert report["cache_speedup"] > 0

@@ -55,9 +55,11 @@ def add_app_options(parser: argparse.ArgumentParser) -> None:
                           "(default: the shipped byte-level model)")
     app.add_argument("--no-vsync", action="store_true", help="draw as fast as possible")
     app.add_argument("--quality", choices=("high", "fast"), help="rendering quality (default high)")
-    app.add_argument("--sim-thread", dest="sim_thread", choices=("auto", "on", "off"),
-                     help="step the sim on its own thread, the frame drawing the latest state "
-                          "moved on to its own time (default auto: from 20,000 satellites)")
+    app.add_argument("--sim-worker", dest="sim_worker",
+                     choices=("auto", "process", "thread", "off"),
+                     help="run the sim in its own process (or thread), the frame drawing the "
+                          "latest state moved on to its own time (default auto: a process "
+                          "from 20,000 satellites)")
     app.add_argument("--shots-dir", dest="shots_dir",
                      help="folder for F12 screenshots and recordings (default screenshots)")
 
@@ -159,6 +161,16 @@ def run_bench(args: argparse.Namespace) -> int:
         from viz import bench as viz_bench
 
         report["render"] = viz_bench.run_render_bench(synthetic_world, as_json=args.json)
+    if args.window:
+        from viz.bench_window import run_window_bench
+
+        if not 1.0 <= args.window_seconds <= 3600.0:
+            raise UserError(f"--window-seconds {args.window_seconds:g}: expected 1 to 3600")
+        names = [s.strip() for s in args.window_scenarios.split(",") if s.strip()]
+        if not names:
+            raise UserError("--window-scenarios: give at least one scenario")
+        report["window"] = run_window_bench(names, args.sim_worker, args.window_seconds,
+                                            as_json=args.json)
     if args.model or args.model_dir or args.int8:  # the model options imply --model
         from sim.onboard import bench as model_bench
 
@@ -185,7 +197,8 @@ def launch_app(args: argparse.Namespace) -> int:
 
         args.model_dir = str(resolve_model(args.model))
         args.model = None  # resolved: scenario switches use the folder (or the picker's)
-    return app.main(args, world_factory=sim_cli.world_from_args, model_catalog=model_catalog)
+    return app.main(args, world_factory=sim_cli.world_from_args, model_catalog=model_catalog,
+                    scenario_size=sim_cli.scenario_size)
 
 
 def model_catalog() -> list[tuple[str, str]]:

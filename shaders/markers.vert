@@ -7,10 +7,11 @@
 uniform float u_base_px;       // marker diameter at the reference distance, pixels
 uniform float u_ref_dist_km;   // distance at which the marker is u_base_px wide
 uniform float u_halo_gain;     // halo strength: high for a dozen satellites, 1 for thousands
+uniform int u_stride;          // draw satellite gl_VertexID * u_stride (1: every one)
 out vec3 v_colour;
 out float v_halo;
 void main() {
-    int i = gl_VertexID;
+    int i = gl_VertexID * max(u_stride, 1);
     vec4 st = sat_state(i);
     if (st.w < 0.5) { gl_Position = vec4(2.0, 2.0, 2.0, 1.0); gl_PointSize = 1.0; return; }
     vec3 p = sat_position(i);

@@ -57,6 +57,16 @@ def world_from_args(args: argparse.Namespace, **options) -> World:
     return World.from_scenario(args.scenario, at=at, seed=seed, **options)
 
 
+def scenario_size(args: argparse.Namespace) -> int:
+    """Satellites in the scenario `args.scenario` names, from its file alone (nothing built):
+    the app chooses where the sim runs by it."""
+    from .elements import read_element_file
+
+    scenario = scenario_mod.resolve(args.scenario)
+    return sum(s.size for s in scenario.shells) + \
+        sum(len(read_element_file(src.path)) for src in scenario.element_sources)
+
+
 def add_commands(commands) -> None:
     p = commands.add_parser("scenarios", help="list the built-in scenarios")
     p.set_defaults(handler=cmd_scenarios)
@@ -95,6 +105,17 @@ def add_commands(commands) -> None:
     p.add_argument("--render", action="store_true", help="also measure the renderer")
     p.add_argument("--model", action="store_true", help="also measure the onboard model")
     p.add_argument("--no-sim", action="store_true", help="skip the sim step measurement")
+    p.add_argument("--window", action="store_true",
+                   help="also measure the app's real window on $DISPLAY (Xvfb works): frame "
+                        "times and sim refresh per scenario of --window-scenarios")
+    p.add_argument("--window-scenarios", dest="window_scenarios",
+                   default="network-2035,network-2035@100000,filing-1m",
+                   help="with --window: scenarios (network-2035@N: scaled to N satellites)")
+    p.add_argument("--window-seconds", dest="window_seconds", type=float, default=20.0,
+                   help="with --window: seconds measured per scenario (after 8 s warm-up)")
+    p.add_argument("--sim-worker", dest="sim_worker",
+                     choices=("auto", "process", "thread", "off"),
+                   default="auto", help="with --window: the app's --sim-worker")
     p.add_argument("--model-dir", dest="model_dir", metavar="PATH",
                    help="with --model: a Qwen3 checkpoint folder, measured beside transformers")
     p.add_argument("--int8", action="store_true",

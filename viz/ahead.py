@@ -52,6 +52,21 @@ class SnapshotAhead:
     def velocities_km_s(self) -> np.ndarray:
         return _read_only(self.sat_velocities(slice(None)))
 
+    @functools.cached_property
+    def flow_paths_km(self) -> np.ndarray:
+        """(F,P,3) the traffic routes at the frame's time: satellite points moved on, ground
+        ends turned with the Earth."""
+        snap = self.stepped
+        paths = np.array(snap.flow_paths_km, np.float64)
+        index = np.asarray(snap.flow_sat_index)
+        if not paths.size:
+            return _read_only(paths)
+        on_sat = index >= 0
+        paths[on_sat] = self.sat_positions(index[on_sat])
+        turn = self.itrs_to_gcrs @ np.asarray(snap.itrs_to_gcrs, np.float64).T
+        paths[~on_sat] = paths[~on_sat] @ turn.T
+        return _read_only(paths.astype(np.float32))
+
     def sat_positions(self, indices) -> np.ndarray:
         """GCRS km of the satellites `indices` (an index, array or slice) at the frame's time."""
         snap = self.stepped

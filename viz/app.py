@@ -19,7 +19,8 @@ Options are read from `args` when run.py defines the flags, otherwise from the e
                  into this folder on the sim side: viz never touches the model cache)
     no_vsync     turn vsync off                                 (off)
     quality      Earth texture: high | fast                     (high)
-    sim_thread   sim on its own thread: auto | on | off         (auto: from 20,000 satellites)
+    sim_worker   where the sim steps: auto | process | thread | off
+                 (auto: its own process from 20,000 satellites, else with the frame)
     shots_dir    where screenshots and recordings go            (screenshots)
     test_state   JSON status file for tests driving the window  (none)
 """
@@ -34,7 +35,7 @@ from sim.errors import UserError
 DEFAULTS = {"scenario": "network-2035", "at": None, "seed": None, "size": "1600x900",
             "fullscreen": False, "warp": 60.0, "model_dir": None, "no_vsync": False,
             "quality": "high", "shots_dir": "screenshots", "test_state": None,
-            "sim_thread": "auto"}
+            "sim_worker": "auto"}
 
 
 def option(args, name: str):
@@ -67,9 +68,11 @@ def parse_options(args) -> dict:
     return opts
 
 
-def main(args: argparse.Namespace | None, world_factory, model_catalog=None) -> int:
+def main(args: argparse.Namespace | None, world_factory, model_catalog=None,
+         scenario_size=None) -> int:
     """Open the window and run until it is closed. Returns the process exit code.
-    `model_catalog()`: [(label, checkpoint folder)] for the Ask window's model picker."""
+    `model_catalog()`: [(label, checkpoint folder)] for the Ask window's model picker;
+    `scenario_size(args)`: satellites in args.scenario (where the sim runs follows it)."""
     args = args if args is not None else argparse.Namespace()
     opts = parse_options(args)
     # The model worker and llvmpipe share the CPU: one torch thread leaves the window a core
@@ -86,7 +89,8 @@ def main(args: argparse.Namespace | None, world_factory, model_catalog=None) -> 
 
     session = Session(world_args, world_factory, model_dir=opts["model_dir"],
                       warp=opts["warp"], model_catalog=model_catalog,
-                      sim_thread=opts["sim_thread"])  # a bad scenario raises UserError
+                      sim_worker=opts["sim_worker"], scenario_size=scenario_size)
+    # (a bad scenario raises UserError above: run.py prints it)
     try:
         session.import_model_runtime()
         app = open_window(session, opts)

@@ -142,6 +142,10 @@ class Renderer:
     def detail_notes(self) -> list[str]:
         """What the last frame thinned (level of detail), one line each, for the panel."""
         notes = []
+        n, k = self.satdata.n, self.satellites.stride
+        if k > 1:
+            notes.append(f"Satellites: 1 in {k} drawn ({-(-n // k):,} of {n:,}); the selected "
+                         f"and hovered always")
         links = self.links
         if links.shown < links.n_links:
             notes.append(f"Laser links: {links.shown:,} of {links.n_links:,} drawn (every "

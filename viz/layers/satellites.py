@@ -4,6 +4,10 @@ textures) and the highlight rings of the selected and hovered satellites.
 Marker size: `base_marker_px(n)` shrinks with the constellation size (a 12-satellite cluster
 gets big bright markers, 100,000 get fine dust) and the shader grows it as the camera comes
 closer. Colour: role; eclipse dimmer; utilisation brighter.
+
+Level of detail: beyond MARKER_BUDGET satellites (the million of the 2026 filing) one in k is
+drawn, every k-th by index, so the same ones stay drawn (planes stay planes); `stride` says k
+and the panel says so. The selected and hovered satellites always get their rings.
 """
 from __future__ import annotations
 
@@ -13,6 +17,12 @@ from viz.glutil import set_uniforms
 from viz.layers import Layer, additive, depth_write
 
 REF_DISTANCE_KM = 22000.0  #: camera distance at which markers are base_marker_px wide
+MARKER_BUDGET = 250_000  #: most markers drawn a frame (one in k beyond)
+
+
+def marker_stride(n_sats: int, budget: int = MARKER_BUDGET) -> int:
+    """k: one satellite marker in k is drawn (1 up to `budget` satellites)."""
+    return max(1, -(-n_sats // budget))
 
 
 def base_marker_px(n_sats: int, height_px: int = 1080) -> float:
@@ -38,6 +48,7 @@ class SatelliteLayer(Layer):
         self.ring_vao = self.own(ctx.vertex_array(self.ring_prog, []))
         self.selected = -1
         self.size_scale = 1.0
+        self.stride = 1  #: one marker in `stride` drawn (see MARKER_BUDGET)
 
     def update(self, snapshot, frame) -> None:
         self.selected = int(snapshot.selected)
@@ -51,10 +62,14 @@ class SatelliteLayer(Layer):
         ctx.enable(ctx.BLEND | ctx.DEPTH_TEST | ctx.PROGRAM_POINT_SIZE)
         depth_write(ctx, False)
         additive(ctx)
+        self.stride = marker_stride(n)
+        # sized for the markers drawn, so that a thinned million reads as the 250,000 would
+        shown = -(-n // self.stride)
         set_uniforms(self.prog, **frame.uniforms, **self.satdata.uniforms(),
-                     u_base_px=base_marker_px(n, camera.size[1]) * self.size_scale,
-                     u_ref_dist_km=REF_DISTANCE_KM, u_halo_gain=halo_gain(n))
-        self.vao.render(ctx.POINTS, vertices=n)
+                     u_base_px=base_marker_px(shown, camera.size[1]) * self.size_scale,
+                     u_ref_dist_km=REF_DISTANCE_KM, u_halo_gain=halo_gain(shown),
+                     u_stride=self.stride)
+        self.vao.render(ctx.POINTS, vertices=shown)
 
     def draw_rings(self, camera, frame) -> None:
         """Rings round the selected satellite and the one under the mouse (frame.hovered)."""

@@ -110,6 +110,11 @@ def packet_heads(paths: np.ndarray, arc: np.ndarray, progress: np.ndarray) -> np
     return paths[rows, k] * (1 - w) + paths[rows, k + 1] * w
 
 
+#: most ground links plus route points rebuilt every frame when the frame is past its
+#: Snapshot (beyond, they follow each new Snapshot only)
+PER_FRAME_MAX = 300_000
+
+
 class TrafficLayer(Layer):
     def __init__(self, ctx, shaders):
         super().__init__(ctx, shaders)
@@ -129,6 +134,7 @@ class TrafficLayer(Layer):
         self.height_px = 1080       #: frame height of the last update: sprite sizes follow it
         self._built_height = 1080
         self._n_flows = 0
+        self._ahead_s = 0.0  #: the frame time past the Snapshot the buffers were built for
 
     def update(self, snapshot, frame) -> None:
         # Background sprites follow the frame height (no floor: at 480x270 they must stay
@@ -140,6 +146,13 @@ class TrafficLayer(Layer):
         moved = v.changed(snapshot, "positions", snapshot.n_sats)
         ground = v.changed(snapshot, "ground_links", len(snapshot.ground_pairs))
         earth = v.changed(snapshot, "earth")
+        # A frame past its Snapshot (sim on its own thread) moves routes and beams with the
+        # satellites; rebuilt per frame only while that stays cheap (not at a million).
+        ahead = frame.ahead_s != self._ahead_s and \
+            len(snapshot.ground_pairs) + snapshot.flow_paths_km.size // 3 <= PER_FRAME_MAX
+        self._ahead_s = frame.ahead_s
+        flows = flows or ahead
+        moved = moved or ahead
         if flows:
             self._update_flows(snapshot)
             self.sprites.write(self._heads)
@@ -211,7 +224,7 @@ class TrafficLayer(Layer):
         beams = np.zeros((len(pairs), 2), LINE)
         if len(pairs):
             beams["pos"][:, 0] = st[pairs[:, 0]]
-            beams["pos"][:, 1] = np.asarray(snap.positions_km)[pairs[:, 1]]
+            beams["pos"][:, 1] = snap.sat_positions(pairs[:, 1])
             beams["colour"][:, 0, :3] = STATION
             beams["colour"][:, 1, :3] = STATION
             beams["colour"][:, 0, 3] = strength

@@ -16,6 +16,10 @@ import time
 import numpy as np
 
 
+#: most satellites for which the state lists clickable candidates
+CANDIDATES_MAX_SATS = 200_000
+
+
 class FrameStats:
     """Frame start times, and for each whether the onboard model was generating."""
 
@@ -31,15 +35,19 @@ class FrameStats:
             del self.times[: len(self.times) - self.keep]
             del self.busy[: len(self.busy) - self.keep]
 
-    def summary(self) -> dict:
-        """Median frame interval, and the longest interval that ended while the model ran."""
-        if len(self.times) < 3:
-            return {"frames": len(self.times)}
-        gaps = np.diff(np.asarray(self.times)) * 1e3
-        busy = np.asarray(self.busy[1:], bool)
+    def summary(self, last_s: float | None = None) -> dict:
+        """Median frame interval, and the longest interval that ended while the model ran;
+        over the frames of the last `last_s` seconds (default: all kept)."""
+        times = np.asarray(self.times)
+        first = 0 if last_s is None or not len(times) else \
+            int(np.searchsorted(times, times[-1] - last_s))
+        if len(times) - first < 3:
+            return {"frames": len(times) - first}
+        gaps = np.diff(times[first:]) * 1e3
+        busy = np.asarray(self.busy[first + 1:], bool)
         idle = gaps[~busy] if (~busy).any() else gaps
         median = float(np.median(idle))
-        out = {"frames": len(self.times), "median_ms": median, "max_ms": float(gaps.max()),
+        out = {"frames": len(gaps) + 1, "median_ms": median, "max_ms": float(gaps.max()),
                "idle_p99_ms": float(np.percentile(idle, 99)), "busy_frames": int(busy.sum())}
         if busy.any():
             out.update(busy_median_ms=float(np.median(gaps[busy])),
@@ -67,13 +75,17 @@ def text_input_active() -> bool:
 
 
 def sim_json(session, ahead_s: float) -> dict:
-    """Whether the sim steps on its own thread, how many steps it ran and the last one's wall
-    time, and how far this frame drew past its Snapshot (sim seconds)."""
-    runner, published = session.runner, session.published
-    if runner is None or published is None:
-        return {"thread": False, "ahead_s": 0.0}
-    return {"thread": True, "steps": runner.steps, "step_ms": published.step_s * 1e3,
-            "ahead_s": ahead_s, "n_sats": published.snapshot.n_sats}
+    """Where the sim steps (off: with the frame; a thread; a process), its steps and the
+    last one's wall time, and how far this frame drew past its Snapshot (sim seconds)."""
+    from sim.worker_process import SimProcess
+
+    runner, published, snap = session.runner, session.published, session.snapshot
+    out = {"worker": "off", "ahead_s": ahead_s, "n_sats": snap.n_sats,
+           "step_index": snap.step_index}
+    if runner is not None and published is not None:
+        out.update(worker="process" if isinstance(runner, SimProcess) else "thread",
+                   steps=runner.steps, step_ms=published.step_s * 1e3)
+    return out
 
 
 class StateWriter:
@@ -95,7 +107,10 @@ class StateWriter:
 
         snap, cam, session = app.drawn, app.camera, app.session
         rects = [r for r in app.panel.rects.values()]
-        candidates = project_candidates(cam, snap, rects)
+        # Beyond CANDIDATES_MAX_SATS the search for isolated satellites would cost the frame
+        # seconds (the benchmark reads this file at a million satellites; tests never do).
+        candidates = project_candidates(cam, snap, rects) \
+            if snap.n_sats <= CANDIDATES_MAX_SATS else []
         state = {
             "ready": True, "pid": os.getpid(), "wall": time.time(),
             "scenario": session.scenario_name, "title": session.title,
@@ -125,7 +140,9 @@ class StateWriter:
             "trips": [trip_json(v) for v in snap.round_trips],
             "messages": [m[1] for m in session.messages],
             "frames": app.stats.summary(),
+            "frames_recent": app.stats.summary(last_s=10.0),
             "sim": sim_json(session, app.ahead_s),
+            "detail_notes": app.detail_notes(),
         }
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(state))

@@ -25,6 +25,7 @@ from sim.errors import UserError
 from sim.ahead import clamp_ahead
 from sim.interface import SimWorld, WorldFactory
 from sim.runner import Published, SimRunner, sim_seconds_ahead
+from sim.worker_process import SimProcess, available
 from sim.script import ScriptRun
 from viz.ui.history import PlotHistory
 from viz.ui.loader import ScenarioLoader, deadline_left
@@ -32,10 +33,11 @@ from viz.ui.messages import MessageLog
 from viz.ui.model_loader import ModelPreloader
 
 MAX_PROMPT_CHARS = 400
-#: `sim_thread="auto"` steps the sim on its own thread from this many satellites (below, a
+#: `sim_worker="auto"` runs the sim in its own process from this many satellites (below, a
 #: step takes a few milliseconds and the frame may as well run it)
-SIM_THREAD_FROM = 20_000
-SIM_THREAD_MODES = ("auto", "on", "off")
+SIM_WORKER_FROM = 20_000
+SIM_WORKERS = ("auto", "process", "thread", "off")
+WORKERS = (SimRunner, SimProcess)  #: what a World stepping on its own is hosted by
 READY_PROMPTS = (
     "What do you see from orbit?",
     "Tell me of the stars tonight.",
@@ -49,10 +51,12 @@ class Session:
 
     def __init__(self, args: argparse.Namespace, world_factory: WorldFactory,
                  model_dir: str | None = None, warp: float = 1.0, sim_hz: float = 30.0,
-                 model_catalog=None, sim_thread: str = "off"):
-        """`sim_thread`: "on" steps the World on its own thread (sim/runner.py) and the frame
-        draws the latest Snapshot moved on to its own time; "off" steps it in `tick`; "auto"
-        is "on" from SIM_THREAD_FROM satellites."""
+                 model_catalog=None, sim_worker: str = "off", scenario_size=None):
+        """`sim_worker`: "process" builds and steps the World in a child process
+        (sim/worker_process.py), "thread" on a thread of this one (sim/runner.py); either way
+        the frame draws the latest Snapshot moved on to its own time. "off" steps it in
+        `tick`. "auto" is "process" from SIM_WORKER_FROM satellites, by
+        `scenario_size(args)` (run.py's; without it, "off")."""
         self.args = args
         self.world_factory = world_factory
         self.model_dir = model_dir
@@ -67,16 +71,17 @@ class Session:
         self.pending: cmd.Ask | None = None  #: an Ask waiting for the model to finish loading
         self.script: ScriptRun | None = None  #: the scenario script being played
         self.fast_forward_waits = True  #: the presenter's choice (a script overrides it)
-        if sim_thread not in SIM_THREAD_MODES:
-            raise UserError(f"--sim-thread must be one of {', '.join(SIM_THREAD_MODES)}, "
-                            f"got {sim_thread!r}")
-        self.sim_thread = sim_thread
+        if sim_worker not in SIM_WORKERS:
+            raise UserError(f"--sim-worker must be one of {', '.join(SIM_WORKERS)}, "
+                            f"got {sim_worker!r}")
+        self.sim_worker = sim_worker
+        self.scenario_size = scenario_size
         #: the latest Snapshot of a World on its own thread and when it was made (None: the
         #: World is stepped here)
         self.published: Published | None = None
         # the first scenario: synchronous (errors raise)
-        self.world = self._hosted(self._build_world(argparse.Namespace(
-            **{**vars(args), "model_dir": model_dir})))
+        self.world = self._build_world(argparse.Namespace(**{**vars(args),
+                                                             "model_dir": model_dir}))
         self.snapshot = self.world.apply(cmd.SetWarp(float(warp)))
         self.scenario_name = str(args.scenario)
 
@@ -105,9 +110,25 @@ class Session:
 
     # --- scenarios ----------------------------------------------------------------------------
     def _build_world(self, args: argparse.Namespace) -> SimWorld:
-        """The World for `args` (its model_dir too). Runs on the loader thread: it must not
-        read Session state that the main thread changes, nor touch GL or imgui."""
-        return self.world_factory(args, model_dir=args.model_dir)
+        """The World for `args` (its model_dir too), in the process or on the thread
+        `sim_worker` says. Runs on the loader thread: it must not read Session state that the
+        main thread changes, nor touch GL or imgui."""
+        worker = self._worker_for(args)
+        if worker == "process":
+            return SimProcess(self.world_factory, args, {"model_dir": args.model_dir})
+        world = self.world_factory(args, model_dir=args.model_dir)
+        return SimRunner(world) if worker == "thread" else world
+
+    def _worker_for(self, args: argparse.Namespace) -> str:
+        """"process", "thread" or "off" for the scenario of `args`."""
+        worker = self.sim_worker
+        if worker == "auto":
+            big = self.scenario_size is not None and \
+                self.scenario_size(args) >= SIM_WORKER_FROM
+            worker = "process" if big else "off"
+        if worker == "process" and not available():
+            worker = "thread"  # no /dev/shm (not Linux): the next best
+        return worker
 
     @property
     def loading(self) -> bool:
@@ -145,8 +166,7 @@ class Session:
             return True
         load = self.loader.pending
         self.wait_loaded()
-        current = self.runner.world if self.runner is not None else self.world
-        return load is not None and current is load.world
+        return load is not None and self.world is load.world
 
     def wait_loaded(self, timeout: float | None = None) -> bool:
         """Block (main thread) until the scenario switch in flight is built, then swap it in
@@ -176,7 +196,7 @@ class Session:
         self.model_loader.join()
         warp = self.warp
         self.world.close()  # stops the old scenario's model worker
-        world = self._hosted(load.world)
+        world = load.world
         world.apply(cmd.SetWarp(warp))
         self.snapshot = world.apply(cmd.SetClock(fast_forward_waits=self.fast_forward_waits))
         self.pending = self.script = None
@@ -375,15 +395,10 @@ class Session:
 
     # --- the sim on its own thread ------------------------------------------------------------------
     @property
-    def runner(self) -> SimRunner | None:
-        return self.world if isinstance(self.world, SimRunner) else None
-
-    def _hosted(self, world: SimWorld) -> SimWorld:
-        """`world` on its own thread when `sim_thread` says so (see __init__)."""
-        if self.sim_thread == "on" or (self.sim_thread == "auto"
-                                       and world.snapshot().n_sats >= SIM_THREAD_FROM):
-            return SimRunner(world)
-        return world
+    def runner(self):
+        """The World's worker (a SimRunner or SimProcess: the sim steps on its own), or None
+        when `tick` steps it."""
+        return self.world if isinstance(self.world, WORKERS) else None
 
     def _take_from_runner(self) -> int:
         """The runner's latest Snapshot for this frame (it runs free unless recording or a
@@ -413,8 +428,9 @@ class Session:
             return []
         runner = self.runner
         if not runner.free_running:
-            return ["Sim: stepped with each frame (recording or a script holds its thread)"]
-        return [f"Sim on its own thread: {runner.refresh_hz:.1f} steps/s, the last "
+            return ["Sim: stepped with each frame (recording or a script holds it)"]
+        where = "process" if isinstance(runner, SimProcess) else "thread"
+        return [f"Sim in its own {where}: {runner.refresh_hz:.1f} steps/s, the last "
                 f"{self.published.step_s * 1e3:,.0f} ms; satellites drawn {ahead_s:.1f} s "
                 f"past it (two-body)"]
 

@@ -1,0 +1,51 @@
+"""Level of detail for very large constellations: what is thinned, that the thinning keeps
+what matters (loaded links) and stays put as the topology changes, and that it is told."""
+import numpy as np
+
+from viz.layers.links import links_to_draw
+from viz.layers.satellites import MARKER_BUDGET, marker_stride
+from viz.layers.training import edge_stride, glow_px, ring_edges
+
+
+def test_links_under_budget_are_all_drawn():
+    pairs = np.array([[0, 1], [1, 2], [2, 3]])
+    assert links_to_draw(pairs, np.zeros(3, bool), budget=10).tolist() == [0, 1, 2]
+
+
+def test_thinned_links_keep_every_loaded_one_and_fit_the_budget():
+    rng = np.random.default_rng(1)
+    pairs = np.sort(rng.integers(0, 50_000, size=(20_000, 2)), axis=1)
+    loaded = rng.random(20_000) < 0.05
+    drawn = links_to_draw(pairs, loaded, budget=4_000)
+    assert set(np.flatnonzero(loaded)) <= set(drawn)
+    assert 3_000 < len(drawn) <= 4_000 + 400  # a hash sample: about the budget
+    assert np.all(np.diff(drawn) > 0)
+
+
+def test_the_same_links_stay_drawn_when_others_come_and_go():
+    rng = np.random.default_rng(2)
+    pairs = np.unique(np.sort(rng.integers(0, 30_000, size=(12_000, 2)), axis=1), axis=0)
+    idle = np.zeros(len(pairs), bool)
+    before = {tuple(p) for p in pairs[links_to_draw(pairs, idle, budget=2_000)]}
+    fewer = pairs[::2]  # half the links broke; the drawn share stays the same one-in-k
+    after = {tuple(p) for p in fewer[links_to_draw(fewer, idle[::2], budget=1_000)]}
+    kept = {tuple(p) for p in fewer} & before
+    assert kept == after
+
+
+def test_markers_thin_only_beyond_the_budget():
+    assert marker_stride(2_800) == 1 and marker_stride(MARKER_BUDGET) == 1
+    assert marker_stride(1_000_000) == 4
+
+
+def test_a_huge_training_ring_draws_a_sample_of_edges_and_smaller_glows():
+    class Job:
+        collective = "ring"
+        members = np.arange(10_000)
+        ring_link_pairs = np.zeros((0, 2), int)
+
+    positions = np.arange(30_000, dtype=float).reshape(-1, 3)
+    start, end, directed = ring_edges(Job, lambda i: positions[i], budget=2_000)
+    assert edge_stride(Job, 2_000) == 5 and len(start) == 2_000 and directed
+    assert np.array_equal(start[1], positions[5]) and np.array_equal(end[1], positions[6])
+    assert glow_px(400) == 20.0 and glow_px(10_000) == 5.0

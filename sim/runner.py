@@ -53,26 +53,16 @@ class Published:
     step_s: float = 0.0  #: wall seconds the step took on the worker
 
 
-class SimRunner:
-    """A World stepped on a worker thread (see the module docstring)."""
+class Hosted:
+    """What a World running on its own shows the frame: the latest Published Snapshot and the
+    refusals that came after `apply` had returned. Shared by SimRunner and SimProcess."""
 
-    def __init__(self, world, max_rate_hz: float = 60.0, apply_wait_s: float = 0.1):
-        self.world = world
-        self.min_period_s = 1.0 / max_rate_hz
-        self.apply_wait_s = apply_wait_s
-        self._tasks: queue.Queue = queue.Queue()
+    _published: Published
+
+    def __init__(self):
         self._errors: list[str] = []
         self._errors_lock = threading.Lock()
-        self._free = threading.Event()  #: set: the worker steps on its own
-        self._stop = threading.Event()
-        self._last_step_start = time.perf_counter()
-        self.steps = 0  #: steps the worker has run
-        self._recent_starts: collections.deque = collections.deque(maxlen=16)
-        self._published = Published(world.snapshot(), self._last_step_start, 0.0)
-        self._thread = threading.Thread(target=self._loop, name="sim-runner", daemon=True)
-        self._thread.start()
 
-    # --- what the frame reads ------------------------------------------------------------------
     @property
     def published(self) -> Published:
         return self._published
@@ -85,6 +75,36 @@ class SimRunner:
         with self._errors_lock:
             errors, self._errors = self._errors, []
         return errors
+
+    def post_error(self, text: str) -> None:
+        with self._errors_lock:
+            self._errors.append(text)
+
+    def _report_late(self, future: concurrent.futures.Future) -> None:
+        """A done-callback for an `apply` that returned before the command ran."""
+        error = future.exception()
+        if error is not None:
+            self.post_error(str(error) if isinstance(error, UserError)
+                            else f"{type(error).__name__}: {error}")
+
+
+class SimRunner(Hosted):
+    """A World stepped on a worker thread (see the module docstring)."""
+
+    def __init__(self, world, max_rate_hz: float = 60.0, apply_wait_s: float = 0.1):
+        super().__init__()
+        self.world = world
+        self.min_period_s = 1.0 / max_rate_hz
+        self.apply_wait_s = apply_wait_s
+        self._tasks: queue.Queue = queue.Queue()
+        self._free = threading.Event()  #: set: the worker steps on its own
+        self._stop = threading.Event()
+        self._last_step_start = time.perf_counter()
+        self.steps = 0  #: steps the worker has run
+        self._recent_starts: collections.deque = collections.deque(maxlen=16)
+        self._published = Published(world.snapshot(), self._last_step_start, 0.0)
+        self._thread = threading.Thread(target=self._loop, name="sim-runner", daemon=True)
+        self._thread.start()
 
     @property
     def free_running(self) -> bool:
@@ -160,13 +180,6 @@ class SimRunner:
             return fn()
         return self._submit(fn).result()
 
-    def _report_late(self, future: concurrent.futures.Future) -> None:
-        error = future.exception()
-        if error is not None:
-            with self._errors_lock:
-                self._errors.append(str(error) if isinstance(error, UserError)
-                                    else f"{type(error).__name__}: {error}")
-
     def _start_free(self) -> None:
         """On the worker: free running from now, the Snapshot published as of now."""
         self._free.set()
@@ -229,8 +242,7 @@ class SimRunner:
         try:
             snapshot = self.world.advance(dt_wall)
         except UserError as error:  # e.g. a model error surfaced by the round-trip service
-            with self._errors_lock:
-                self._errors.append(str(error))
+            self.post_error(str(error))
             snapshot = self.world.snapshot()
         self.steps += 1
         self._publish(snapshot, start, time.perf_counter() - start)

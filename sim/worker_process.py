@@ -34,7 +34,7 @@ import pickle
 import threading
 
 from .errors import UserError
-from .runner import Published
+from .runner import Hosted, Published
 
 #: Where the blocks live: Linux's shared-memory file system (RAM). Each block is a file
 #: written by the child, mapped and at once removed by the parent; its memory goes when the
@@ -76,6 +76,7 @@ class _Child:
         self.sent = None  #: the last Published sent
         self.names: tuple = ()  #: the satellite names the parent has
         self.blocks = 0  #: shared-memory blocks written
+        self.send_lock = threading.Lock()  #: a model load answers from its own thread
 
     def serve(self) -> None:
         try:
@@ -84,8 +85,13 @@ class _Child:
                     request = self.conn.recv()
                     if request[0] == "close":
                         break
-                    self._answer(*request)
-                self._send_new()
+                    if request[0] == "load_model":  # seconds of torch: not in this loop
+                        threading.Thread(target=self._answer, args=request, daemon=True,
+                                         name="model-load").start()
+                    else:
+                        self._answer(*request)
+                with self.send_lock:
+                    self._send_new()
         except (EOFError, BrokenPipeError, ConnectionResetError):
             pass  # the parent went away
         finally:
@@ -93,13 +99,13 @@ class _Child:
 
     def _answer(self, kind: str, request_id: int, *payload) -> None:
         try:
-            value = self._handle(kind, *payload)
-            self._send_new()  # the Snapshot a command made goes before its answer
-            self.conn.send(("result", request_id, True, value))
+            answer = ("result", request_id, True, self._handle(kind, *payload))
         except Exception as error:  # noqa: BLE001 (handed to the parent)
-            self._send_new()
-            self.conn.send(("result", request_id, False,
-                            (isinstance(error, UserError), _describe(error))))
+            answer = ("result", request_id, False, (isinstance(error, UserError),
+                                                    _describe(error)))
+        with self.send_lock:
+            self._send_new()  # the Snapshot a command made goes before its answer
+            self.conn.send(answer)
 
     def _handle(self, kind: str, *payload):
         runner = self.runner
@@ -211,12 +217,13 @@ def _from_shared(meta: bytes, name: str, spans: list, names):
     return _NamesUnpickler(io.BytesIO(meta), names, buffers).load()
 
 
-class SimProcess:
+class SimProcess(Hosted):
     """A World built and stepped in a child process (module docstring). `factory(args,
     **options)` builds it there (it must be importable by name: run.py's world_from_args)."""
 
     def __init__(self, factory, args, options: dict | None = None, max_rate_hz: float = 60.0,
                  apply_wait_s: float = 0.1, start_timeout_s: float = 600.0):
+        super().__init__()
         self.apply_wait_s = apply_wait_s
         context = multiprocessing.get_context("spawn")
         self._conn, child_conn = context.Pipe()
@@ -228,10 +235,8 @@ class SimProcess:
         self._send_lock = threading.Lock()
         self._ids = itertools.count()
         self._futures: dict[int, concurrent.futures.Future] = {}
-        self._errors: list[str] = []
-        self._lock = threading.Lock()
         self._names: tuple = ()
-        self._latest: Published | None = None
+        self._published: Published | None = None
         self._first = threading.Event()
         self.steps = 0
         self.refresh_hz = 0.0
@@ -265,8 +270,7 @@ class SimProcess:
                 message = self._conn.recv()
                 getattr(self, f"_on_{message[0]}")(*message[1:])
         except (EOFError, OSError):
-            with self._lock:
-                self._errors.append("the simulation process stopped")
+            self.post_error("the simulation process stopped")
             for future in list(self._futures.values()):
                 if not future.done():
                     future.set_exception(UserError("the simulation process stopped"))
@@ -275,8 +279,8 @@ class SimProcess:
         self._names = names
 
     def _on_errors(self, errors: list) -> None:
-        with self._lock:
-            self._errors.extend(errors)
+        for error in errors:
+            self.post_error(error)
 
     def _on_result(self, request_id: int, ok: bool, value) -> None:
         future = self._futures.pop(request_id, None)
@@ -291,24 +295,12 @@ class SimProcess:
     def _on_snapshot(self, meta, name, spans, wall_s, rate, step_s, steps, refresh_hz,
                      free_running, model_loaded) -> None:
         snapshot = _from_shared(meta, name, spans, self._names)
-        self._latest = Published(snapshot, wall_s, rate, step_s)  # one store
+        self._published = Published(snapshot, wall_s, rate, step_s)  # one store
         self.steps, self.refresh_hz = steps, refresh_hz
         self.free_running, self.model_loaded = free_running, model_loaded
         self._first.set()
 
     # --- the runner's surface -------------------------------------------------------------------
-    @property
-    def published(self) -> Published:
-        return self._latest
-
-    def snapshot(self):
-        return self._latest.snapshot
-
-    def take_errors(self) -> list[str]:
-        with self._lock:
-            errors, self._errors = self._errors, []
-        return errors
-
     def _request(self, kind: str, *payload) -> concurrent.futures.Future:
         future: concurrent.futures.Future = concurrent.futures.Future()
         request_id = next(self._ids)
@@ -327,12 +319,6 @@ class SimProcess:
         except concurrent.futures.TimeoutError:
             future.add_done_callback(self._report_late)
         return self.snapshot()
-
-    def _report_late(self, future) -> None:
-        error = future.exception()
-        if error is not None:
-            with self._lock:
-                self._errors.append(str(error))
 
     def advance(self, dt_wall_s: float):
         self._call("advance", float(dt_wall_s))

@@ -11,11 +11,13 @@ change only with the next step.
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 
 import numpy as np
 
 from sim.ahead import earth_turned, positions_ahead
+from sim.stations import geodetic_from_itrs
 
 
 def _read_only(array: np.ndarray) -> np.ndarray:
@@ -33,6 +35,20 @@ class SnapshotAhead:
 
     def __getattr__(self, name: str):
         return getattr(self.stepped, name)
+
+    @functools.cached_property
+    def time_utc(self) -> dt.datetime:
+        """The instant drawn (the caption and the panel's clock show it)."""
+        return self.stepped.time_utc + dt.timedelta(seconds=self.ahead_s)
+
+    @functools.cached_property
+    def selected_geodetic(self) -> np.ndarray:
+        """WGS-84 latitude, longitude (deg), altitude (km) of the selection where it is drawn."""
+        i = int(self.stepped.selected)
+        if not 0 <= i < self.stepped.n_sats:
+            return self.stepped.selected_geodetic
+        fixed = self.itrs_to_gcrs.T @ self.sat_positions(i)
+        return _read_only(np.array([float(v[0]) for v in geodetic_from_itrs(fixed[None])]))
 
     @functools.cached_property
     def itrs_to_gcrs(self) -> np.ndarray:

@@ -53,3 +53,17 @@ def test_routes_follow_their_satellites_and_ground_ends():
     before = np.asarray(snapshot.flow_paths_km, np.float64)[~on_sat] @ snapshot.itrs_to_gcrs
     after = paths[~on_sat].astype(np.float64) @ drawn.itrs_to_gcrs
     assert np.allclose(before, after, atol=0.01)
+
+
+def test_the_clock_and_the_selection_read_the_instant_drawn():
+    import dataclasses
+
+    from sim.stations import geodetic_from_itrs
+    from viz.synthetic import make_snapshot
+
+    snapshot = dataclasses.replace(make_snapshot(planes=2, per_plane=4), selected=3)
+    drawn = SnapshotAhead(snapshot, 30.0)
+    assert (drawn.time_utc - snapshot.time_utc).total_seconds() == 30.0
+    fixed = drawn.itrs_to_gcrs.T @ drawn.positions_km[3]
+    lat, lon, alt = (float(v[0]) for v in geodetic_from_itrs(fixed[None]))
+    assert np.allclose(drawn.selected_geodetic, (lat, lon, alt))

@@ -24,7 +24,7 @@ from sim.clock import WARP_MAX, WARP_MIN, FixedStepper
 from sim.errors import UserError
 from sim.ahead import clamp_ahead
 from sim.interface import SimWorld, WorldFactory
-from sim.runner import Published, SimRunner, sim_seconds_ahead
+from sim.runner import Hosted, Published, SimRunner, sim_seconds_ahead
 from sim.worker_process import SimProcess, available
 from sim.script import ScriptRun
 from viz.ui.history import PlotHistory
@@ -37,7 +37,6 @@ MAX_PROMPT_CHARS = 400
 #: step takes a few milliseconds and the frame may as well run it)
 SIM_WORKER_FROM = 20_000
 SIM_WORKERS = ("auto", "process", "thread", "off")
-WORKERS = (SimRunner, SimProcess)  #: what a World stepping on its own is hosted by
 READY_PROMPTS = (
     "What do you see from orbit?",
     "Tell me of the stars tonight.",
@@ -398,7 +397,7 @@ class Session:
     def runner(self):
         """The World's worker (a SimRunner or SimProcess: the sim steps on its own), or None
         when `tick` steps it."""
-        return self.world if isinstance(self.world, WORKERS) else None
+        return self.world if isinstance(self.world, Hosted) else None
 
     def _take_from_runner(self) -> int:
         """The runner's latest Snapshot for this frame (it runs free unless recording or a

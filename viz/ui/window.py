@@ -323,12 +323,12 @@ class AppWindow:
         target = self.recorder.target if self.recorder is not None else self.ctx.screen
         self.camera.move_with(self.drawn)
         # The panels drawn over this frame hide the scene's labels (last frame's rectangles).
-        frame = self.frame_context(snap, self.hovered, tuple(self.panel.rects.values()))
+        frame = self.frame_context(self.drawn, self.hovered, tuple(self.panel.rects.values()))
         self.renderer.draw(snap, self.camera, target, frame)
         io = imgui.get_io()
         io.delta_time = max(dt, 1e-4)
         imgui.new_frame()
-        self.panel.draw(snap)
+        self.panel.draw(self.drawn)  # the inspector and clock show the instant drawn
         imgui.render()
         self.gui.render(imgui.get_draw_data())
         if self.recorder is not None:

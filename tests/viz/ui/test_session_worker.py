@@ -104,3 +104,22 @@ def test_auto_chooses_by_the_scenario_size_and_bad_modes_are_refused():
         small.close()
     with pytest.raises(UserError, match="--sim-worker must be one of auto, process, thread, off"):
         session_on(sim_worker="sometimes")
+
+
+def test_a_prompt_in_a_process_gets_its_answer(model_dir):
+    session = Session(argparse.Namespace(scenario="network-2035", at=None, seed=None),
+                      world_from_args, model_dir=model_dir, warp=1000.0, sim_worker="process")
+    try:
+        session.select(5)
+        session.prepare_model()  # the model loads in the child, off its stepping loop
+        assert session.ask("Speak of the sea below.", max_tokens=12)
+        end = time.monotonic() + 60
+        while not (session.snapshot.round_trips and session.snapshot.round_trips[-1].done):
+            assert time.monotonic() < end, session.messages
+            session.tick(1 / 30)
+            time.sleep(1 / 30)
+        trip = session.snapshot.round_trips[-1]
+        assert trip.sat == 5 and not trip.error and trip.tokens == 12 and trip.reply
+        assert session.world.model_loaded
+    finally:
+        session.close()

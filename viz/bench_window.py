@@ -86,6 +86,7 @@ def _wait(path: pathlib.Path, proc, predicate, timeout_s: float, what: str) -> d
 
 
 def _peak_rss_gb(pid: int) -> float | None:
+    """Peak resident memory (GB) of process `pid` (Linux /proc), None where unknown."""
     try:
         status = pathlib.Path(f"/proc/{pid}/status").read_text()
     except OSError:
@@ -94,8 +95,24 @@ def _peak_rss_gb(pid: int) -> float | None:
     return int(match.group(1)) / 1e6 if match else None
 
 
-def measure(scenario: str, sim_worker: str, seconds: float, folder: pathlib.Path) -> dict:
-    """Launch the app on `scenario`, measure it for `seconds` and close it."""
+def _children(pid: int) -> list[int]:
+    try:
+        text = pathlib.Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(c) for c in text.split()]
+
+
+def peak_memory_gb(pid: int) -> dict:
+    """Peak resident memory of the app and of its child processes (the sim's), GB."""
+    sim = [_peak_rss_gb(child) for child in _children(pid)]
+    return {"app": _peak_rss_gb(pid), "sim_process": max((m for m in sim if m), default=None)}
+
+
+def measure(scenario: str, sim_worker: str, seconds: float, folder: pathlib.Path,
+            warmup_s: float = WARMUP_S) -> dict:
+    """Launch the app on `scenario`, let it run `warmup_s`, measure it for `seconds`, close
+    it."""
     state_path = folder / f"state-{time.monotonic_ns()}.json"
     env = {**os.environ, "ORBITVIZ_TEST_STATE": str(state_path), "ORBITVIZ_QUALITY": "fast",
            "ORBITVIZ_SHOTS_DIR": str(folder)}
@@ -108,11 +125,11 @@ def measure(scenario: str, sim_worker: str, seconds: float, folder: pathlib.Path
     try:
         _wait(state_path, proc, lambda s: s.get("ready"), LOAD_TIMEOUT_S, "the window")
         load_s = time.monotonic() - started
-        time.sleep(WARMUP_S)
+        time.sleep(warmup_s)
         first = _wait(state_path, proc, lambda s: True, 10, "a state")
         time.sleep(seconds)
         last = _wait(state_path, proc, lambda s: s["wall"] > first["wall"], 10, "a later state")
-        peak = _peak_rss_gb(proc.pid)
+        peak = peak_memory_gb(proc.pid)
     finally:
         proc.terminate()
         try:
@@ -131,12 +148,12 @@ def measure(scenario: str, sim_worker: str, seconds: float, folder: pathlib.Path
             "sim_step_ms": round(last["sim"].get("step_ms", float("nan")), 1),
             "ahead_s": round(last["sim"]["ahead_s"], 2),
             "sim_seconds_per_wall_s": round((last["sim_time_s"] - first["sim_time_s"]) / wall, 1),
-            "peak_memory_gb": round(peak, 2) if peak is not None else None,
+            "peak_memory_gb": {k: (round(v, 2) if v else None) for k, v in peak.items()},
             "notes": last.get("detail_notes", [])}
 
 
 def run_window_bench(scenarios, sim_worker: str = "auto", seconds: float = 20.0,
-                     as_json: bool = False) -> dict:
+                     as_json: bool = False, warmup_s: float = WARMUP_S) -> dict:
     if not os.environ.get("DISPLAY"):
         raise UserError("bench --window needs an X display: run it on a desktop, or under Xvfb "
                         "(e.g. `xvfb-run -s '-screen 0 1920x1080x24' python run.py bench "
@@ -146,7 +163,7 @@ def run_window_bench(scenarios, sim_worker: str = "auto", seconds: float = 20.0,
     results = []
     with tempfile.TemporaryDirectory(prefix="orbitviz-bench-") as tmp:
         for name in scenarios:
-            row = measure(name, sim_worker, seconds, pathlib.Path(tmp))
+            row = measure(name, sim_worker, seconds, pathlib.Path(tmp), warmup_s)
             results.append(row)
             if not as_json:
                 print_row(row)
@@ -155,7 +172,8 @@ def run_window_bench(scenarios, sim_worker: str = "auto", seconds: float = 20.0,
 
 
 def print_row(row: dict) -> None:
-    mem = f"{row['peak_memory_gb']:.1f} GB" if row["peak_memory_gb"] is not None else "?"
+    mem = ", ".join(f"{name.replace('_', ' ')} {gb:.1f} GB"
+                    for name, gb in row["peak_memory_gb"].items() if gb is not None)
     last_step = "" if row["sim_worker"] == "off" else f" (the last {row['sim_step_ms']:.0f} ms)"
     print(f"window {WINDOW_SIZE[0]}x{WINDOW_SIZE[1]} {row['scenario']} "
           f"({row['satellites']:,} satellites, sim worker: {row['sim_worker']})"

@@ -82,6 +82,10 @@ def revealed_reply(trip: RoundTrip, now_s: float) -> str:
     if trip.timing != "measured" and trip.figures is not None:
         text = "".join(piece for _, piece in trip.pieces)
         return text[: int(len(text) * _paced_share(trip, elapsed))]
+    if trip.figures is not None and elapsed >= trip.figures.measured_s:
+        # the whole reply once the phase is over: a piece's clock starts a little before the
+        # model's own timer (measured_s) and the last ones could otherwise stay hidden
+        return "".join(piece for _, piece in trip.pieces)
     return "".join(piece for offset, piece in trip.pieces if offset <= elapsed)
 
 

@@ -341,3 +341,20 @@ def test_ask_refuses_limits_before_loading_the_model(fields, message):
         assert not world.round_trips.model_loaded and not world.round_trips.trips
     finally:
         world.close()
+
+
+def test_the_whole_reply_shows_once_the_measured_phase_is_over():
+    """A streamed piece's clock starts a little before the model's own timer: the last piece
+    may carry an offset past `measured_s`. At the end of the phase the reply is all there
+    (this race left a finished trip with an empty reply on a busy machine)."""
+    import types
+
+    from sim.roundtrip_view import revealed_reply
+    from sim.trip import RoundTrip
+
+    trip = RoundTrip(1, 0, "hi", (0,), 0.0, "measured", 0.0, stage="done",
+                     inference_start_s=10.0, inference_end_s=10.5,
+                     pieces=[(0.2, "Fair "), (0.52, "sea.")],
+                     figures=types.SimpleNamespace(measured_s=0.5))
+    assert revealed_reply(trip, 10.3) == "Fair "
+    assert revealed_reply(trip, 10.5) == "Fair sea."

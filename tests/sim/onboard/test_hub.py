@@ -303,7 +303,7 @@ def test_ask_and_the_app_run_a_pulled_model(stub, capsys, monkeypatch):
 
     seen = {}
 
-    def window(args, world_factory, model_catalog):  # stands in for the window
+    def window(args, world_factory, model_catalog, scenario_size=None):  # the window's stand-in
         seen["dir"], seen["choices"] = args.model_dir, model_catalog()
         return 0
 

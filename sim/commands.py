@@ -95,8 +95,19 @@ class SetModel(Command):
     path: str = ""
 
 
-#: The gradient collectives a training job can use (sim/training.py implements them).
+#: The gradient collectives a training job can use (sim/training/ implements them).
 COLLECTIVES = ("ring", "grid", "hierarchical")
+#: Largest model, tokens per step and local-step count a job may state (a scenario, a
+#: command, a timeline entry or the command line): far above any real run.
+MAX_PARAMETERS = 1e15
+MAX_TOKENS_PER_STEP = 10**12
+MAX_SYNC_EVERY = 1_000_000
+#: Upper bound for per-satellite compute, link and job sizes (PFLOPS, Gbps) in a scenario or
+#: a command: far above any plan, and low enough that sums over a million satellites stay
+#: finite.
+MAX_QUANTITY = 1e12
+#: Laser link capacity a command may set, Gbps: from 1 Mbps up to MAX_QUANTITY.
+MIN_LINK_GBPS = 1e-3
 
 
 @dataclasses.dataclass(frozen=True)

@@ -31,7 +31,9 @@ from . import stations as stations_mod
 from .elements import ELEMENT_SUFFIXES
 from .errors import UserError
 from .snapshot import ROLE_NAMES
-from .training import COLLECTIVES, TrainingJob
+from .commands import (COLLECTIVES, MAX_PARAMETERS, MAX_QUANTITY, MAX_SYNC_EVERY,  # noqa: F401
+                       MAX_TOKENS_PER_STEP)  # (MAX_QUANTITY: scenario_mod.MAX_QUANTITY)
+from .training import TrainingJob
 from .tomlcheck import (Field, TomlSource, at_least, between, list_of_strings, one_of,
                         read_table)
 
@@ -50,9 +52,6 @@ DEFAULT_MIN_ELEVATION_DEG = 25.0
 #: Highest traffic rate (whole network, per second of sim time): far above any real load,
 #: and low enough that a step's Poisson draw stays exact.
 MAX_REQUESTS_PER_S = 1e9
-#: Upper bound for per-satellite compute, link and job sizes (PFLOPS, Gbps): far above any
-#: plan, and low enough that sums over a million satellites stay finite.
-MAX_QUANTITY = 1e12
 
 
 @dataclasses.dataclass(frozen=True)
@@ -244,10 +243,6 @@ _SCHEMA_TRAFFIC = {
     "models": _defaults_field(Traffic, "models", int, check=between(1, 1000)),
     "origins": _defaults_field(Traffic, "origins", list, check=list_of_strings),
 }
-#: Largest model, tokens per step and local-step count a job may state: far above any real run.
-MAX_PARAMETERS = 1e15
-MAX_TOKENS_PER_STEP = 10**12
-MAX_SYNC_EVERY = 1_000_000
 _SCHEMA_TRAINING = {
     "name": _defaults_field(TrainingJob, "name", str),
     "shell": _defaults_field(TrainingJob, "shell", str),

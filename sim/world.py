@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-import math
 import time
 
 import numpy as np
@@ -17,7 +16,7 @@ from . import constellation as constellation_mod
 from . import scenario as scenario_mod
 from . import stations as stations_mod
 from . import timeline as timeline_mod
-from .errors import UserError
+from .errors import UserError, number_in as _number_in
 from .geometry import Geometry, GeometryModel
 from .propagation import StaggeredPropagator
 from .roundtrip import RoundTripService
@@ -28,18 +27,8 @@ from .snapshot import Snapshot
 from .timeline import Timeline
 from .snapshot_build import build_snapshot
 from .traffic import TrafficModel
-from .training import COLLECTIVES, TrainingService
+from .training import TrainingService, checked_setting
 from .versions import VersionTracker
-
-
-def _number_in(value, low: float, high: float, what: str, unit: str) -> float:
-    """`value` as a float in low..high; UserError for text, NaN, infinities or out of range
-    (commands also arrive as JSON, where anything may stand in a field)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise UserError(f"{what} must be a number, got {value!r}")
-    if not math.isfinite(value) or not low <= value <= high:
-        raise UserError(f"{what} must be {low:,g}..{high:,g}{unit}, got {value}")
-    return float(value)
 
 
 def scenario_model_dir(name: str, what: str = "") -> str | None:
@@ -95,12 +84,11 @@ class World:
             blocking=blocking_inference, roles=self.constellation.roles,
             hardware=scenario.hardware)
         #: [[training]] jobs, advancing in sim time from the start (sim/training.py)
-        self.training = TrainingService(scenario.training, self.constellation,
-                                        scenario.links.capacity_gbps, self.sim_time_s)
+        self.training = TrainingService(scenario.training, self.constellation, self.sim_time_s)
         self._versions = VersionTracker()
         self._geometry = self.model.compute(self.now, self.sites,
                                             teme_source=self.propagator)
-        self.training.step(self.sim_time_s, self._geometry, self.traffic)
+        self.training.step(self.sim_time_s, self._geometry, self.traffic, self.link_gbps)
         self._snapshot = self._make_snapshot()
 
     @classmethod
@@ -178,7 +166,7 @@ class World:
         self.traffic.step(self.sim_time_s, dt_sim_s, self._geometry.network)
         self.round_trips.step(self.sim_time_s)
         routed = time.perf_counter()
-        self.training.step(self.sim_time_s, self._geometry, self.traffic)
+        self.training.step(self.sim_time_s, self._geometry, self.traffic, self.link_gbps)
         trained = time.perf_counter()
         self._snapshot = self._make_snapshot()
         if timings is not None:
@@ -233,21 +221,11 @@ class World:
     def _set_training(self, command: cmd.SetTraining) -> None:
         """The panel's training controls (sim/commands.py SetTraining), checked first."""
         run = self.training.run_named(command.job)
-        changes = {}
-        if command.collective is not None:
-            if command.collective not in COLLECTIVES:
-                raise UserError(f"collective must be one of {', '.join(COLLECTIVES)}, "
-                                f"got {command.collective!r}")
-            changes["collective"] = command.collective
-        if command.sync_every is not None:
-            changes["sync_every"] = int(_number_in(command.sync_every, 1,
-                                                   scenario_mod.MAX_SYNC_EVERY, "sync every", ""))
-        if command.parameters is not None:
-            changes["parameters"] = _number_in(command.parameters, 1.0,
-                                               scenario_mod.MAX_PARAMETERS, "parameters", "")
+        changes = {field: checked_setting(field, getattr(command, field))
+                   for field in ("collective", "sync_every", "parameters")
+                   if getattr(command, field) is not None}
         if command.link_gbps is not None:
-            self._set_link_capacity(_number_in(command.link_gbps, 1e-3, scenario_mod.MAX_QUANTITY,
-                                               "link capacity", " Gbps"))
+            self._set_link_capacity(checked_setting("link_gbps", command.link_gbps))
         if changes:
             run.reconfigure(changes, self.sim_time_s)
         if command.paused is not None:
@@ -288,8 +266,12 @@ class World:
         """Every laser link's capacity from now on (inference traffic and training alike)."""
         links = dataclasses.replace(self.scenario.links, capacity_gbps=gbps)
         self.scenario = dataclasses.replace(self.scenario, links=links)
-        self.training.capacity_gbps = gbps
         self._versions.touch("links")  # the renderer re-reads capacities
+
+    @property
+    def link_gbps(self) -> float:
+        """Every laser link's capacity now, Gbps (the scenario's; SetTraining may change it)."""
+        return self.scenario.links.capacity_gbps
 
     def _advance_by(self, command: cmd.Advance) -> None:
         seconds = _number_in(command.seconds, 0.0, cmd.MAX_ADVANCE_S, "advance", " s")

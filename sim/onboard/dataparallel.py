@@ -28,14 +28,14 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch.nn.utils import parameters_to_vector
 
 from sim.commands import MAX_REPLICAS, MIN_REPLICAS  # declared once, with the command
 from sim.errors import UserError
 from sim.priority import lower_thread_priority
 from sim.onboard.qwen3 import Qwen3Config, Qwen3ForCausalLM
-from sim.onboard.train import lr_at
+from sim.onboard.optim import (apply_gradient, loss_and_grad, lr_at,  # noqa: F401
+                              new_optimizer, sample_batch)  # (re-exported: tests import them here)
 
 EXCERPT_PATH = Path(__file__).resolve().parents[2] / "assets" / "training" / "shakespeare-excerpt.txt"
 SHARD_MODES = ("contiguous", "interleaved")
@@ -114,47 +114,6 @@ def make_shards(data: np.ndarray, k: int, seq_len: int, mode: str = "contiguous"
                             f"fewer than one window of {seq_len + 1} (empty shard: use fewer "
                             "replicas or a longer text)")
     return shards
-
-
-def sample_batch(shard: np.ndarray, batch: int, seq_len: int,
-                 rng: np.random.Generator) -> torch.Tensor:
-    """``batch`` random windows of seq_len+1 byte ids from a shard: (B, T+1) int64."""
-    starts = rng.integers(0, len(shard) - seq_len - 1, batch)
-    return torch.from_numpy(shard[starts[:, None] + np.arange(seq_len + 1)[None, :]])
-
-
-# --- one model's pieces (shared by the replicas and the single-process reference) ------------
-
-def new_optimizer(model: Qwen3ForCausalLM, lr: float) -> torch.optim.AdamW:
-    """AdamW as train.py sets it up: weight decay 0.1 on matrices only, betas (0.9, 0.95)."""
-    decay = [p for p in model.parameters() if p.dim() >= 2]
-    no_decay = [p for p in model.parameters() if p.dim() < 2]
-    return torch.optim.AdamW([{"params": decay, "weight_decay": 0.1},
-                              {"params": no_decay, "weight_decay": 0.0}],
-                             lr=lr, betas=(0.9, 0.95))
-
-
-def loss_and_grad(model: Qwen3ForCausalLM, chunk: torch.Tensor) -> tuple[float, torch.Tensor]:
-    """Next-byte cross-entropy (nats) of a (B, T+1) batch, and the flattened gradient."""
-    model.zero_grad(set_to_none=True)
-    logits = model(chunk[:, :-1])
-    loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), chunk[:, 1:].reshape(-1))
-    loss.backward()
-    grads = [p.grad for p in model.parameters()]
-    return loss.item(), parameters_to_vector(grads)
-
-
-def apply_gradient(model: Qwen3ForCausalLM, opt: torch.optim.Optimizer, grad: torch.Tensor,
-                   lr: float, clip: float = 1.0) -> None:
-    """Set the model's .grad from a flattened vector, clip its norm, take one optimizer step."""
-    params = list(model.parameters())
-    chunks = torch.split(grad, [p.numel() for p in params])
-    for p, g in zip(params, chunks):  # views of this replica's own averaged buffer
-        p.grad = g.view_as(p)
-    torch.nn.utils.clip_grad_norm_(params, clip)
-    for group in opt.param_groups:
-        group["lr"] = lr
-    opt.step()
 
 
 # --- the trainer ------------------------------------------------------------------------------

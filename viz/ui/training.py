@@ -11,12 +11,13 @@ import numpy as np
 from imgui_bundle import imgui
 
 from sim import commands as cmd
+from sim.commands import COLLECTIVES
 from sim.snapshot import TrainingView
 
 #: colours of the stacked bar's parts (RGBA 0..1): compute, communication, waiting
 PART_COLOURS = (("compute", (0.55, 0.9, 1.0, 1.0)), ("communication", (1.0, 0.78, 0.45, 1.0)),
                 ("waiting", (0.65, 0.65, 0.72, 1.0)))
-COLLECTIVES = ("ring", "grid", "hierarchical")
+
 GBPS_RANGE = (1.0, 4.0)  #: the capacity slider, log10 Gbps: 10 Gbps .. 10 Tbps
 PARAMS_RANGE = (8.0, 12.0)  #: the model-size slider, log10 parameters: 100 million .. 1 trillion
 #: the panel's real run: steps of the shipped architecture, one replica per satellite of a

@@ -84,6 +84,7 @@ def trip_report(world, trip: RoundTrip) -> dict:
                    "generated": figures.generated_tokens if figures else 0},
         "phases": [{k: v for k, v in p.items() if k != "_start"} for p in phases],
         "total_ms": round(total_ms, 3), "timing": trip.timing, "error": trip.error,
+        "model": trip.model_label,
     }
     if figures is not None:
         report["inference"] = {
@@ -118,7 +119,8 @@ def _iso(world, seconds: float) -> str:
 
 
 def print_trip(report: dict) -> None:
-    print(f"{report['satellite']} answers:\n  {report['reply'] or '(no text)'}\n")
+    print(f"{report['satellite']} answers ({report['model']} model):\n"
+          f"  {report['reply'] or '(no text)'}\n")
     for phase in report["phases"]:
         print(f"  {phase['name']:<13} {_duration(phase['duration_ms']):>12}   {phase['hops']}")
     print(f"  {'total':<13} {_duration(report['total_ms']):>12}")

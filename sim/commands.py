@@ -146,6 +146,17 @@ class TrainForReal(Command):
 
 
 @dataclasses.dataclass(frozen=True)
+class DeployCheckpoint(Command):
+    """Send the real run's newest checkpoint (TrainForReal) from the training satellites of
+    `job` ("" = the first job; with no job, every training satellite) to every inference
+    satellite over the laser and station links (sim/deploy.py); each answers Ask prompts with
+    the newest checkpoint it holds once its copy has arrived."""
+
+    kind: ClassVar[str] = "deploy_checkpoint"
+    job: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
 class Ask(Command):
     """Send a prompt to a satellite (name or index) from a station (name; "" = the nearest
     station with a path) and bring the answer back: a round trip (sim/roundtrip.py).
@@ -165,7 +176,8 @@ class Ask(Command):
 
 COMMANDS: dict[str, type[Command]] = {
     cls.kind: cls for cls in (SetPaused, SetWarp, SetClock, Advance, SetTime, Select,
-                               SetTrafficRate, SetModel, SetTraining, TrainForReal, Ask)
+                               SetTrafficRate, SetModel, SetTraining, TrainForReal,
+                               DeployCheckpoint, Ask)
 }
 
 

@@ -27,6 +27,8 @@ from .snapshot import Snapshot
 from .timeline import Timeline
 from .snapshot_build import build_snapshot
 from .traffic import TrafficModel
+from .deploy import DeployService
+from .snapshot import ROLE_TRAINING
 from .training import TrainingService, checked_setting
 from .versions import VersionTracker
 
@@ -85,6 +87,9 @@ class World:
             hardware=scenario.hardware)
         #: [[training]] jobs, advancing in sim time from the start (sim/training.py)
         self.training = TrainingService(scenario.training, self.constellation, self.sim_time_s)
+        #: checkpoints of the real run deployed to the inference satellites (sim/deploy.py)
+        self.deploys = DeployService(self.constellation.roles, self.constellation.names)
+        self.round_trips.checkpoint_for = self.deploys.checkpoint_for
         self._versions = VersionTracker()
         self._geometry = self.model.compute(self.now, self.sites,
                                             teme_source=self.propagator)
@@ -151,7 +156,7 @@ class World:
             if self._real_run_changed():  # ... but a real training run goes on in wall time
                 self._snapshot = self._make_snapshot()
             return self._snapshot
-        plan = self.round_trips.schedule(self.sim_time_s)
+        plan = self.deploys.schedule(self.sim_time_s, self.round_trips.schedule(self.sim_time_s))
         return self.step(self.clock.decide(dt_wall_s, self.sim_time_s, plan).dt_sim_s)
 
     def step(self, dt_sim_s: float, timings: dict[str, float] | None = None) -> Snapshot:
@@ -209,6 +214,7 @@ class World:
             cmd.SetModel: lambda w, c: w.round_trips.set_model(c.path or None),
             cmd.SetTraining: World._set_training,
             cmd.TrainForReal: World._train_for_real,
+            cmd.DeployCheckpoint: World._deploy,
             cmd.Ask: lambda w, c: w.ask(c),
         }
 
@@ -245,6 +251,27 @@ class World:
         self.real_training = fresh_run(steps, replicas)
         self._real_loss = ()
         self.real_training.start()
+
+    def _deploy(self, command: cmd.DeployCheckpoint) -> None:
+        """Send the real run's newest checkpoint to the inference satellites, from the job's
+        members (every training satellite when the scenario has no job)."""
+        if self.training.runs:
+            run = self.training.run_named(command.job)
+            sources, shared = run.all_members, [r.plan.link_pairs for r in self.training.runs
+                                                if r.plan is not None]
+        elif command.job:
+            raise UserError(f"no training job '{command.job}': this scenario has none")
+        else:
+            sources, shared = np.flatnonzero(self.constellation.roles == ROLE_TRAINING), []
+        checkpoint = self.real_training.checkpoint(self.deploys.versions + 1) \
+            if self.real_training is not None else None
+        if checkpoint is None:
+            raise UserError("deploy: no trained checkpoint yet; train for real first "
+                            "(TrainForReal) and wait for its first step")
+        geo = self._geometry
+        load = self.traffic.link_load(geo.isl.pairs, self.constellation.size, self.sim_time_s)[0]
+        self.deploys.start(checkpoint, self.sim_time_s, geo, self.n_stations, self.link_gbps,
+                           load, sources, np.concatenate(shared) if shared else np.zeros((0, 2)))
 
     def _real_run_changed(self) -> bool:
         """The real run finished a step or stopped since the Snapshot was made."""

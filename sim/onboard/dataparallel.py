@@ -33,6 +33,7 @@ from torch.nn.utils import parameters_to_vector
 from sim.commands import MAX_REPLICAS, MIN_REPLICAS  # declared once, with the command
 from sim.errors import UserError
 from sim.priority import lower_thread_priority
+from sim.onboard.checkpoint import Checkpoint, weights_of
 from sim.onboard.qwen3 import Qwen3Config, Qwen3ForCausalLM
 from sim.onboard.optim import (apply_gradient, loss_and_grad, lr_at,  # noqa: F401
                               new_optimizer, sample_batch)  # (re-exported: tests import them here)
@@ -227,6 +228,9 @@ class RealTrainingRun:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.error: BaseException | None = None
+        #: (step, weights) after the newest finished step: a private copy, so that a deploy
+        #: reads whole weights while the next step updates the replicas
+        self._latest: tuple[int, dict] | None = None
 
     def run(self) -> list[RealStep]:
         """Run the steps here; returns their figures."""
@@ -236,8 +240,11 @@ class RealTrainingRun:
             record = self.trainer.step()
             if self.check and not self.trainer.check_identical():
                 raise AssertionError(f"replicas differ after step {record.index}")
+            weights = weights_of(self.trainer.replicas[0],
+                                 self.trainer.config.tie_word_embeddings)
             with self._lock:
                 self._records.append(record)
+                self._latest = (record.index, weights)
             if self.on_step is not None:
                 self.on_step(record)
         return self.records()
@@ -274,6 +281,15 @@ class RealTrainingRun:
         """Mean loss (nats per byte) of every finished step so far: a copy."""
         with self._lock:
             return [r.mean_loss for r in self._records]
+
+    def checkpoint(self, version: int) -> Checkpoint | None:
+        """The weights after the newest finished step as checkpoint `version` (None before
+        the first step has finished)."""
+        with self._lock:
+            latest = self._latest
+        if latest is None:
+            return None
+        return Checkpoint(version, latest[0], self.trainer.config, latest[1])
 
     def records(self) -> list[RealStep]:
         with self._lock:

@@ -51,6 +51,10 @@ class SimWorld(Protocol):
         """Schedule every round trip in flight to its end now (blocking on the onboard model),
         so that `RoundTripView.plan` holds all its phases; the clock does not move."""
 
+    def finish_real_training(self) -> Snapshot:
+        """Wait for the real training run (TrainForReal) to finish its steps (a shot or a
+        recording: its checkpoint is then whole); the clock does not move."""
+
     def close(self) -> None:
         """Stop the onboard model's worker thread, if it was started."""
 

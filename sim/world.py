@@ -137,6 +137,15 @@ class World:
         self._snapshot = self._make_snapshot()
         return self._snapshot
 
+    def finish_real_training(self) -> Snapshot:
+        """Wait for the real training run to finish its steps (see SimWorld)."""
+        if self.real_training is not None:
+            self.real_training.join()
+            if self.real_training.error is not None:
+                raise UserError(f"real training failed: {self.real_training.error}")
+        self._snapshot = self._make_snapshot()
+        return self._snapshot
+
     # --- time -----------------------------------------------------------------------------
 
     @property

@@ -7,6 +7,8 @@
                way the chunks travel while a collective phase runs; for the grid and
                hierarchical collectives the laser links the collective uses, lit evenly
 
+  deploy       a trained checkpoint on its way to the inference satellites (viz/layers/deploy.py)
+
 So a presenter can point at the shell and say: the chips finish in a millisecond, then the
 data goes round the ring for seconds. Few thousand vertices at most (a job's members), so
 the vertices are rebuilt in numpy every frame: the pulses need nothing but the frame time.
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from viz.layers.deploy import HolderGlow, deploy_vertices, node_positions
 from viz.layers.ribbons import RibbonSpriteLayer
 from viz.layers.roundtrip import GLOW, RIBBON
 from viz.layers.traffic import SPRITE
@@ -53,11 +56,17 @@ class TrainingLayer(RibbonSpriteLayer):
     def __init__(self, ctx, shaders):
         super().__init__(ctx, shaders)
         self.jobs: tuple = ()
+        self.deploy = None  #: the snapshot's DeployView (None: none, or the layer is off)
         self._positions = np.zeros((0, 3))
+        self._nodes = np.zeros((0, 3))  #: satellites then stations, for the deploy's routes
+        self._glow = HolderGlow()
 
     def update(self, snapshot, frame) -> None:
         self.jobs = tuple(snapshot.training) if frame.layers.training else ()
         self._positions = np.asarray(snapshot.positions_km, np.float64)
+        self.deploy = snapshot.deploy if frame.layers.training else None
+        if self.deploy is not None:
+            self._nodes = node_positions(snapshot)
 
     def build(self, time_s: float, px_scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
         """Ribbon vertices (pairs of edge ends) and member sprites of every job at `time_s`."""
@@ -75,6 +84,11 @@ class TrainingLayer(RibbonSpriteLayer):
             sp["pos"], sp["colour"] = members, (*colour, 0.9 if communicating else 0.6)
             sp["size"], sp["shape"] = 20.0 * px_scale, GLOW
             sprites.append(sp)
+        if self.deploy is not None:
+            rib, spr = deploy_vertices(self.deploy, self._nodes,
+                                       self._glow.on(self.deploy, time_s), px_scale)
+            ribbons.append(rib)
+            sprites.append(spr)
         rib = np.concatenate(ribbons) if ribbons else np.zeros(0, RIBBON)
         spr = np.concatenate(sprites) if sprites else np.zeros(0, SPRITE)
         return rib, spr
@@ -98,5 +112,5 @@ class TrainingLayer(RibbonSpriteLayer):
         return v.reshape(-1)
 
     def draw(self, camera, frame) -> None:
-        if self.jobs:
+        if self.jobs or self.deploy is not None:
             self.draw_vertices(*self.build(frame.time_s, frame.px_scale), frame, trail=0.35)

@@ -131,6 +131,7 @@ def chosen_scenario(scenario: scenario_mod.Scenario, args) -> scenario_mod.Scena
                                       f" in scenario '{scenario.name}'")]
     changes = {k: v for k, v in (("collective", args.collective),
                                  ("sync_every", args.sync_every)) if v is not None}
+    changes["paused"] = False  # a headless run runs the job, even one declared paused
     links = scenario.links
     if args.link_gbps is not None:
         links = dataclasses.replace(links, capacity_gbps=args.link_gbps)

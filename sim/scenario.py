@@ -258,6 +258,7 @@ _SCHEMA_TRAINING = {
     "collective": _defaults_field(TrainingJob, "collective", str, check=one_of(*COLLECTIVES)),
     "sync_every": _defaults_field(TrainingJob, "sync_every", int,
                                   check=between(1, MAX_SYNC_EVERY)),
+    "paused": _defaults_field(TrainingJob, "paused", bool),
 }
 _TOP = {"scenario": _SCHEMA_SCENARIO, "shells": None, "elements": None, "links": _SCHEMA_LINKS,
         "ground": _SCHEMA_GROUND, "compute": _SCHEMA_COMPUTE, "traffic": _SCHEMA_TRAFFIC,

@@ -30,6 +30,7 @@ class TrainingJob:
     mfu: float = 0.4  #: model FLOPs utilisation of the stated PFLOPS (an assumption)
     collective: str = "ring"  #: ring | grid | hierarchical
     sync_every: int = 1  #: synchronise every H steps (1: every step; >1: DiLoCo-style)
+    paused: bool = False  #: the job waits to be started (the panel's Start, a timeline entry)
 
     @property
     def gradient_bytes(self) -> float:

@@ -74,13 +74,18 @@ class JobRun:
             raise UserError(f"training job '{job.name}': its members have no stated PFLOPS "
                             "([compute] in the scenario)")
         self._set_job(job)
-        self.paused = False  #: a paused job keeps its step where it is (the panel's control)
         self.log: collections.deque[str] = collections.deque(maxlen=LOG_LINES)
         self.history: list[StepFigures] = []
         self.plan: CollectivePlan | None = None
         self._checked_pairs: np.ndarray | None = None  # laser links last found to carry it
         self.step_index = 0  #: steps finished
         self._begin(start_s)
+        #: a paused job keeps its step where it is (the panel's control); a job declared
+        #: `paused` waits from the start for the presenter to start it
+        self.paused = job.paused
+        self.paused_at_s = start_s
+        if job.paused:
+            self.log.append("step 1: waiting to be started")
 
     def _set_job(self, job: TrainingJob) -> None:
         self.job = job

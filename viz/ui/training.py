@@ -136,8 +136,11 @@ class TrainingSection:
         if size is not None:
             send(parameters=float(f"{size:.2g}"))
         paused = job.phase == "paused"
-        if imgui.button("Resume the job" if paused else "Pause the job"):
+        label = ("Start the job" if not job.steps_done else "Resume the job") if paused \
+            else "Pause the job"
+        if imgui.button(label):
             send(paused=not paused)
+        self.remember_item("job_pause")
 
 
     def _log_slider(self, name: str, value: float, bounds: tuple[float, float],

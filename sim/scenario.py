@@ -18,7 +18,7 @@ A scenario file has these tables (every key is checked; see assets/scenarios/*.t
     [traffic]   requests_per_s, job_pflops, job_seconds, job_gbps, models, origins[]
     [[training]] data-parallel training jobs: name, shell | role, count, parameters,
                 bytes_per_value, tokens_per_step, mfu, collective, sync_every (see
-                sim/training.py TrainingJob)
+                sim/training/ TrainingJob)
 """
 from __future__ import annotations
 

@@ -107,7 +107,7 @@ class RoundTripView:
 
 @dataclasses.dataclass(frozen=True)
 class TrainingView:
-    """A training job (sim/training.py) for the renderer and the panel."""
+    """A training job (sim/training/) for the renderer and the panel."""
 
     name: str
     collective: str  #: ring | grid | hierarchical

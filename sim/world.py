@@ -85,7 +85,7 @@ class World:
             self.constellation.names, self.constellation.capacity_pflops, model_dir,
             blocking=blocking_inference, roles=self.constellation.roles,
             hardware=scenario.hardware)
-        #: [[training]] jobs, advancing in sim time from the start (sim/training.py)
+        #: [[training]] jobs, advancing in sim time from the start (sim/training/)
         self.training = TrainingService(scenario.training, self.constellation, self.sim_time_s)
         #: checkpoints of the real run deployed to the inference satellites (sim/deploy.py)
         self.deploys = DeployService(self.constellation.roles, self.constellation.names)

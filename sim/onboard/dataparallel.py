@@ -1,6 +1,6 @@
 """Real data-parallel training of the onboard model: K replicas, one per satellite of a job.
 
-Beside sim/training.py's *model* of a training job, this really trains: K copies of one
+Beside sim/training/'s *model* of a training job, this really trains: K copies of one
 Qwen3ForCausalLM (the same initial weights), each on its own shard of a byte corpus. One step:
 
 1. every replica computes the loss and gradients of a batch drawn from its shard;

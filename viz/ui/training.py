@@ -1,4 +1,4 @@
-"""The panel's Training section: each job of `Snapshot.training` (sim/training.py) with its
+"""The panel's Training section: each job of `Snapshot.training` (sim/training/) with its
 phase, the last step split into compute / communication / waiting as a stacked bar, its
 figures and a live plot, and the controls a presenter uses to show that the laser links, not
 the chips, set the pace (collective, sync interval, link capacity, pause). Every control sends

@@ -282,7 +282,7 @@ def test_the_panel_changes_a_job_live(network_world):
     snap = world.apply(cmd.SetTraining(collective="grid", sync_every=2, link_gbps=400.0))
     run = world.training.run_named("")
     assert (run.job.collective, run.job.sync_every) == ("grid", 2)
-    assert world.scenario.links.capacity_gbps == 400.0 == world.training.capacity_gbps
+    assert world.scenario.links.capacity_gbps == 400.0 == world.link_gbps
     assert snap.isl_capacity_gbps.max() == 400.0
     assert "collective grid, sync_every 2; the step starts again" in run.log[-1]
     world.apply(cmd.SetTraining(job=job.name, paused=True))

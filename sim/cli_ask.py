@@ -34,6 +34,9 @@ def add_ask_command(commands, add_scenario_args) -> None:
                         "satellite's hardware profile (roofline), or at --tokens-per-s")
     p.add_argument("--tokens-per-s", type=float, default=40.0,
                    help="generation rate for --timing fixed")
+    p.add_argument("--deploy-steps", type=int, metavar="N",
+                   help="first train N real data-parallel steps (2 replicas), deploy the "
+                        "checkpoint to the inference satellites and wait until it has arrived")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=cmd_ask)
 
@@ -48,9 +51,14 @@ def cmd_ask(args) -> int:
                         f"got {args.tokens_per_s:g}")
     if not 1 <= args.max_tokens <= 2048:  # before the World is built
         raise UserError(f"--max-tokens: expected 1..2048, got {args.max_tokens}")
+    if args.deploy_steps is not None and not 1 <= args.deploy_steps <= cmd.MAX_REAL_STEPS:
+        raise UserError(f"--deploy-steps: expected 1..{cmd.MAX_REAL_STEPS}, "
+                        f"got {args.deploy_steps}")
     world = world_from_args(args, model_dir=str(args.model_dir) if args.model_dir else None,
                             blocking_inference=True)
     try:
+        if args.deploy_steps is not None:
+            deploy_trained(world, args.deploy_steps)
         trip = world.ask(cmd.Ask(args.sat, args.prompt, args.station, args.max_tokens,
                                  args.seed or 0, args.timing, args.tokens_per_s))
         world.round_trips.resolve(trip)
@@ -64,6 +72,15 @@ def cmd_ask(args) -> int:
     else:
         print_trip(report)
     return 0
+
+
+def deploy_trained(world, steps: int) -> None:
+    """Really train `steps` steps (two replicas), deploy the checkpoint and move the sim on
+    until every transfer has arrived."""
+    world.apply(cmd.TrainForReal(steps=steps, replicas=2))
+    world.finish_real_training()
+    deploy = world.apply(cmd.DeployCheckpoint()).deploy
+    world.apply(cmd.Advance(deploy.end_s - deploy.start_s))
 
 
 def trip_report(world, trip: RoundTrip) -> dict:

@@ -10,6 +10,7 @@ import pathlib
 
 from . import commands as cmd
 from .errors import UserError
+from .interface import train_and_deploy
 from .roundtrip import TIMINGS, RoundTrip, short_duration
 
 
@@ -58,7 +59,7 @@ def cmd_ask(args) -> int:
                             blocking_inference=True)
     try:
         if args.deploy_steps is not None:
-            deploy_trained(world, args.deploy_steps)
+            train_and_deploy(world, args.deploy_steps)
         trip = world.ask(cmd.Ask(args.sat, args.prompt, args.station, args.max_tokens,
                                  args.seed or 0, args.timing, args.tokens_per_s))
         world.round_trips.resolve(trip)
@@ -72,15 +73,6 @@ def cmd_ask(args) -> int:
     else:
         print_trip(report)
     return 0
-
-
-def deploy_trained(world, steps: int) -> None:
-    """Really train `steps` steps (two replicas), deploy the checkpoint and move the sim on
-    until every transfer has arrived."""
-    world.apply(cmd.TrainForReal(steps=steps, replicas=2))
-    world.finish_real_training()
-    deploy = world.apply(cmd.DeployCheckpoint()).deploy
-    world.apply(cmd.Advance(deploy.end_s - deploy.start_s))
 
 
 def trip_report(world, trip: RoundTrip) -> dict:

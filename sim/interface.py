@@ -59,6 +59,18 @@ class SimWorld(Protocol):
         """Stop the onboard model's worker thread, if it was started."""
 
 
+def train_and_deploy(world: SimWorld, steps: int, fraction: float = 1.0) -> Snapshot:
+    """Really train `steps` steps (two replicas), deploy the checkpoint to the inference
+    satellites and step the world `fraction` (0..1) of the way to the last transfer's end:
+    `run.py ask --deploy-steps` (fraction 1) and `run.py shot --deploy F`."""
+    from .commands import Advance, DeployCheckpoint, TrainForReal
+
+    world.apply(TrainForReal(steps=steps, replicas=2))
+    world.finish_real_training()
+    deploy = world.apply(DeployCheckpoint()).deploy
+    return world.apply(Advance(fraction * (deploy.end_s - deploy.start_s)))
+
+
 class WorldFactory(Protocol):
     """run.py's `sim.cli.world_from_args`: a World from the command line's --scenario, --at
     and --seed. `blocking_inference`: round trips wait for the model inside each step

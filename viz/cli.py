@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 
 from sim.errors import UserError
-from sim.interface import SimWorld
+from sim.interface import SimWorld, train_and_deploy
 
 DEFAULT_SCENARIO = "network-2035"
 #: The last part of an advance is stepped finely (s), so traffic builds up as it would live.
@@ -170,19 +170,8 @@ def _prepare(world, args):
     if args.demo_trip:
         snap = with_demo_trip(snap, args.demo_trip, args.trip_progress)
     if args.deploy is not None:
-        snap = deploy_and_wait(world, args.deploy)
+        snap = train_and_deploy(world, 1, args.deploy)
     return snap, world.title
-
-
-def deploy_and_wait(world: SimWorld, fraction: float):
-    """One real training step (two replicas), its checkpoint deployed, the world stepped
-    `fraction` (0..1) of the way to the last transfer's end."""
-    from sim.commands import Advance, DeployCheckpoint, TrainForReal
-
-    world.apply(TrainForReal(steps=1, replicas=2))
-    world.finish_real_training()
-    deploy = world.apply(DeployCheckpoint()).deploy
-    return world.apply(Advance(fraction * (deploy.end_s - deploy.start_s)))
 
 
 def check_advance(seconds: float) -> float:

@@ -1,34 +1,12 @@
-"""Training in orbit (a package: job.py the settings and members, graph.py the laser graph,
-collective.py the cost of a collective, steps.py a job stepping in sim time, service.py the
-jobs of a World): data-parallel steps of a job on its satellites, with the gradient
+"""Training in orbit: data-parallel steps of a job on its satellites, with the gradient
 collective routed over the laser links of the instant.
 
-One step = compute on every member (6 x parameters x tokens FLOPs at the members' stated
-PFLOPS x MFU) + the collective that averages the gradients (S = parameters x bytes per value).
-
-The collective is built from ring phases. In a phase every ring edge (member -> its successor)
-sends one chunk per round, all edges at once; a round lasts as long as its slowest edge:
-
-    edge time = chunk bytes x 8 / (edge rate, bit/s) + light-time along the edge's route
-
-Each logical edge is routed over laser links on the shortest light-time path (a direct link
-when the two members are laser neighbours). The rate an edge gets is set by its bottleneck
-link: the capacity left after the inference traffic on that link (sim/traffic.py link_load),
-shared equally among the ring edges that cross it in the same phase. Transfers are cut-through
-(a relay forwards bits as they arrive), so a multi-hop edge pays light-time per hop, not the
-transfer once per hop.
-
-- ring: reduce-scatter then all-gather, each N-1 rounds of S/N bytes (Thakur, Rabenseifner and
-  Gropp 2005; Patarasuk and Yuan 2009). On a uniform ring (equal hops, no other traffic) the
-  total is the closed form 2(N-1)/N x S/B + 2(N-1) x (light-time of one hop); `closed_form_s`.
-- grid (2-D, +Grid planes and rings): reduce-scatter within each plane's ring (S/Sp chunks),
-  a ring all-reduce of the resulting 1/Sp shard across the planes (rings of same-slot members),
-  then all-gather within each plane. Needs the same number of members in every plane.
-- hierarchical (as Horovod's hierarchical all-reduce): reduce within each plane to its first
-  member (ring reduce-scatter then a ring gather of the shards, S/Sp chunks), a ring
-  all-reduce among the plane leaders (S/P chunks), then a pipelined ring broadcast within each
-  plane (S/Sp chunks). Gather and broadcast rounds are timed as if every plane-ring edge were
-  busy (an upper bound: in a real pipelined broadcast they nearly are).
+A package by concern: `job.py` a job's settings, their limits and its members in ring order;
+`graph.py` the laser graph of an instant (routes, what a link has left); `collective.py` the
+cost of a ring, 2-D grid or hierarchical all-reduce on it (the model and its sources are in its
+docstring); `steps.py` a job stepping in sim time (re-forming its ring when a link drops);
+`service.py` a World's jobs. Everything is re-exported here, so `from sim.training import ...`
+names any of it.
 
 Times are seconds, sizes bytes, rates Gbps (1e9 bit/s), compute PFLOPS (1e15 FLOP/s).
 """

@@ -7,7 +7,7 @@ from tests.cli_helpers import assert_one_line_error, cli
 
 
 def test_ask_after_a_deploy_names_the_checkpoint(capsys):
-    code, out, err = cli(capsys, "ask", "--scenario", "network-2035", "--sat", "INF-SSO-P01-S01",
+    code, out, err = cli(capsys, "ask", "--scenario", "network-2030", "--sat", "0",
                          "--prompt", "What news?", "--max-tokens", "8", "--timing", "fixed",
                          "--deploy-steps", "1", "--json")
     assert code == 0, err

@@ -61,9 +61,9 @@ def test_links_share_with_inference_and_the_collective_and_stations_relay():
 
 @pytest.fixture(scope="module")
 def world():
-    """network-2035 (its training shell and three inference shells are not laser-linked: a
+    """network-2030 (its training shell and two inference shells are not laser-linked: a
     checkpoint goes down to a station and up again) with one real step of a tiny model."""
-    w = World.from_scenario("network-2035", blocking_inference=True)
+    w = World.from_scenario("network-2030", blocking_inference=True)
     config = Qwen3Config(**TINY)
     trainer = DataParallelTrainer(config, make_shards(read_corpus(), 2, 32), batch=1, seq_len=32,
                                   total_steps=1)
@@ -90,7 +90,8 @@ def test_deploy_over_the_routed_graph_and_answers_from_the_newest_checkpoint(wor
     snap = world.apply(cmd.DeployCheckpoint())
     view, plan = snap.deploy, world.deploys.deploys[-1].plan
     assert view.version == 1 and view.label == "trained step 1" and view.holders == 0
-    assert len(view.targets) + view.unreachable == view.inference_total == 2400
+    assert len(view.targets) + view.unreachable == view.inference_total == \
+        int((snap.roles == ROLE_INFERENCE).sum()) > 800
     assert view.byte_size == sum(t.numel() * 4 for t in world.deploys.deploys[-1]
                                  .checkpoint.state.values())
     # every transfer: bytes x 8 / its bottleneck + light-time along the satellites' and
@@ -113,7 +114,7 @@ def test_deploy_over_the_routed_graph_and_answers_from_the_newest_checkpoint(wor
     alone = world.deploys.schedule(world.sim_time_s, TripSchedule())
     assert alone.light_phase == "deploy" and alone.light_phase_s == pytest.approx(
         plan.arrival_s.max())
-    assert "checkpoint deploy: trained step 1 to 2,400" in light_label(alone)
+    assert f"checkpoint deploy: trained step 1 to {len(view.targets)}" in light_label(alone)
     snap = world.advance(1 / 30)  # (a round trip's own uplink, if under way, sets the pace)
     assert snap.clock.mode == "slow" and snap.clock.warp < 0.1
     assert snap.deploy.progress.max() > 0 and snap.deploy.in_flight > 0

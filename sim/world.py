@@ -23,12 +23,11 @@ from .roundtrip import RoundTripService
 from .ground import GroundSites
 from .satellites import find_satellite
 from .scenario import Scenario
-from .snapshot import Snapshot
+from .snapshot import ROLE_TRAINING, Snapshot
 from .timeline import Timeline
 from .snapshot_build import build_snapshot
 from .traffic import TrafficModel
 from .deploy import DeployService
-from .snapshot import ROLE_TRAINING
 from .training import TrainingService, checked_setting
 from .versions import VersionTracker
 

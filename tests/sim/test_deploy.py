@@ -151,3 +151,47 @@ def test_bad_deploys_get_one_clear_line(world):
     assert cmd.from_json(cmd.DeployCheckpoint(job="x").to_json()) == cmd.DeployCheckpoint("x")
     with pytest.raises(UserError, match="deploy_checkpoint"):
         cmd.from_json('{"command": "deploy_checkpoint", "jobs": 1}')
+
+
+def _line_geometry():
+    """Training satellite 0, inference satellites 1 and 2 (0 -1000 km- 1 -1000 km- 2) and an
+    inference satellite 3 with no link at all; no stations."""
+    return types.SimpleNamespace(
+        sunlit=np.ones(4, bool), state=types.SimpleNamespace(online=np.ones(4, bool)),
+        isl=types.SimpleNamespace(pairs=np.array([[0, 1], [1, 2]]),
+                                  length_km=np.array([1000.0, 1000.0])),
+        ground=types.SimpleNamespace(pairs=np.zeros((0, 2), np.int32), slant_km=np.zeros(0)))
+
+
+def test_each_satellite_answers_with_the_newest_checkpoint_it_holds():
+    from sim.deploy import DeployService
+
+    roles = np.array([ROLE_TRAINING, ROLE_INFERENCE, ROLE_INFERENCE, ROLE_INFERENCE])
+    service = DeployService(roles, ("T", "A", "B", "C"))
+    v1, v2 = (types.SimpleNamespace(version=v, label=f"trained step {v}", byte_size=1.25e9)
+              for v in (1, 2))  # 10 Gbit: 0.1 s at 100 Gbps
+    for checkpoint, start in ((v1, 0.0), (v2, 10.0)):
+        deploy = service.start(checkpoint, start, _line_geometry(), 0, 100.0, np.zeros(2),
+                               np.array([0]), np.zeros((0, 2)))
+    assert deploy.plan.unreachable.tolist() == [3]
+    arrive_b = 0.1 + 2000 / C
+    assert service.checkpoint_for(2, arrive_b - 1e-6) is None
+    assert service.checkpoint_for(2, arrive_b + 1e-6) is v1
+    assert service.checkpoint_for(2, 10.0 + arrive_b - 1e-6) is v1  # v2 still on its way
+    assert service.checkpoint_for(2, 10.0 + arrive_b + 1e-6) is v2
+    assert service.held_versions(10.05).tolist() == [0, 1, 1, 0]
+    assert service.held_versions(11.0).tolist() == [0, 2, 2, 0]
+    assert service.checkpoint_for(3, 1e9) is None and service.checkpoint_for(0, 1e9) is None
+    assert "1 have no path now" in service.log[-1]
+
+
+def test_a_deploy_that_reaches_no_one_is_refused():
+    from sim.deploy import DeployService
+
+    roles = np.array([ROLE_TRAINING, ROLE_TRAINING, ROLE_TRAINING, ROLE_INFERENCE])
+    service = DeployService(roles, ("T1", "T2", "T3", "C"))
+    checkpoint = types.SimpleNamespace(version=1, label="trained step 1", byte_size=1e6)
+    with pytest.raises(UserError, match="no inference satellite has a laser or station path"):
+        service.start(checkpoint, 0.0, _line_geometry(), 0, 100.0, np.zeros(2), np.array([0]),
+                      np.zeros((0, 2)))
+    assert service.view(0.0) is None

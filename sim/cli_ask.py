@@ -10,6 +10,7 @@ import pathlib
 
 from . import commands as cmd
 from .errors import UserError
+from .interface import train_and_deploy
 from .trip import RoundTrip
 from .trip_text import inference_detail
 
@@ -37,6 +38,9 @@ def add_ask_command(commands, add_scenario_args) -> None:
     p.add_argument("--tokens-per-s", type=float, default=40.0,
                    help="generation rate for --timing fixed, tokens/s "
                         f"({cmd.FIXED_TOKENS_PER_S[0]:g}..{cmd.FIXED_TOKENS_PER_S[1]:g})")
+    p.add_argument("--deploy-steps", type=int, metavar="N",
+                   help="first train N real data-parallel steps (2 replicas), deploy the "
+                        "checkpoint to the inference satellites and wait until it has arrived")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=cmd_ask)
 
@@ -48,9 +52,14 @@ def cmd_ask(args) -> int:
         raise UserError(f"--model-dir {args.model_dir}: no such folder")
     cmd.check_tokens_per_s(args.tokens_per_s, "--tokens-per-s")  # also refuses nan and inf
     cmd.check_max_tokens(args.max_tokens, "--max-tokens")  # before the World is built
+    if args.deploy_steps is not None and not 1 <= args.deploy_steps <= cmd.MAX_REAL_STEPS:
+        raise UserError(f"--deploy-steps: expected 1..{cmd.MAX_REAL_STEPS}, "
+                        f"got {args.deploy_steps}")
     world = world_from_args(args, model_dir=str(args.model_dir) if args.model_dir else None,
                             blocking_inference=True)
     try:
+        if args.deploy_steps is not None:
+            train_and_deploy(world, args.deploy_steps)
         trip = world.ask(cmd.Ask(args.sat, args.prompt, args.station, args.max_tokens,
                                  args.seed or 0, args.timing, args.tokens_per_s))
         world.round_trips.resolve(trip)
@@ -84,6 +93,7 @@ def trip_report(world, trip: RoundTrip) -> dict:
                    "generated": figures.generated_tokens if figures else 0},
         "phases": [{k: v for k, v in p.items() if k != "_start"} for p in phases],
         "total_ms": round(total_ms, 3), "timing": trip.timing, "error": trip.error,
+        "model": trip.model_label,
     }
     if figures is not None:
         report["inference"] = {
@@ -118,9 +128,11 @@ def _iso(world, seconds: float) -> str:
 
 
 def print_trip(report: dict, trip: RoundTrip) -> None:
-    """`run.py ask`'s text: the reply, each phase with its duration and hops, the total, and
-    the inference's times (the same words as the inference phase's line, in full)."""
-    print(f"{report['satellite']} answers:\n  {report['reply'] or '(no text)'}\n")
+    """`run.py ask`'s text: the reply (and which weights gave it), each phase with its
+    duration and hops, the total, and the inference's times (the same words as the inference
+    phase's line, in full)."""
+    print(f"{report['satellite']} answers ({report['model']} model):\n"
+          f"  {report['reply'] or '(no text)'}\n")
     for phase in report["phases"]:
         print(f"  {phase['name']:<13} {_duration(phase['duration_ms']):>12}   {phase['hops']}")
     print(f"  {'total':<13} {_duration(report['total_ms']):>12}")

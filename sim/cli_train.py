@@ -16,13 +16,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import math
 import statistics
 
 from . import scenario as scenario_mod
 from .commands import MAX_REAL_STEPS, MAX_REPLICAS
 from .errors import UserError
-from .training import COLLECTIVES, CollectivePlan, JobRun, StepFigures, closed_form_s
+from .training import (COLLECTIVES, CollectivePlan, JobRun, StepFigures, checked_setting,
+                       closed_form_s, job_index)
 
 MAX_STEPS = 10_000
 DEFAULT_REPLICAS = 4  # at most, by default: each replica is a full model copy + AdamW state
@@ -53,17 +53,14 @@ def cmd_train(args) -> int:
     if not 1 <= args.steps <= MAX_STEPS:
         raise UserError(f"--steps: expected 1..{MAX_STEPS}, got {args.steps}")
     check_real_args(args)
-    if args.sync_every is not None and not 1 <= args.sync_every <= scenario_mod.MAX_SYNC_EVERY:
-        raise UserError(f"--sync-every: expected 1..{scenario_mod.MAX_SYNC_EVERY}, "
-                        f"got {args.sync_every}")
-    if args.link_gbps is not None and not (math.isfinite(args.link_gbps) and
-                                           0 < args.link_gbps <= scenario_mod.MAX_QUANTITY):
-        raise UserError(f"--link-gbps: expected a number in (0, {scenario_mod.MAX_QUANTITY:g}]"
-                        f", got {args.link_gbps:g}")
+    for flag, field in (("--sync-every", "sync_every"), ("--link-gbps", "link_gbps")):
+        if getattr(args, field) is not None:
+            checked_setting(field, getattr(args, field), flag)
     args.scenario = chosen_scenario(scenario_mod.resolve(args.scenario), args)
     world = world_from_args(args)
     run = world.training.runs[0]
-    first_plan = world.training.check_paths(world.geometry, world.traffic, world.sim_time_s)[0]
+    first_plan = world.training.check_paths(world.geometry, world.traffic, world.sim_time_s,
+                                            world.link_gbps)[0]
     steps = run_steps(world, run, args.steps)
     report = train_report(world, run, steps, first_plan)
     if not args.json:
@@ -130,16 +127,11 @@ def chosen_scenario(scenario: scenario_mod.Scenario, args) -> scenario_mod.Scena
     """The scenario with only the chosen job, the command line's overrides applied."""
     if not scenario.training:
         raise UserError(f"scenario '{scenario.name}' declares no [[training]] job")
-    names = [job.name for job in scenario.training]
-    if args.job is None:
-        job = scenario.training[0]
-    elif args.job in names:
-        job = scenario.training[names.index(args.job)]
-    else:
-        raise UserError(f"no training job '{args.job}' in scenario '{scenario.name}' "
-                        f"(jobs: {', '.join(names)})")
+    job = scenario.training[job_index([j.name for j in scenario.training], args.job,
+                                      f" in scenario '{scenario.name}'")]
     changes = {k: v for k, v in (("collective", args.collective),
                                  ("sync_every", args.sync_every)) if v is not None}
+    changes["paused"] = False  # a headless run runs the job, even one declared paused
     links = scenario.links
     if args.link_gbps is not None:
         links = dataclasses.replace(links, capacity_gbps=args.link_gbps)

@@ -43,6 +43,7 @@ PHASE_TITLES = {
     "waiting_up": "waiting for a path up", "uplink": "uplink", "hops_up": "laser hops up",
     "queue": "queue on board", "inference": "inference", "waiting_down": "waiting for a path down",
     "hops_down": "laser hops down", "downlink": "downlink", "done": "done",
+    "deploy": "checkpoint deploy",
 }
 
 

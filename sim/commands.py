@@ -96,8 +96,19 @@ class SetModel(Command):
     path: str = ""
 
 
-#: The gradient collectives a training job can use (sim/training.py implements them).
+#: The gradient collectives a training job can use (sim/training/ implements them).
 COLLECTIVES = ("ring", "grid", "hierarchical")
+#: Largest model, tokens per step and local-step count a job may state (a scenario, a
+#: command, a timeline entry or the command line): far above any real run.
+MAX_PARAMETERS = 1e15
+MAX_TOKENS_PER_STEP = 10**12
+MAX_SYNC_EVERY = 1_000_000
+#: Upper bound for per-satellite compute, link and job sizes (PFLOPS, Gbps) in a scenario or
+#: a command: far above any plan, and low enough that sums over a million satellites stay
+#: finite.
+MAX_QUANTITY = 1e12
+#: Laser link capacity a command may set, Gbps: from 1 Mbps up to MAX_QUANTITY.
+MIN_LINK_GBPS = 1e-3
 
 
 @dataclasses.dataclass(frozen=True)
@@ -166,6 +177,17 @@ def check_tokens_per_s(value: float, what: str = "tokens_per_s") -> float:
 
 
 @dataclasses.dataclass(frozen=True)
+class DeployCheckpoint(Command):
+    """Send the real run's newest checkpoint (TrainForReal) from the training satellites of
+    `job` ("" = the first job; with no job, every training satellite) to every inference
+    satellite over the laser and station links (sim/deploy.py); each answers Ask prompts with
+    the newest checkpoint it holds once its copy has arrived."""
+
+    kind: ClassVar[str] = "deploy_checkpoint"
+    job: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
 class Ask(Command):
     """Send a prompt to a satellite (name or index) from a station (name; "" = the nearest
     station with a path) and bring the answer back: a round trip (sim/roundtrip.py).
@@ -186,7 +208,8 @@ class Ask(Command):
 
 COMMANDS: dict[str, type[Command]] = {
     cls.kind: cls for cls in (SetPaused, SetWarp, SetClock, Advance, SetTime, Select,
-                               SetTrafficRate, SetModel, SetTraining, TrainForReal, Ask)
+                               SetTrafficRate, SetModel, SetTraining, TrainForReal,
+                               DeployCheckpoint, Ask)
 }
 
 

@@ -51,8 +51,24 @@ class SimWorld(Protocol):
         """Schedule every round trip in flight to its end now (blocking on the onboard model),
         so that `RoundTripView.plan` holds all its phases; the clock does not move."""
 
+    def finish_real_training(self) -> Snapshot:
+        """Wait for the real training run (TrainForReal) to finish its steps (a shot or a
+        recording: its checkpoint is then whole); the clock does not move."""
+
     def close(self) -> None:
         """Stop the onboard model's worker thread, if it was started."""
+
+
+def train_and_deploy(world: SimWorld, steps: int, fraction: float = 1.0) -> Snapshot:
+    """Really train `steps` steps (two replicas), deploy the checkpoint to the inference
+    satellites and step the world `fraction` (0..1) of the way to the last transfer's end:
+    `run.py ask --deploy-steps` (fraction 1) and `run.py shot --deploy F`."""
+    from .commands import Advance, DeployCheckpoint, TrainForReal
+
+    world.apply(TrainForReal(steps=steps, replicas=2))
+    world.finish_real_training()
+    deploy = world.apply(DeployCheckpoint()).deploy
+    return world.apply(Advance(fraction * (deploy.end_s - deploy.start_s)))
 
 
 class WorldFactory(Protocol):

@@ -97,6 +97,9 @@ class RoundTripService:
         self._worker = None
         self._events = queue.Queue()
         self._ids = itertools.count(1)  #: request ids of this World's trips: 1, 2, ...
+        #: (sat, sim s) -> the newest deployed checkpoint the satellite holds then, or None
+        #: (sim/deploy.py DeployService.checkpoint_for; the World sets it)
+        self.checkpoint_for = lambda sat, at_s: None
 
     # --- submitting ---------------------------------------------------------------------------
 
@@ -151,9 +154,13 @@ class RoundTripService:
         from .onboard import InferenceRequest
 
         tops = float(self.capacity_pflops[trip.sat]) * 1000.0 or None  # 1 PFLOPS = 1,000 TOPS
+        # The weights the satellite holds when the prompt arrives answer it.
+        checkpoint = self.checkpoint_for(trip.sat, trip.up.end_s)
+        trip.model_label = checkpoint.label if checkpoint is not None else self.model_label
         request = InferenceRequest(trip.sat, trip.prompt, self.station_name(station),
                                    self.sat_names[trip.sat], trip.params, hardware_tops=tops,
-                                   request_id=trip.request_id, hardware=self.hardware_of(trip.sat))
+                                   request_id=trip.request_id, hardware=self.hardware_of(trip.sat),
+                                   checkpoint=checkpoint)
         trip.handle = self.worker().submit(request, self._events)
 
     def worker(self):
@@ -175,6 +182,11 @@ class RoundTripService:
             raise UserError("a prompt is on board: switch the model once it is answered")
         self.close()
         self.model_dir = _other_than_shipped(model_dir)
+
+    @property
+    def model_label(self) -> str:
+        """"shipped", or the name of the model folder every satellite started with."""
+        return pathlib.Path(self.model_dir).name if self.model_dir else "shipped"
 
     @property
     def model_loaded(self) -> bool:

@@ -52,7 +52,7 @@ def trip_view(trip: RoundTrip, now_s: float, n_sats: int, epoch: dt.datetime, sa
         phases=tuple(view for view, p in zip(plan, trip.phases) if p.start_s <= now_s),
         in_light_phase=phase in LIGHT_PHASES, done=phase == "done" or bool(trip.error),
         error=trip.error, tokens=revealed_tokens(trip, now_s), figures=figures_dict(trip.figures),
-        up_path_km=up_path, up_sat_index=up_index, plan=plan,
+        up_path_km=up_path, up_sat_index=up_index, plan=plan, model=trip.model_label,
     )
 
 

@@ -153,6 +153,9 @@ class SimRunner(Hosted):
     def finish_round_trips(self):
         return self._call(self.world.finish_round_trips)
 
+    def finish_real_training(self):
+        return self._call(self.world.finish_real_training)
+
     def run_free(self) -> None:
         """Let the worker step on its own (the first step covers the wall time from now)."""
         if not self._free.is_set():

@@ -18,7 +18,7 @@ A scenario file has these tables (every key is checked; see assets/scenarios/*.t
     [traffic]   requests_per_s, job_pflops, job_seconds, job_gbps, models, origins[]
     [[training]] data-parallel training jobs: name, shell | role, count, parameters,
                 bytes_per_value, tokens_per_step, mfu, collective, sync_every (see
-                sim/training.py TrainingJob)
+                sim/training/ TrainingJob)
 """
 from __future__ import annotations
 
@@ -31,8 +31,10 @@ from . import stations as stations_mod
 from .elements import ELEMENT_SUFFIXES
 from .errors import UserError
 from .snapshot import ROLE_NAMES
+from .commands import (COLLECTIVES, MAX_PARAMETERS, MAX_QUANTITY, MAX_SYNC_EVERY,  # noqa: F401
+                       MAX_TOKENS_PER_STEP)  # (MAX_QUANTITY: scenario_mod.MAX_QUANTITY)
 from .timespan import EPHEMERIS_YEARS, check_in_ephemeris  # noqa: F401 (EPHEMERIS_YEARS: kept importable here)
-from .training import COLLECTIVES, TrainingJob
+from .training import TrainingJob
 from .tomlcheck import (Field, TomlSource, at_least, between, list_of_strings, one_of,
                         read_table)
 
@@ -49,9 +51,6 @@ DEFAULT_MIN_ELEVATION_DEG = 25.0
 #: Highest traffic rate (whole network, per second of sim time): far above any real load,
 #: and low enough that a step's Poisson draw stays exact.
 MAX_REQUESTS_PER_S = 1e9
-#: Upper bound for per-satellite compute, link and job sizes (PFLOPS, Gbps): far above any
-#: plan, and low enough that sums over a million satellites stay finite.
-MAX_QUANTITY = 1e12
 
 
 @dataclasses.dataclass(frozen=True)
@@ -243,10 +242,6 @@ _SCHEMA_TRAFFIC = {
     "models": _defaults_field(Traffic, "models", int, check=between(1, 1000)),
     "origins": _defaults_field(Traffic, "origins", list, check=list_of_strings),
 }
-#: Largest model, tokens per step and local-step count a job may state: far above any real run.
-MAX_PARAMETERS = 1e15
-MAX_TOKENS_PER_STEP = 10**12
-MAX_SYNC_EVERY = 1_000_000
 _SCHEMA_TRAINING = {
     "name": _defaults_field(TrainingJob, "name", str),
     "shell": _defaults_field(TrainingJob, "shell", str),
@@ -262,6 +257,7 @@ _SCHEMA_TRAINING = {
     "collective": _defaults_field(TrainingJob, "collective", str, check=one_of(*COLLECTIVES)),
     "sync_every": _defaults_field(TrainingJob, "sync_every", int,
                                   check=between(1, MAX_SYNC_EVERY)),
+    "paused": _defaults_field(TrainingJob, "paused", bool),
 }
 _TOP = {"scenario": _SCHEMA_SCENARIO, "shells": None, "elements": None, "links": _SCHEMA_LINKS,
         "ground": _SCHEMA_GROUND, "compute": _SCHEMA_COMPUTE, "traffic": _SCHEMA_TRAFFIC,

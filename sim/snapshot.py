@@ -97,6 +97,9 @@ class RoundTripView:
     #: every phase scheduled so far, including those still to come (`phases` shows only
     #: those begun); after World.finish_round_trips, the whole trip
     plan: tuple[PhaseView, ...] = ()
+    #: the weights that answer: "shipped", a model folder's name, or "trained step N" (a
+    #: deployed checkpoint the satellite held when the prompt arrived); "" until on board
+    model: str = ""
 
     def __post_init__(self):
         _read_only_arrays(self)
@@ -104,7 +107,7 @@ class RoundTripView:
 
 @dataclasses.dataclass(frozen=True)
 class TrainingView:
-    """A training job (sim/training.py) for the renderer and the panel."""
+    """A training job (sim/training/) for the renderer and the panel."""
 
     name: str
     collective: str  #: ring | grid | hierarchical
@@ -124,6 +127,40 @@ class TrainingView:
 
     def __post_init__(self):
         _read_only_arrays(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class DeployView:
+    """The newest checkpoint deploy (sim/deploy.py): who holds what, and the transfers."""
+
+    version: int  #: the checkpoint's number in this World (1, 2, ...)
+    label: str  #: "trained step N": what the Ask log says of answers from it
+    byte_size: float  #: bytes of the weights sent
+    start_s: float  #: sim s since the epoch when it left the training satellites
+    end_s: float  #: when the last target holds it
+    #: (N,) int32 per satellite: version of the newest checkpoint it holds, 0 for none (it
+    #: answers with the model it started with)
+    held_version: np.ndarray
+    holders: int  #: inference satellites that hold this version now
+    inference_total: int  #: inference satellites in the scenario
+    targets: np.ndarray  #: (T,) int32 satellites this deploy reaches
+    progress: np.ndarray  #: (T,) float32 0..1 of each transfer (1: the target holds it)
+    #: (T,P) int32 route nodes of each transfer, training satellite ... target, padded with
+    #: -1; a node >= N is ground station node - N
+    paths: np.ndarray
+    path_len: np.ndarray  #: (T,) int32 valid nodes per route
+    edges: np.ndarray  #: (E,2) int32 the routes' tree edges (parent, child node)
+    edge_progress: np.ndarray  #: (E,) float32 0..1 of the checkpoint over each edge
+    unreachable: int = 0  #: inference satellites with no path when it started
+    log: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        _read_only_arrays(self)
+
+    @property
+    def in_flight(self) -> int:
+        """Transfers under way (started, not finished)."""
+        return int((self.progress < 1.0).sum())
 
 
 @dataclasses.dataclass(frozen=True)
@@ -208,6 +245,7 @@ class Snapshot:
     real_training_running: bool = False  #: that run is still going
     real_training_error: str = ""  #: why that run stopped early ("" when it did not)
     training: tuple[TrainingView, ...] = ()  #: the scenario's training jobs
+    deploy: DeployView | None = None  #: the newest checkpoint deploy (None: none yet)
 
     def __post_init__(self):
         _read_only_arrays(self)

@@ -51,7 +51,8 @@ import dataclasses
 import pathlib
 from typing import Any
 
-from .commands import COLLECTIVES, FIXED_TOKENS_PER_S, MAX_TOKENS, TIMINGS
+from .commands import (COLLECTIVES, FIXED_TOKENS_PER_S, MAX_PARAMETERS, MAX_QUANTITY,
+                       MAX_SYNC_EVERY, MAX_TOKENS, MIN_LINK_GBPS, TIMINGS)
 from .errors import UserError
 from .layers import check_name as check_layer_name
 from .tomlcheck import Field, TomlSource, between, one_of, read_table
@@ -117,9 +118,10 @@ _SCHEMAS: dict[str, dict[str, Field]] = {
                "tokens_per_s": Field(float, 40.0, check=between(*FIXED_TOKENS_PER_S, " tokens/s"))},
     "training": {"job": Field(str, ""),
                  "collective": Field(str, None, check=one_of(*COLLECTIVES)),
-                 "sync_every": Field(int, None, check=between(1, 1_000_000)),
-                 "link_gbps": Field(float, None, check=between(0.001, 1e12, " Gbps")),
-                 "parameters": Field(float, None, check=between(1.0, 1e15)),
+                 "sync_every": Field(int, None, check=between(1, MAX_SYNC_EVERY)),
+                 "link_gbps": Field(float, None, check=between(MIN_LINK_GBPS, MAX_QUANTITY,
+                                                               " Gbps")),
+                 "parameters": Field(float, None, check=between(1.0, MAX_PARAMETERS)),
                  "paused": Field(bool, None)},
     "end": {},
 }
@@ -399,11 +401,12 @@ def check_names(timeline: Timeline, sat_names, station_names,
 
 
 def _check_job(e: Entry, job_names: tuple[str, ...]) -> None:
-    if not job_names:
-        raise e.error(None, "this scenario has no [[training]] job")
-    if e.values["job"] and e.values["job"] not in job_names:
-        raise e.error("job", f"no training job {e.values['job']!r}; jobs: "
-                      f"{', '.join(job_names)}")
+    from .training import job_index
+
+    try:
+        job_index(job_names, e.values["job"])
+    except UserError as error:
+        raise e.error("job" if job_names else None, str(error)) from None
 
 
 # --- applying ----------------------------------------------------------------------------------

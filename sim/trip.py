@@ -56,6 +56,9 @@ class RoundTrip:
     pieces: list[tuple[float, str]] = dataclasses.field(default_factory=list)  #: (offset s, text)
     figures: object = None  #: InferenceFigures once generation is done
     error: str = ""
+    #: which weights answer: "shipped", a model folder's name, or a deployed checkpoint's
+    #: "trained step N" (set when the prompt goes on board)
+    model_label: str = ""
 
     @property
     def done_s(self) -> float | None:

@@ -119,6 +119,8 @@ class _Child:
             runner.hold()
         elif kind == "finish_round_trips":
             runner.finish_round_trips()
+        elif kind == "finish_real_training":
+            runner.finish_real_training()
         elif kind == "load_model":
             runner.load_model()
             return True
@@ -333,6 +335,10 @@ class SimProcess(Hosted):
 
     def finish_round_trips(self):
         self._call("finish_round_trips")
+        return self.snapshot()
+
+    def finish_real_training(self):
+        self._call("finish_real_training")
         return self.snapshot()
 
     def load_model(self) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-import math
 import time
 
 import numpy as np
@@ -17,30 +16,21 @@ from . import constellation as constellation_mod
 from . import scenario as scenario_mod
 from . import stations as stations_mod
 from . import timeline as timeline_mod
-from .errors import UserError
+from .errors import UserError, number_in as _number_in
 from .geometry import Geometry, GeometryModel
 from .propagation import StaggeredPropagator
 from .roundtrip import RoundTripService
 from .ground import GroundSites
 from .satellites import find_satellite
 from .scenario import Scenario
-from .snapshot import Snapshot
+from .snapshot import ROLE_TRAINING, Snapshot
 from .timeline import Timeline
 from .timespan import check_in_ephemeris
 from .snapshot_build import build_snapshot
 from .traffic import TrafficModel
-from .training import COLLECTIVES, TrainingService
+from .deploy import DeployService
+from .training import TrainingService, checked_setting
 from .versions import VersionTracker
-
-
-def _number_in(value, low: float, high: float, what: str, unit: str) -> float:
-    """`value` as a float in low..high; UserError for text, NaN, infinities or out of range
-    (commands also arrive as JSON, where anything may stand in a field)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise UserError(f"{what} must be a number, got {value!r}")
-    if not math.isfinite(value) or not low <= value <= high:
-        raise UserError(f"{what} must be {low:,g}..{high:,g}{unit}, got {value}")
-    return float(value)
 
 
 def scenario_model_dir(name: str, what: str = "") -> str | None:
@@ -95,13 +85,15 @@ class World:
             self.constellation.names, self.constellation.capacity_pflops, model_dir,
             blocking=blocking_inference, roles=self.constellation.roles,
             hardware=scenario.hardware)
-        #: [[training]] jobs, advancing in sim time from the start (sim/training.py)
-        self.training = TrainingService(scenario.training, self.constellation,
-                                        scenario.links.capacity_gbps, self.sim_time_s)
+        #: [[training]] jobs, advancing in sim time from the start (sim/training/)
+        self.training = TrainingService(scenario.training, self.constellation, self.sim_time_s)
+        #: checkpoints of the real run deployed to the inference satellites (sim/deploy.py)
+        self.deploys = DeployService(self.constellation.roles, self.constellation.names)
+        self.round_trips.checkpoint_for = self.deploys.checkpoint_for
         self._versions = VersionTracker()
         self._geometry = self.model.compute(self.now, self.sites,
                                             teme_source=self.propagator)
-        self.training.step(self.sim_time_s, self._geometry, self.traffic)
+        self.training.step(self.sim_time_s, self._geometry, self.traffic, self.link_gbps)
         self._snapshot = self._make_snapshot()
 
     @classmethod
@@ -145,6 +137,15 @@ class World:
         self._snapshot = self._make_snapshot()
         return self._snapshot
 
+    def finish_real_training(self) -> Snapshot:
+        """Wait for the real training run to finish its steps (see SimWorld)."""
+        if self.real_training is not None:
+            self.real_training.join()
+            if self.real_training.error is not None:
+                raise UserError(f"real training failed: {self.real_training.error}")
+        self._snapshot = self._make_snapshot()
+        return self._snapshot
+
     # --- time -----------------------------------------------------------------------------
 
     @property
@@ -164,7 +165,7 @@ class World:
             if self._real_run_changed():  # ... but a real training run goes on in wall time
                 self._snapshot = self._make_snapshot()
             return self._snapshot
-        plan = self.round_trips.schedule(self.sim_time_s)
+        plan = self.deploys.schedule(self.sim_time_s, self.round_trips.schedule(self.sim_time_s))
         return self.step(self.clock.decide(dt_wall_s, self.sim_time_s, plan).dt_sim_s)
 
     def step(self, dt_sim_s: float, timings: dict[str, float] | None = None) -> Snapshot:
@@ -179,7 +180,7 @@ class World:
         self.traffic.step(self.sim_time_s, dt_sim_s, self._geometry.network)
         self.round_trips.step(self.sim_time_s)
         routed = time.perf_counter()
-        self.training.step(self.sim_time_s, self._geometry, self.traffic)
+        self.training.step(self.sim_time_s, self._geometry, self.traffic, self.link_gbps)
         trained = time.perf_counter()
         self._snapshot = self._make_snapshot()
         if timings is not None:
@@ -222,6 +223,7 @@ class World:
             cmd.SetModel: lambda w, c: w.round_trips.set_model(c.path or None),
             cmd.SetTraining: World._set_training,
             cmd.TrainForReal: World._train_for_real,
+            cmd.DeployCheckpoint: World._deploy,
             cmd.Ask: lambda w, c: w.ask(c),
         }
 
@@ -234,21 +236,11 @@ class World:
     def _set_training(self, command: cmd.SetTraining) -> None:
         """The panel's training controls (sim/commands.py SetTraining), checked first."""
         run = self.training.run_named(command.job)
-        changes = {}
-        if command.collective is not None:
-            if command.collective not in COLLECTIVES:
-                raise UserError(f"collective must be one of {', '.join(COLLECTIVES)}, "
-                                f"got {command.collective!r}")
-            changes["collective"] = command.collective
-        if command.sync_every is not None:
-            changes["sync_every"] = int(_number_in(command.sync_every, 1,
-                                                   scenario_mod.MAX_SYNC_EVERY, "sync every", ""))
-        if command.parameters is not None:
-            changes["parameters"] = _number_in(command.parameters, 1.0,
-                                               scenario_mod.MAX_PARAMETERS, "parameters", "")
+        changes = {field: checked_setting(field, getattr(command, field))
+                   for field in ("collective", "sync_every", "parameters")
+                   if getattr(command, field) is not None}
         if command.link_gbps is not None:
-            self._set_link_capacity(_number_in(command.link_gbps, 1e-3, scenario_mod.MAX_QUANTITY,
-                                               "link capacity", " Gbps"))
+            self._set_link_capacity(checked_setting("link_gbps", command.link_gbps))
         if changes:
             run.reconfigure(changes, self.sim_time_s)
         if command.paused is not None:
@@ -268,6 +260,27 @@ class World:
         self.real_training = fresh_run(steps, replicas)
         self._real_loss = ()
         self.real_training.start()
+
+    def _deploy(self, command: cmd.DeployCheckpoint) -> None:
+        """Send the real run's newest checkpoint to the inference satellites, from the job's
+        members (every training satellite when the scenario has no job)."""
+        if self.training.runs:
+            run = self.training.run_named(command.job)
+            sources, shared = run.all_members, [r.plan.link_pairs for r in self.training.runs
+                                                if r.plan is not None]
+        elif command.job:
+            raise UserError(f"no training job '{command.job}': this scenario has none")
+        else:
+            sources, shared = np.flatnonzero(self.constellation.roles == ROLE_TRAINING), []
+        checkpoint = self.real_training.checkpoint(self.deploys.versions + 1) \
+            if self.real_training is not None else None
+        if checkpoint is None:
+            raise UserError("deploy: no trained checkpoint yet; train for real first "
+                            "(TrainForReal) and wait for its first step")
+        geo = self._geometry
+        load = self.traffic.link_load(geo.isl.pairs, self.constellation.size, self.sim_time_s)[0]
+        self.deploys.start(checkpoint, self.sim_time_s, geo, self.n_stations, self.link_gbps,
+                           load, sources, np.concatenate(shared) if shared else np.zeros((0, 2)))
 
     def _real_run_changed(self) -> bool:
         """The real run finished a step or stopped since the Snapshot was made."""
@@ -289,8 +302,12 @@ class World:
         """Every laser link's capacity from now on (inference traffic and training alike)."""
         links = dataclasses.replace(self.scenario.links, capacity_gbps=gbps)
         self.scenario = dataclasses.replace(self.scenario, links=links)
-        self.training.capacity_gbps = gbps
         self._versions.touch("links")  # the renderer re-reads capacities
+
+    @property
+    def link_gbps(self) -> float:
+        """Every laser link's capacity now, Gbps (the scenario's; SetTraining may change it)."""
+        return self.scenario.links.capacity_gbps
 
     def _advance_by(self, command: cmd.Advance) -> None:
         seconds = _number_in(command.seconds, 0.0, cmd.MAX_ADVANCE_S, "advance", " s")

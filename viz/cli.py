@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 
 from sim.errors import UserError
-from sim.interface import SimWorld
+from sim.interface import SimWorld, train_and_deploy
 
 DEFAULT_SCENARIO = "network-2035"
 #: The last part of an advance is stepped finely (s), so traffic builds up as it would live.
@@ -66,6 +66,9 @@ def add_commands(subparsers, world_factory) -> None:
     p.add_argument("--trip-progress", type=float, default=0.55, metavar="F",
                    help="with --ask: how far through --trip-phase; with --demo-trip: the "
                         "packet's position along the leg; 0..1 (default 0.55)")
+    p.add_argument("--deploy", type=float, metavar="F",
+                   help="train one real step, deploy its checkpoint to the inference "
+                        "satellites and shoot F (0..1) of the way through the transfers")
     p.add_argument("--out", required=True, help="PNG file to write")
     p.set_defaults(handler=lambda args: cmd_shot(args, world_factory))
 
@@ -166,6 +169,8 @@ def _prepare(world, args):
         snap = ask_and_wait(world, index, args.ask, args.trip_phase, args.trip_progress)
     if args.demo_trip:
         snap = with_demo_trip(snap, args.demo_trip, args.trip_progress)
+    if args.deploy is not None:
+        snap = train_and_deploy(world, 1, args.deploy)
     return snap, world.title
 
 
@@ -190,6 +195,8 @@ def cmd_shot(args: argparse.Namespace, world_factory) -> int:
     size = parse_size(args.size)
     layers = parse_layers(args.layers)
     check_advance(args.advance)
+    if args.deploy is not None and not 0 <= args.deploy <= 1:  # also refuses nan
+        raise UserError(f"--deploy: expected a fraction 0..1, got {args.deploy:g}")
     out = check_output_path("--out", args.out, (".png",))  # before the World and the render
     world = world_factory(args)
     try:

@@ -238,6 +238,9 @@ class SyntheticWorld:
     def finish_round_trips(self):
         return self._snap
 
+    def finish_real_training(self):
+        return self._snap  # no real run: nothing to wait for
+
     def close(self) -> None:
         pass
 

@@ -1,6 +1,6 @@
 """Real data-parallel training of the onboard model: K replicas, one per satellite of a job.
 
-Beside sim/training.py's *model* of a training job, this really trains: K copies of one
+Beside sim/training/'s *model* of a training job, this really trains: K copies of one
 Qwen3ForCausalLM (the same initial weights), each on its own shard of a byte corpus. One step:
 
 1. every replica computes the loss and gradients of a batch drawn from its shard;
@@ -28,14 +28,15 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch.nn.utils import parameters_to_vector
 
 from sim.commands import MAX_REPLICAS, MIN_REPLICAS  # declared once, with the command
 from sim.errors import UserError
 from sim.priority import lower_thread_priority
+from sim.onboard.trained import Checkpoint, weights_of
 from sim.onboard.qwen3 import Qwen3Config, Qwen3ForCausalLM
-from sim.onboard.train import lr_at
+from sim.onboard.optim import (apply_gradient, loss_and_grad, lr_at,  # noqa: F401
+                              new_optimizer, sample_batch)  # (re-exported: tests import them here)
 
 EXCERPT_PATH = Path(__file__).resolve().parents[2] / "assets" / "training" / "shakespeare-excerpt.txt"
 SHARD_MODES = ("contiguous", "interleaved")
@@ -114,47 +115,6 @@ def make_shards(data: np.ndarray, k: int, seq_len: int, mode: str = "contiguous"
                             f"fewer than one window of {seq_len + 1} (empty shard: use fewer "
                             "replicas or a longer text)")
     return shards
-
-
-def sample_batch(shard: np.ndarray, batch: int, seq_len: int,
-                 rng: np.random.Generator) -> torch.Tensor:
-    """``batch`` random windows of seq_len+1 byte ids from a shard: (B, T+1) int64."""
-    starts = rng.integers(0, len(shard) - seq_len - 1, batch)
-    return torch.from_numpy(shard[starts[:, None] + np.arange(seq_len + 1)[None, :]])
-
-
-# --- one model's pieces (shared by the replicas and the single-process reference) ------------
-
-def new_optimizer(model: Qwen3ForCausalLM, lr: float) -> torch.optim.AdamW:
-    """AdamW as train.py sets it up: weight decay 0.1 on matrices only, betas (0.9, 0.95)."""
-    decay = [p for p in model.parameters() if p.dim() >= 2]
-    no_decay = [p for p in model.parameters() if p.dim() < 2]
-    return torch.optim.AdamW([{"params": decay, "weight_decay": 0.1},
-                              {"params": no_decay, "weight_decay": 0.0}],
-                             lr=lr, betas=(0.9, 0.95))
-
-
-def loss_and_grad(model: Qwen3ForCausalLM, chunk: torch.Tensor) -> tuple[float, torch.Tensor]:
-    """Next-byte cross-entropy (nats) of a (B, T+1) batch, and the flattened gradient."""
-    model.zero_grad(set_to_none=True)
-    logits = model(chunk[:, :-1])
-    loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), chunk[:, 1:].reshape(-1))
-    loss.backward()
-    grads = [p.grad for p in model.parameters()]
-    return loss.item(), parameters_to_vector(grads)
-
-
-def apply_gradient(model: Qwen3ForCausalLM, opt: torch.optim.Optimizer, grad: torch.Tensor,
-                   lr: float, clip: float = 1.0) -> None:
-    """Set the model's .grad from a flattened vector, clip its norm, take one optimizer step."""
-    params = list(model.parameters())
-    chunks = torch.split(grad, [p.numel() for p in params])
-    for p, g in zip(params, chunks):  # views of this replica's own averaged buffer
-        p.grad = g.view_as(p)
-    torch.nn.utils.clip_grad_norm_(params, clip)
-    for group in opt.param_groups:
-        group["lr"] = lr
-    opt.step()
 
 
 # --- the trainer ------------------------------------------------------------------------------
@@ -268,6 +228,9 @@ class RealTrainingRun:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.error: BaseException | None = None
+        #: (step, weights) after the newest finished step: a private copy, so that a deploy
+        #: reads whole weights while the next step updates the replicas
+        self._latest: tuple[int, dict] | None = None
 
     def run(self) -> list[RealStep]:
         """Run the steps here; returns their figures."""
@@ -277,8 +240,11 @@ class RealTrainingRun:
             record = self.trainer.step()
             if self.check and not self.trainer.check_identical():
                 raise AssertionError(f"replicas differ after step {record.index}")
+            weights = weights_of(self.trainer.replicas[0],
+                                 self.trainer.config.tie_word_embeddings)
             with self._lock:
                 self._records.append(record)
+                self._latest = (record.index, weights)
             if self.on_step is not None:
                 self.on_step(record)
         return self.records()
@@ -315,6 +281,15 @@ class RealTrainingRun:
         """Mean loss (nats per byte) of every finished step so far: a copy."""
         with self._lock:
             return [r.mean_loss for r in self._records]
+
+    def checkpoint(self, version: int) -> Checkpoint | None:
+        """The weights after the newest finished step as checkpoint `version` (None before
+        the first step has finished)."""
+        with self._lock:
+            latest = self._latest
+        if latest is None:
+            return None
+        return Checkpoint(version, latest[0], self.trainer.config, latest[1])
 
     def records(self) -> list[RealStep]:
         with self._lock:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import tarfile
 import time
@@ -25,6 +24,8 @@ import torch
 import torch.nn.functional as F
 
 from sim.errors import UserError
+from sim.onboard.optim import (apply_gradient, loss_and_grad, lr_at,  # noqa: F401
+                              new_optimizer, sample_batch)  # (lr_at: re-exported)
 from sim.onboard.qwen3 import Qwen3Config, Qwen3ForCausalLM
 from sim.onboard.tokenizer import build_byte_tokenizer
 
@@ -100,14 +101,6 @@ def heldout_loss(model, text: str, seq_len: int = 512) -> float:
     return windows_loss(model, data, seq_len, starts)
 
 
-def lr_at(step: int, steps: int, lr: float, warmup: int) -> float:
-    """Linear warm-up, then cosine decay to a tenth of the peak."""
-    if step < warmup:
-        return lr * (step + 1) / warmup
-    frac = (step - warmup) / max(1, steps - warmup)
-    return lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
-
-
 def save(model: Qwen3ForCausalLM, cfg: Qwen3Config, out: Path, heldout: str, log: dict) -> None:
     from safetensors.torch import save_file
     out.mkdir(parents=True, exist_ok=True)
@@ -152,15 +145,10 @@ def main(argv: list[str] | None = None) -> None:
     n_params = model.num_parameters()
     print(f"train {len(train):,} bytes, val {len(val):,} bytes, model {n_params:,} parameters")
 
-    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
-    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1},
-                             {"params": no_decay, "weight_decay": 0.0}],
-                            lr=args.lr, betas=(0.9, 0.95))
+    opt = new_optimizer(model, args.lr)
     rng = np.random.default_rng(args.seed)
     val_rng = np.random.default_rng(0)  # the same validation windows at every evaluation
     val_starts = val_rng.integers(0, len(val) - args.seq_len - 1, args.eval_windows)
-    offsets = np.arange(args.seq_len + 1)
     shown = sys.argv[1:] if argv is None else argv
     log = {"command": "python -m sim.onboard.train " + " ".join(shown), "params": n_params,
            "config": cfg.to_dict(), "train_bytes": int(len(train)), "val_bytes": int(len(val)),
@@ -179,18 +167,10 @@ def main(argv: list[str] | None = None) -> None:
             print(f"step {step:5d}  train {tl:.4f}  val {vl:.4f}  {elapsed:7.1f} s", flush=True)
         if step == steps:
             break
-        for g in opt.param_groups:
-            g["lr"] = lr_at(step, steps, args.lr, args.warmup)
-        idx = rng.integers(0, len(train) - args.seq_len - 1, args.batch)
-        chunk = torch.from_numpy(train[idx[:, None] + offsets[None, :]])  # (B, T+1)
-        logits = model(chunk[:, :-1])
-        loss = F.cross_entropy(logits.reshape(-1, cfg.vocab_size), chunk[:, 1:].reshape(-1))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
+        loss, grad = loss_and_grad(model, sample_batch(train, args.batch, args.seq_len, rng))
+        apply_gradient(model, opt, grad, lr_at(step, steps, args.lr, args.warmup))
         if args.time_steps:
-            print(f"step {step} loss {loss.item():.3f} {time.perf_counter() - t0:.2f} s", flush=True)
+            print(f"step {step} loss {loss:.3f} {time.perf_counter() - t0:.2f} s", flush=True)
     if args.time_steps:
         return
     # Score the slice with the weights as shipped (bf16 -> float32), as the test will.

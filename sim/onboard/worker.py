@@ -27,13 +27,18 @@ from sim.onboard.sampling import SamplingParams
 from sim.priority import lower_thread_priority
 
 
+#: Models built from deployed checkpoints the worker keeps (each a few MB for the shipped size).
+KEEP_DEPLOYED_MODELS = 4
+
+
 @dataclass(frozen=True)
 class InferenceRequest:
     """A prompt for one satellite. ``hardware_tops``: the satellite's stated capacity (from the
     scenario), used to report what that hardware would need for the same FLOPs.
     ``hardware``: the satellite's HardwareProfile (sim.scenario), for the roofline estimate of
     the time on board; None: no estimate.
-    ``request_id``: 0 lets the worker number it (1, 2, ... per worker) when it is submitted."""
+    ``request_id``: 0 lets the worker number it (1, 2, ... per worker) when it is submitted.
+    ``checkpoint``: the weights the satellite holds, when a trained checkpoint reached it."""
 
     satellite_id: int | str
     prompt: str
@@ -43,6 +48,9 @@ class InferenceRequest:
     hardware_tops: float | None = None
     request_id: int = 0
     hardware: object = None
+    #: a deployed checkpoint (sim/onboard/trained.py) to answer with instead of the
+    #: worker's own model; None: the worker's model
+    checkpoint: object = None
 
 
 @dataclass(frozen=True)
@@ -157,8 +165,25 @@ class OnboardWorker:
         self._cv = threading.Condition()
         self._stopping = False
         self._ids = itertools.count(1)  # this worker's request numbers (under _cv)
+        #: checkpoint -> (OnboardModel, ModelShape) built from it, the newest few (on the
+        #: worker's thread only)
+        self._deployed: OrderedDict = OrderedDict()
         self._thread = threading.Thread(target=self._run, name="onboard-model", daemon=True)
         self._thread.start()
+
+    def _model_for(self, checkpoint) -> tuple[OnboardModel, ModelShape]:
+        """The model that answers a request: the worker's own, or one built from the
+        deployed checkpoint the satellite holds (built once, the newest few kept)."""
+        if checkpoint is None:
+            return self.model, self.shape
+        if checkpoint not in self._deployed:
+            from sim.onboard.trained import onboard_model
+
+            model = onboard_model(checkpoint)
+            self._deployed[checkpoint] = (model, model_shape(model))
+            while len(self._deployed) > KEEP_DEPLOYED_MODELS:
+                self._deployed.popitem(last=False)
+        return self._deployed[checkpoint]
 
     def submit(self, request: InferenceRequest, sink: queue.Queue | None = None) -> RequestHandle:
         """Queue a request behind that satellite's earlier ones; returns at once. A request
@@ -230,7 +255,8 @@ class OnboardWorker:
         start = time.perf_counter()
         queued = start - handle.submitted
         try:
-            reply = self.model.generate(
+            model, shape = self._model_for(req.checkpoint)
+            reply = model.generate(
                 req.prompt, req.station_name, req.satellite_name, req.params,
                 use_cache=self.use_cache, cancelled=lambda: handle.cancelled or self._stopping,
                 on_text=lambda piece: put(TokenEvent(req.request_id, req.satellite_id, piece,
@@ -241,6 +267,6 @@ class OnboardWorker:
         except Exception as exc:  # keep the app up: report it on the request, not as a crash
             put(ErrorEvent(req.request_id, req.satellite_id, f"inference failed: {exc!r}"))
             return
-        figures = InferenceFigures.from_reply(reply, queued, req.hardware_tops, self.shape,
+        figures = InferenceFigures.from_reply(reply, queued, req.hardware_tops, shape,
                                               req.hardware)
         put(DoneEvent(req.request_id, req.satellite_id, reply.text, figures))

@@ -282,7 +282,7 @@ def test_the_panel_changes_a_job_live(network_world):
     snap = world.apply(cmd.SetTraining(collective="grid", sync_every=2, link_gbps=400.0))
     run = world.training.run_named("")
     assert (run.job.collective, run.job.sync_every) == ("grid", 2)
-    assert world.scenario.links.capacity_gbps == 400.0 == world.training.capacity_gbps
+    assert world.scenario.links.capacity_gbps == 400.0 == world.link_gbps
     assert snap.isl_capacity_gbps.max() == 400.0
     assert "collective grid, sync_every 2; the step starts again" in run.log[-1]
     world.apply(cmd.SetTraining(job=job.name, paused=True))
@@ -371,3 +371,21 @@ def test_a_paused_world_still_shows_the_real_runs_progress(cluster_world):
         assert world.advance(0.1) is snap  # nothing new: the same Snapshot
     finally:
         world.close()
+
+
+def test_a_job_declared_paused_waits_to_be_started(tmp_path, capsys):
+    """`paused = true` in [[training]]: no step runs until SetTraining(paused=False) (the
+    panel's Start button, a timeline entry); `run.py train` runs it anyway."""
+    path = tmp_path / "paused.toml"
+    from sim import commands as cmd
+
+    path.write_text(RING_TOML + "paused = true\n")
+    world = World.from_scenario(str(path))
+    snap = world.step(120.0)
+    view = snap.training[0]
+    assert view.phase == "paused" and view.steps_done == 0
+    assert view.log[-1] == "step 1: waiting to be started"
+    world.apply(cmd.SetTraining(paused=False))
+    assert world.step(120.0).training[0].steps_done > 0
+    code, out, _ = cli(capsys, "train", "--scenario", str(path), "--steps", "1", "--json")
+    assert code == 0 and json.loads(out)["total"]["steps"] == 1

@@ -39,7 +39,9 @@ def test_shot_writes_png(tmp_path, capsys):
 @pytest.mark.parametrize("flag,value,match", [("--size", "big", "--size"),
                                               ("--size", "4x4", "--size"),
                                               ("--camera", "sideways", "--camera"),
-                                              ("--out", "x.jpg", "--out")])
+                                              ("--out", "x.jpg", "--out"),
+                                              ("--deploy", "1.5", "--deploy: expected a fraction"),
+                                              ("--deploy", "nan", "--deploy")])
 def test_shot_bad_input(tmp_path, flag, value, match):
     argv = ["shot", "--size", "160x90", "--out", str(tmp_path / "a.png"), flag, value]
     args = parser_with(lambda a: SyntheticWorld(50)).parse_args(argv)

@@ -7,6 +7,8 @@
                way the chunks travel while a collective phase runs; for the grid and
                hierarchical collectives the laser links the collective uses, lit evenly
 
+  deploy       a trained checkpoint on its way to the inference satellites (viz/layers/deploy.py)
+
 So a presenter can point at the shell and say: the chips finish in a millisecond, then the
 data goes round the ring for seconds. The vertices are rebuilt in numpy every frame from the
 positions at the frame's time (`snapshot.sat_positions`): the pulses need nothing but the
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from viz.layers.deploy import HolderGlow, deploy_vertices, node_positions
 from viz.layers.ribbons import RibbonSpriteLayer
 from viz.layers.roundtrip import GLOW, RIBBON
 from viz.layers.traffic import SPRITE
@@ -80,11 +83,17 @@ class TrainingLayer(RibbonSpriteLayer):
         self.jobs: tuple = ()
         self._positions_of = None  #: the Snapshot's sat_positions (at the frame's time)
         self.thinned: dict[str, int] = {}  #: job name -> k where one edge in k is drawn
+        self.deploy = None  #: the snapshot's DeployView (None: none, or the layer is off)
+        self._nodes = np.zeros((0, 3))  #: satellites then stations, for the deploy's routes
+        self._glow = HolderGlow()
 
     def update(self, snapshot, frame) -> None:
         self.jobs = tuple(snapshot.training) if frame.layers.training else ()
         self._positions_of = snapshot.sat_positions
         self.thinned = {job.name: edge_stride(job) for job in self.jobs if edge_stride(job) > 1}
+        self.deploy = snapshot.deploy if frame.layers.training else None
+        if self.deploy is not None:  # (every satellite: only while a deploy shows)
+            self._nodes = node_positions(snapshot)
 
     def build(self, time_s: float, px_scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
         """Ribbon vertices (pairs of edge ends) and member sprites of every job at `time_s`."""
@@ -102,6 +111,11 @@ class TrainingLayer(RibbonSpriteLayer):
             sp["pos"], sp["colour"] = members, (*colour, 0.9 if communicating else 0.6)
             sp["size"], sp["shape"] = glow_px(len(members)) * px_scale, GLOW
             sprites.append(sp)
+        if self.deploy is not None:
+            rib, spr = deploy_vertices(self.deploy, self._nodes,
+                                       self._glow.on(self.deploy, time_s), px_scale)
+            ribbons.append(rib)
+            sprites.append(spr)
         rib = np.concatenate(ribbons) if ribbons else np.zeros(0, RIBBON)
         spr = np.concatenate(sprites) if sprites else np.zeros(0, SPRITE)
         return rib, spr
@@ -125,5 +139,5 @@ class TrainingLayer(RibbonSpriteLayer):
         return v.reshape(-1)
 
     def draw(self, camera, frame) -> None:
-        if self.jobs:
+        if self.jobs or self.deploy is not None:
             self.draw_vertices(*self.build(frame.time_s, frame.px_scale), frame, trail=0.35)

@@ -182,7 +182,9 @@ class AskPanel:
     def _trip(self, trip, snap) -> None:
         target = snap.sat_names[trip.sat] if 0 <= trip.sat < snap.n_sats else "?"
         colour = ERROR_COLOUR if trip.error else ANSWER_COLOUR if trip.done else PROMPT_COLOUR
-        imgui.text_colored(colour, f"#{trip.request_id} to {target}")
+        # which weights answer: "shipped", or a deployed checkpoint ("trained step N")
+        model = f", {trip.model} model" if trip.model else ""
+        imgui.text_colored(colour, f"#{trip.request_id} to {target}{model}")
         imgui.push_text_wrap_pos(0.0)
         imgui.text_disabled(status_line(trip, snap.sat_names))
         imgui.pop_text_wrap_pos()

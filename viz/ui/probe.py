@@ -60,6 +60,7 @@ def trip_json(view) -> dict:
     return {
         "id": view.request_id, "sat": int(view.sat), "station": int(view.station),
         "prompt": view.prompt, "reply": view.reply, "phase": view.phase, "tokens": view.tokens,
+        "model": view.model,
         "done": bool(view.done), "error": view.error, "in_light_phase": bool(view.in_light_phase),
         "phases": [{"name": p.name, "duration_s": p.duration_s, "detail": p.detail}
                    for p in view.phases],
@@ -138,6 +139,11 @@ class StateWriter:
             "clock": {"mode": snap.clock.mode, "warp": snap.clock.warp, "note": snap.clock.note,
                       "script": session.script is not None},
             "trips": [trip_json(v) for v in snap.round_trips],
+            "real_training": {"steps": len(snap.real_training_loss),
+                              "running": snap.real_training_running,
+                              "error": snap.real_training_error},
+            "deploy": ({"version": snap.deploy.version, "holders": snap.deploy.holders,
+                        "in_flight": snap.deploy.in_flight} if snap.deploy is not None else None),
             "messages": [m[1] for m in session.messages],
             "frames": app.stats.summary(),
             "frames_recent": app.stats.summary(last_s=10.0),

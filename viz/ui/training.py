@@ -1,4 +1,4 @@
-"""The panel's Training section: each job of `Snapshot.training` (sim/training.py) with its
+"""The panel's Training section: each job of `Snapshot.training` (sim/training/) with its
 phase, the last step split into compute / communication / waiting as a stacked bar, its
 figures and a live plot, and the controls a presenter uses to show that the laser links, not
 the chips, set the pace (collective, sync interval, link capacity, pause). Every control sends
@@ -11,12 +11,14 @@ import numpy as np
 from imgui_bundle import imgui
 
 from sim import commands as cmd
+from sim.commands import COLLECTIVES
 from sim.snapshot import TrainingView
+from viz.layers.deploy import DEPLOY
 
 #: colours of the stacked bar's parts (RGBA 0..1): compute, communication, waiting
 PART_COLOURS = (("compute", (0.55, 0.9, 1.0, 1.0)), ("communication", (1.0, 0.78, 0.45, 1.0)),
                 ("waiting", (0.65, 0.65, 0.72, 1.0)))
-COLLECTIVES = ("ring", "grid", "hierarchical")
+
 GBPS_RANGE = (1.0, 4.0)  #: the capacity slider, log10 Gbps: 10 Gbps .. 10 Tbps
 PARAMS_RANGE = (8.0, 12.0)  #: the model-size slider, log10 parameters: 100 million .. 1 trillion
 #: the panel's real run: steps of the shipped architecture, one replica per satellite of a
@@ -64,11 +66,25 @@ class TrainingSection:
                              unit="nats/byte")
         elif running:
             imgui.text_disabled("the first step is under way")
+        self._deploy(snap)
         if snap.real_training_error:
             imgui.push_text_wrap_pos(0.0)
             imgui.text_colored((1.0, 0.45, 0.4, 1.0),
                                f"real training stopped: {snap.real_training_error}")
             imgui.pop_text_wrap_pos()
+
+    def _deploy(self, snap) -> None:
+        """Send the newest real checkpoint to the inference satellites; who holds it."""
+        if snap.real_training_loss:
+            if imgui.button(f"Deploy checkpoint (step {len(snap.real_training_loss)})"):
+                self.session.apply(cmd.DeployCheckpoint())
+            self.remember_item("deploy_checkpoint")
+        deploy = snap.deploy
+        if deploy is None:
+            return
+        imgui.push_text_wrap_pos(0.0)
+        imgui.text_colored((*DEPLOY, 1.0), deploy_line(deploy))
+        imgui.pop_text_wrap_pos()
 
     def _job(self, job: TrainingView, snap) -> None:
         imgui.text_colored((1.0, 0.78, 0.45, 1.0), f"{job.name}: {len(job.members)} "
@@ -120,8 +136,11 @@ class TrainingSection:
         if size is not None:
             send(parameters=float(f"{size:.2g}"))
         paused = job.phase == "paused"
-        if imgui.button("Resume the job" if paused else "Pause the job"):
+        label = ("Start the job" if not job.steps_done else "Resume the job") if paused \
+            else "Pause the job"
+        if imgui.button(label):
             send(paused=not paused)
+        self.remember_item("job_pause")
 
 
     def _log_slider(self, name: str, value: float, bounds: tuple[float, float],
@@ -137,6 +156,19 @@ class TrainingSection:
         else:
             self._dragged.pop(name, None)
         return 10 ** exponent if imgui.is_item_deactivated_after_edit() else None
+
+
+def deploy_line(deploy) -> str:
+    """'v2 (trained step 40, 7.09 MB): 1,234 of 2,400 inference satellites hold it, 1,166
+    transfers in flight'."""
+    text = (f"v{deploy.version} ({deploy.label}, {deploy.byte_size / 1e6:.2f} MB): "
+            f"{deploy.holders:,} of {deploy.inference_total:,} inference satellites hold it")
+    if deploy.in_flight:
+        n = deploy.in_flight
+        text += f", {n:,} transfer{'s' if n != 1 else ''} in flight"
+    if deploy.unreachable:
+        text += f", {deploy.unreachable:,} had no path"
+    return text
 
 
 def count_words(n: float) -> str:

@@ -1,5 +1,6 @@
 """The simulation's command-line commands: scenarios, info, route, export, bench (and ask,
-model, train from sim/cli_ask.py, sim/cli_model.py, sim/cli_train.py).
+model, train, observe from sim/cli_ask.py, sim/cli_model.py, sim/cli_train.py,
+sim/cli_observe.py).
 
 Each `cmd_*` function takes the parsed arguments, prints for people (or JSON with --json) and
 returns the exit code. Bad input raises UserError, which run.py prints as one line (exit 2).
@@ -19,6 +20,7 @@ from . import scenario as scenario_mod
 from . import timeline as timeline_mod
 from .cli_ask import add_ask_command
 from .cli_model import add_model_command
+from .cli_observe import add_observe_command
 from .cli_train import add_train_command
 from .constants import EARTH_RADIUS_KM, SPEED_OF_LIGHT_KM_S
 from .errors import UserError
@@ -85,6 +87,7 @@ def add_commands(commands) -> None:
 
     add_ask_command(commands, add_scenario_args)
     add_train_command(commands, add_scenario_args)
+    add_observe_command(commands, add_scenario_args)
     add_model_command(commands)
 
     p = commands.add_parser("bench", help="measure the sim step (and --render, --model)")
@@ -93,7 +96,8 @@ def add_commands(commands) -> None:
                    help="satellite counts to measure (comma-separated)")
     p.add_argument("--repeats", type=int, default=15, help="steps timed per size")
     p.add_argument("--render", action="store_true", help="also measure the renderer")
-    p.add_argument("--model", action="store_true", help="also measure the onboard model")
+    p.add_argument("--model", action="store_true",
+                   help="also measure the onboard model and the vision model")
     p.add_argument("--no-sim", action="store_true", help="skip the sim step measurement")
     p.add_argument("--model-dir", dest="model_dir", metavar="PATH",
                    help="with --model: a Qwen3 checkpoint folder, measured beside transformers")

@@ -136,7 +136,7 @@ def scenario_info(world: World) -> dict:
             entry.update(planes=shell.planes, sats_per_plane=shell.sats_per_plane,
                          altitude_km=shell.altitude_km, mean_altitude_now_km=round(alt, 1),
                          inclination_deg=shell.inclination_deg, sun_synchronous=shell.sun_synchronous,
-                         ltan_hours=shell.ltan_hours)
+                         ltan_hours=shell.ltan_hours, imaging=shell.imaging)
         shells.append(entry)
     by_role = collections.Counter(ROLE_NAMES[r] for r in con.roles)
     pflops = {role: float(con.capacity_pflops[con.roles == k].sum())
@@ -150,6 +150,7 @@ def scenario_info(world: World) -> dict:
         "ground_links_up": len(snap.ground_pairs), "sources": list(scen.sources),
         "assumptions": list(scen.assumptions),
         "hardware": {role: dataclasses.asdict(profile) for role, profile in scen.hardware.items()},
+        "imaging": {name: dataclasses.asdict(payload) for name, payload in scen.imaging.items()},
     }
 
 
@@ -189,6 +190,11 @@ def cmd_info(args) -> int:
               f"{geometry}  {shell['pflops']:,.1f} PFLOPS")
     print("compute: " + ", ".join(f"{r} {p:,.1f} PFLOPS" for r, p in
                                   info["pflops_by_role"].items() if p))
+    for name, cam in info["imaging"].items():
+        carriers = ", ".join(s["name"] for s in info["shells"] if s.get("imaging") == name)
+        print(f"imaging payload {name} (on {carriers or 'no shell'}): {cam['swath_km']:g} km "
+              f"swath, {cam['gsd_m']:g} m, {cam['bands']} bands x {cam['bits_per_sample']} bits"
+              f"{', daylight only' if cam['needs_daylight'] else ''}")
     for role, hw in info["hardware"].items():
         print(f"hardware ({role}, per satellite): {hw['peak_tops']:,.10g} TOPS, "
               f"{hw['memory_bandwidth_gb_s']:,.10g} GB/s, {hw['memory_gb']:,.10g} GB, efficiency "

@@ -26,7 +26,7 @@ import numpy as np
 
 from . import constellation as constellation_mod
 from .errors import UserError
-from .pathfinder import ground_to_sat_best, next_route
+from .pathfinder import RouteResult, ground_to_sat_best, next_route
 from .payload import ImagingPayload
 from .roundtrip import PATH_HORIZON_S
 from .routing import Route
@@ -155,11 +155,14 @@ def result_message(name: str, when: dt.datetime, scene: Scene, label: str, confi
     }, separators=(",", ":"))
 
 
-def downlink(world, sat: int, ready: dt.datetime) -> Downlink:
-    """When and how a result ready on `sat` at `ready` reaches a station (see Downlink)."""
+def downlink_finder(world, sat: int):
+    """Route finder (pathfinder.RouteAt) from the nearest station that can reach `sat`."""
     stations = np.arange(world.n_stations)
-    finder = ground_to_sat_best(world.model, world.station_sites, stations, sat)
-    result = next_route(finder, ready, PATH_HORIZON_S)
+    return ground_to_sat_best(world.model, world.station_sites, stations, sat)
+
+
+def downlink_of(world, ready: dt.datetime, result: RouteResult) -> Downlink:
+    """The Downlink a route search from `ready` found (see Downlink)."""
     if result.route is None:
         return Downlink(ready, None, result.waited_s, "none", None)
     up = result.route
@@ -172,28 +175,53 @@ def downlink(world, sat: int, ready: dt.datetime) -> Downlink:
     return Downlink(ready, arrival, result.waited_s, path, route, names)
 
 
+def downlink(world, sat: int, ready: dt.datetime) -> Downlink:
+    """When and how a result ready on `sat` at `ready` reaches a station (searched to the end
+    now; the live sim searches a bounded amount per step, sim/observation_service.py)."""
+    return downlink_of(world, ready, next_route(downlink_finder(world, sat), ready,
+                                                PATH_HORIZON_S))
+
+
+@dataclasses.dataclass(frozen=True)
+class VisionFigures:
+    """The vision model's cost for one capture on a satellite's hardware (seconds, FLOPs)."""
+
+    flops: int  #: forward FLOPs of the tile
+    onboard_s: float | None  #: roofline time of the tile (None: no hardware profile)
+    bound: str  #: "compute" or "memory" ("" without a profile)
+    full_scene_s: float | None  #: the whole scene at the sensor's GSD in tiles, one batch
+
+
+def vision_figures(world, sat: int, payload: ImagingPayload) -> VisionFigures:
+    """The roofline of the vision model on `sat`'s hardware profile (weights at its dtype)."""
+    from .onboard import vision
+    from .onboard.roofline import DTYPE_BYTES
+
+    model = vision.load()
+    flops = vision.forward_flops(model, TILE_PX)
+    profile = world.round_trips.hardware_of(sat)
+    if profile is None:
+        return VisionFigures(flops, None, "", None)
+    weights = vision.parameter_count(model) * DTYPE_BYTES[profile.weight_dtype]
+    onboard_s, bound = onboard_time(flops, weights, profile)
+    full_s, _ = onboard_time(flops * (payload.pixels_across / TILE_PX) ** 2, weights, profile)
+    return VisionFigures(flops, onboard_s, bound, full_s)
+
+
 def observe(world, sat_query: str) -> Observation:
     """One capture by satellite `sat_query` (index or name) at the World's instant, classified
     here (on the calling thread), with its figures and its way down."""
     from .onboard import vision
-    from .onboard.roofline import DTYPE_BYTES
 
     sat = world.find_satellite(sat_query)
     payload = payload_of(world, sat)
     scene = capture(world, sat, payload)
-    model = vision.load()
-    label, confidence, probabilities = vision.classify(scene.tile, model)
-    flops = vision.forward_flops(model, TILE_PX)
-    profile = world.round_trips.hardware_of(sat)
-    onboard_s, bound, full_s = None, "", None
-    if profile is not None:
-        weights = vision.parameter_count(model) * DTYPE_BYTES[profile.weight_dtype]
-        onboard_s, bound = onboard_time(flops, weights, profile)
-        full_s, _ = onboard_time(flops * (payload.pixels_across / TILE_PX) ** 2, weights, profile)
+    label, confidence, probabilities = vision.classify(scene.tile)
+    cost = vision_figures(world, sat, payload)
     name = world.constellation.names[sat]
-    ready = world.now + dt.timedelta(seconds=onboard_s or 0.0)
+    ready = world.now + dt.timedelta(seconds=cost.onboard_s or 0.0)
     return Observation(name, sat, world.now, payload, scene, label, confidence, probabilities,
                        payload.raw_scene_bytes(),
                        result_message(name, world.now, scene, label, confidence, probabilities),
-                       flops, onboard_s, bound, downlink(world, sat, ready), full_s)
-
+                       cost.flops, cost.onboard_s, cost.bound, downlink(world, sat, ready),
+                       cost.full_scene_s)

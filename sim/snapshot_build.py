@@ -75,6 +75,7 @@ def build_snapshot(world: "World") -> Snapshot:
         real_training_error="" if real is None or real.error is None else
         f"{type(real.error).__name__}: {real.error}",
         training=world.training.views(world.sim_time_s),
+        observation=world.observations.view(world.sim_time_s),
     )
 
 

@@ -174,3 +174,13 @@ def test_bad_output_path(capsys, tmp_path, target, expected):
 def test_unknown_satellite(capsys):
     code, _, err = cli(capsys, "observe", "--scenario", "cluster-2025", "--sat", "XS-99")
     assert_one_line_error(code, err, "XS-99")
+
+
+def test_info_lists_the_payloads(capsys):
+    code, out, _ = cli(capsys, "info", "--scenario", "network-2035", "--json")
+    info = json.loads(out)
+    assert code == 0 and info["imaging"]["msi"]["swath_km"] == 290.0
+    assert {s["name"]: s["imaging"] for s in info["shells"]} == {
+        "INF-SSO": "msi", "INF-LOW45": "msi", "INF-LOW30": "msi", "TRN-DD": ""}
+    code, out, _ = cli(capsys, "info", "--scenario", "network-2035")
+    assert "imaging payload msi (on INF-SSO, INF-LOW45, INF-LOW30): 290 km swath" in out

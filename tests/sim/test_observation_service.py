@@ -67,3 +67,42 @@ def test_capture_command_round_trips_through_json():
     command = cmd.Capture("XS-03")
     assert cmd.from_json(command.to_json()) == command
     assert json.loads(command.to_json()) == {"command": "capture", "sat": "XS-03"}
+
+
+SCRIPT = """[scenario]
+base = "cluster-2025"
+name = "capture-script"
+start = "2026-01-15T06:00:00Z"
+
+[[timeline]]
+at = 1
+kind = "capture"
+sat = "{sat}"
+
+[[timeline]]
+at = 3
+kind = "end"
+"""
+
+
+def test_a_timeline_capture_entry_sends_the_command(tmp_path):
+    from sim import timeline as tl
+    from sim.script import ScriptRun
+
+    path = tmp_path / "script.toml"
+    path.write_text(SCRIPT.format(sat="XS-03"))
+    world = World.from_scenario(str(path), blocking_inference=True)
+    try:
+        run = ScriptRun(world)
+        assert world.snapshot().observation.captures == ()  # not yet at t = 0
+        snap = None
+        while not run.finished:
+            snap = run.frame(0.5)
+        (view,) = snap.observation.captures
+        assert view.satellite == "XS-03" and view.label and view.state == "downlinked"
+    finally:
+        world.close()
+    path.write_text(SCRIPT.format(sat="XS-99"))
+    timeline = tl.of_scenario(World.from_scenario(str(path)).scenario)
+    with pytest.raises(UserError, match=r"script.toml:\d+: .*sat.*XS-99"):
+        tl.check_names(timeline, world.constellation.names, ())

@@ -197,12 +197,11 @@ def vision_figures(world, sat: int, payload: ImagingPayload) -> VisionFigures:
     from .onboard import vision
     from .onboard.roofline import DTYPE_BYTES
 
-    model = vision.load()
-    flops = vision.forward_flops(model, TILE_PX)
+    flops = vision.tile_flops()
     profile = world.round_trips.hardware_of(sat)
     if profile is None:
         return VisionFigures(flops, None, "", None)
-    weights = vision.parameter_count(model) * DTYPE_BYTES[profile.weight_dtype]
+    weights = vision.parameter_count(vision.load()) * DTYPE_BYTES[profile.weight_dtype]
     onboard_s, bound = onboard_time(flops, weights, profile)
     full_s, _ = onboard_time(flops * (payload.pixels_across / TILE_PX) ** 2, weights, profile)
     return VisionFigures(flops, onboard_s, bound, full_s)

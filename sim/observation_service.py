@@ -79,9 +79,13 @@ class ObservationService:
         payload = payload_of(self.world, sat)
         scene = capture(self.world, sat, payload)
         job = CaptureJob(next(self._ids), sat, now_s, scene, payload)
-        tile = scene.tile
+        world, tile = self.world, scene.tile
+
+        def on_board():  # on the worker thread: the model and its FLOP count, not the frame's
+            return classify(tile), vision_figures(world, sat, payload)
+
         self.world.round_trips.worker().submit(
-            TaskRequest(sat, lambda: classify(tile), request_id=job.capture_id), self._events)
+            TaskRequest(sat, on_board, request_id=job.capture_id), self._events)
         self.jobs.append(job)
         self._raw_collected += payload.raw_scene_bytes()
         return job
@@ -130,8 +134,7 @@ class ObservationService:
                 self._classified(job, event)
 
     def _classified(self, job: CaptureJob, event) -> None:
-        job.label, job.confidence, probabilities = event.result
-        cost = vision_figures(self.world, job.sat, job.payload)
+        (job.label, job.confidence, probabilities), cost = event.result
         job.ready_s = job.taken_s + (cost.onboard_s if cost.onboard_s is not None
                                      else event.measured_s)
         taken = self._utc(job.taken_s)

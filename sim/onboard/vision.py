@@ -110,6 +110,12 @@ def load(folder: pathlib.Path = VISION_DIR) -> TileNet:
     return model
 
 
+@functools.cache
+def tile_flops(folder: pathlib.Path = VISION_DIR) -> int:
+    """`forward_flops` of the model in `folder` for one TILE_PX tile, counted once."""
+    return forward_flops(load(folder), TILE_PX)
+
+
 def heldout_record(folder: pathlib.Path = VISION_DIR) -> dict:
     """The training run's record of held-out accuracy (assets/vision/heldout.json)."""
     return json.loads((pathlib.Path(folder) / HELDOUT_FILE).read_text(encoding="utf-8"))

@@ -124,7 +124,11 @@ class Scene:
 def render_tile(lat: np.ndarray, lon: np.ndarray, lit: bool) -> np.ndarray:
     """RGB uint8 pixels at the given points: the day imagery, or the night lights (a night
     capture sees only the lights; the night map's faint land glow stays as it is)."""
-    rgb = sample(imagery(DAY_IMAGE if lit else NIGHT_IMAGE), lat, lon)
+    return as_pixels(sample(imagery(DAY_IMAGE if lit else NIGHT_IMAGE), lat, lon))
+
+
+def as_pixels(rgb: np.ndarray) -> np.ndarray:
+    """Float samples (0..255) rounded to uint8 pixels."""
     return np.clip(np.rint(rgb), 0, 255).astype(np.uint8)
 
 

@@ -46,10 +46,13 @@ LIT_MIN = 128  #: night-lights luminance at or above this: lit
 ICE_SHARE, WATER_SHARE, LIT_SHARE, BARE_SHARE = 0.5, 0.5, 0.1, 0.5
 
 
-def label_points(lat: np.ndarray, lon: np.ndarray, night: np.ndarray) -> np.ndarray:
+def label_points(lat: np.ndarray, lon: np.ndarray, night: np.ndarray,
+                 day: np.ndarray | None = None) -> np.ndarray:
     """Class index (into CLASSES) of each tile (K, size, size points) by the module's rules;
-    `night` (K,) says which tiles are night scenes."""
-    day = scene.sample(scene.imagery(scene.DAY_IMAGE), lat, lon)
+    `night` (K,) says which tiles are night scenes; `day`: the day imagery sampled at the
+    points, if the caller has it already."""
+    if day is None:
+        day = scene.sample(scene.imagery(scene.DAY_IMAGE), lat, lon)
     water = scene.sample(scene.imagery(scene.WATER_MASK), lat, lon)[..., 0] >= 128
     lights = scene.sample(scene.imagery(scene.NIGHT_IMAGE), lat, lon) @ \
         np.array([0.299, 0.587, 0.114], np.float32)
@@ -94,6 +97,15 @@ def _centres(rng: np.random.Generator, count: int, heldout: bool
     return lat, lon
 
 
+def _corners_fit(lat, lon, heading, swath, size: int, heldout: bool) -> np.ndarray:
+    """False for tiles whose corner pixels already break the held-out rule (a cheap first
+    cut: the corner pixel centres lie (size - 1) / (2 size) of the swath from the centre, as
+    a 2 x 2 grid over a swath of 2 (size - 1) / size of it)."""
+    clat, clon = scene.swath_points(lat, lon, heading, swath * (2 * (size - 1) / size), 2)
+    inside = in_bands(clon)
+    return inside.all(axis=(1, 2)) if heldout else ~inside.any(axis=(1, 2))
+
+
 def make_tiles(seed: int, count: int, heldout: bool, size: int = scene.TILE_PX
                ) -> tuple[np.ndarray, np.ndarray]:
     """`count` tiles (K, size, size, 3) uint8 and their labels (K,), from random centres
@@ -110,18 +122,19 @@ def make_tiles(seed: int, count: int, heldout: bool, size: int = scene.TILE_PX
         swath = rng.uniform(*SWATH_RANGE_KM, batch)
         night = rng.random(batch) < NIGHT_SHARE
         keep_water = rng.random(batch) < WATER_KEEP
-        plat, plon = scene.swath_points(lat, lon, heading, swath, size)
+        centre_water = scene.sample(scene.imagery(scene.WATER_MASK), lat, lon)[:, 0] >= 128
+        keep = _corners_fit(lat, lon, heading, swath, size, heldout) & (~centre_water
+                                                                         | keep_water)
+        plat, plon = scene.swath_points(lat[keep], lon[keep], heading[keep], swath[keep], size)
         inside = in_bands(plon)
         fits = inside.all(axis=(1, 2)) if heldout else ~inside.any(axis=(1, 2))
-        centre_water = scene.sample(scene.imagery(scene.WATER_MASK), lat, lon)[:, 0] >= 128
-        keep = fits & (~centre_water | keep_water)
-        plat, plon, night = plat[keep], plon[keep], night[keep]
-        lit_tiles = scene.render_tile(plat, plon, lit=True)
-        dark_tiles = scene.render_tile(plat[night], plon[night], lit=False)
-        lit_tiles[night] = dark_tiles
-        tiles.append(lit_tiles)
-        labels.append(label_points(plat, plon, night))
-        have += int(keep.sum())
+        plat, plon, night = plat[fits], plon[fits], night[keep][fits]
+        day = scene.sample(scene.imagery(scene.DAY_IMAGE), plat, plon)
+        batch_tiles = scene.as_pixels(day)
+        batch_tiles[night] = scene.render_tile(plat[night], plon[night], lit=False)
+        tiles.append(batch_tiles)
+        labels.append(label_points(plat, plon, night, day))
+        have += len(batch_tiles)
     return np.concatenate(tiles)[:count], np.concatenate(labels)[:count]
 
 

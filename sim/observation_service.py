@@ -45,6 +45,7 @@ class CaptureJob:
     search: RouteSearch | None = None
     downlink: Downlink | None = None
     error: str = ""
+    counted: bool = False  #: its result's bytes are in the downlinked / saved totals
 
     def state(self, now_s: float, epoch: dt.datetime) -> str:
         if self.error:
@@ -68,7 +69,6 @@ class ObservationService:
         self._raw_collected = 0.0
         self._downlinked = 0.0
         self._saved = 0.0
-        self._counted: set[int] = set()  #: capture ids whose result's bytes are counted down
 
     def capture(self, sat: int, now_s: float) -> CaptureJob:
         """Image the ground below `sat` now and hand the tile to the onboard worker. UserError
@@ -103,13 +103,12 @@ class ObservationService:
         for job in self.jobs:
             if job.label and job.downlink is None and not job.error:
                 self._search(job)
-            if job.capture_id not in self._counted and job.state(now_s, self.world.scenario.epoch) \
-                    == "downlinked":
-                self._counted.add(job.capture_id)
+            if not job.counted and job.state(now_s, self.world.scenario.epoch) == "downlinked":
+                job.counted = True
                 result_bytes = len(job.result.encode("utf-8"))
                 self._downlinked += result_bytes
                 self._saved += job.payload.raw_scene_bytes() - result_bytes
-        finished = [j for j in self.jobs if j.capture_id in self._counted or j.error]
+        finished = [j for j in self.jobs if j.counted or j.error]
         for job in finished[:-KEEP_FINISHED]:
             self.jobs.remove(job)
 

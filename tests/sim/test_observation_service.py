@@ -106,3 +106,26 @@ def test_a_timeline_capture_entry_sends_the_command(tmp_path):
     timeline = tl.of_scenario(World.from_scenario(str(path)).scenario)
     with pytest.raises(UserError, match=r"script.toml:\d+: .*sat.*XS-99"):
         tl.check_names(timeline, world.constellation.names, ())
+
+
+def test_a_failing_model_marks_the_capture_failed_and_old_captures_are_dropped(monkeypatch):
+    from sim import observation_service
+    from sim.onboard import vision
+
+    world = World.from_scenario("cluster-2025", at=parse_utc(LIT), blocking_inference=True)
+    try:
+        world.apply(cmd.Capture("XS-03"))
+        world.step(1.0)  # downlinked
+        monkeypatch.setattr(observation_service, "KEEP_FINISHED", 1)
+
+        def broken(tile, model=None):
+            raise RuntimeError("sensor fault")
+
+        monkeypatch.setattr(vision, "classify", broken)
+        snap = world.apply(cmd.Capture("XS-03"))
+        states = [v.state for v in snap.observation.captures]
+        assert states == ["failed"] and "sensor fault" in snap.observation.captures[0].error
+        assert snap.observation.raw_collected_bytes == pytest.approx(2 * 29_000 ** 2 * 6)
+        assert snap.observation.downlinked_bytes > 0  # the dropped first capture still counts
+    finally:
+        world.close()

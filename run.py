@@ -179,6 +179,8 @@ def run_bench(args: argparse.Namespace) -> int:
         report["model"] = model_bench.run_model_bench(
             as_json=args.json, model_dir=args.model_dir, dtype=args.dtype, int8=args.int8,
             new_tokens=args.tokens)
+        if args.model_dir is None and not args.int8:  # the vision model beside the shipped one
+            report["vision"] = model_bench.run_vision_bench(as_json=args.json)
     if args.json:
         print(json.dumps(report, indent=2))
     return 0

@@ -1,5 +1,6 @@
 """The simulation's command-line commands: scenarios, info, route, export, bench (and ask,
-model, train from sim/cli_ask.py, sim/cli_model.py, sim/cli_train.py).
+model, train, observe from sim/cli_ask.py, sim/cli_model.py, sim/cli_train.py,
+sim/cli_observe.py).
 
 Each `cmd_*` function takes the parsed arguments, prints for people (or JSON with --json) and
 returns the exit code. Bad input raises UserError, which run.py prints as one line (exit 2).
@@ -18,6 +19,7 @@ from . import scenario as scenario_mod
 from . import timeline as timeline_mod
 from .cli_ask import add_ask_command
 from .cli_model import add_model_command
+from .cli_observe import add_observe_command
 from .cli_train import add_train_command
 from .constants import EARTH_RADIUS_KM, SPEED_OF_LIGHT_KM_S
 from .errors import UserError
@@ -95,6 +97,7 @@ def add_commands(commands) -> None:
 
     add_ask_command(commands, add_scenario_args)
     add_train_command(commands, add_scenario_args)
+    add_observe_command(commands, add_scenario_args)
     add_model_command(commands)
 
     p = commands.add_parser("bench", help="measure the sim step (and --render, --model)")
@@ -103,7 +106,8 @@ def add_commands(commands) -> None:
                    help="satellite counts to measure (comma-separated)")
     p.add_argument("--repeats", type=int, default=15, help="steps timed per size")
     p.add_argument("--render", action="store_true", help="also measure the renderer")
-    p.add_argument("--model", action="store_true", help="also measure the onboard model")
+    p.add_argument("--model", action="store_true",
+                   help="also measure the onboard model and the vision model")
     p.add_argument("--no-sim", action="store_true", help="skip the sim step measurement")
     p.add_argument("--window", action="store_true",
                    help="also measure the app's real window on $DISPLAY (Xvfb works): frame "
@@ -153,7 +157,7 @@ def scenario_info(world: World) -> dict:
             entry.update(planes=shell.planes, sats_per_plane=shell.sats_per_plane,
                          altitude_km=shell.altitude_km, mean_altitude_now_km=round(alt, 1),
                          inclination_deg=shell.inclination_deg, sun_synchronous=shell.sun_synchronous,
-                         ltan_hours=shell.ltan_hours)
+                         ltan_hours=shell.ltan_hours, imaging=shell.imaging)
         shells.append(entry)
     by_role = collections.Counter(ROLE_NAMES[r] for r in con.roles)
     pflops = {role: float(con.capacity_pflops[con.roles == k].sum())
@@ -167,6 +171,7 @@ def scenario_info(world: World) -> dict:
         "ground_links_up": len(snap.ground_pairs), "sources": list(scen.sources),
         "assumptions": list(scen.assumptions),
         "hardware": {role: dataclasses.asdict(profile) for role, profile in scen.hardware.items()},
+        "imaging": {name: dataclasses.asdict(payload) for name, payload in scen.imaging.items()},
     }
 
 
@@ -206,6 +211,11 @@ def cmd_info(args) -> int:
               f"{geometry}  {shell['pflops']:,.1f} PFLOPS")
     print("compute: " + ", ".join(f"{r} {p:,.1f} PFLOPS" for r, p in
                                   info["pflops_by_role"].items() if p))
+    for name, cam in info["imaging"].items():
+        carriers = ", ".join(s["name"] for s in info["shells"] if s.get("imaging") == name)
+        print(f"imaging payload {name} (on {carriers or 'no shell'}): {cam['swath_km']:g} km "
+              f"swath, {cam['gsd_m']:g} m, {cam['bands']} bands x {cam['bits_per_sample']} bits"
+              f"{', daylight only' if cam['needs_daylight'] else ''}")
     for role, hw in info["hardware"].items():
         print(f"hardware ({role}, per satellite): {hw['peak_tops']:,.10g} TOPS, "
               f"{hw['memory_bandwidth_gb_s']:,.10g} GB/s, {hw['memory_gb']:,.10g} GB, efficiency "

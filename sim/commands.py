@@ -206,10 +206,19 @@ class Ask(Command):
     tokens_per_s: float = 40.0
 
 
+@dataclasses.dataclass(frozen=True)
+class Capture(Command):
+    """A satellite (name or index) with an imaging payload images the ground below it now; the
+    vision model decides on board and the result comes down (sim/observation_service.py)."""
+
+    kind: ClassVar[str] = "capture"
+    sat: str
+
+
 COMMANDS: dict[str, type[Command]] = {
     cls.kind: cls for cls in (SetPaused, SetWarp, SetClock, Advance, SetTime, Select,
                                SetTrafficRate, SetModel, SetTraining, TrainForReal,
-                               DeployCheckpoint, Ask)
+                               DeployCheckpoint, Ask, Capture)
 }
 
 

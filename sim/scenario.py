@@ -12,6 +12,8 @@ A scenario file has these tables (every key is checked; see assets/scenarios/*.t
     [links]     terminals, max_range_km, grazing_altitude_km, capacity_gbps
     [ground]    min_elevation_deg, sets[], only[], and [[ground.stations]] name, lat_deg, lon_deg
     [compute]   inference_pflops, training_pflops, other_pflops (per satellite)
+    [imaging.<name>] imaging payloads a shell may carry (`imaging = "<name>"` in [[shells]]):
+                swath_km, gsd_m, bands, bits_per_sample, needs_daylight (see sim/payload.py)
     [hardware.<role>] the role's accelerator (one satellite): peak_tops, memory_bandwidth_gb_s,
                 memory_gb, efficiency, weight_dtype, kv_dtype (see HardwareProfile); a role
                 without one has no on-board time estimate
@@ -30,6 +32,7 @@ import pathlib
 from . import stations as stations_mod
 from .elements import ELEMENT_SUFFIXES
 from .errors import UserError
+from .payload import ImagingPayload, check_reference, read_payloads
 from .snapshot import ROLE_NAMES
 from .commands import (COLLECTIVES, MAX_PARAMETERS, MAX_QUANTITY, MAX_SYNC_EVERY,  # noqa: F401
                        MAX_TOKENS_PER_STEP)  # (MAX_QUANTITY: scenario_mod.MAX_QUANTITY)
@@ -70,6 +73,7 @@ class Shell:
     #: local solar time of the ascending node at the middle of the plane spread; sets RAAN
     #: from the Sun's position at the epoch (6 = dawn-dusk)
     ltan_hours: float | None = None
+    imaging: str = ""  #: the [imaging.<name>] payload every satellite of it carries ("": none)
 
     @property
     def size(self) -> int:
@@ -151,6 +155,12 @@ class Scenario:
     #: a checkpoint folder (relative to the scenario file); resolved when the World is built
     model: str = ""
     training: tuple[TrainingJob, ...] = ()  #: [[training]] jobs
+    #: payload name -> its ImagingPayload ([imaging.<name>]); shells name theirs
+    imaging: dict = dataclasses.field(default_factory=dict)
+
+    def payload_of_shell(self, shell: "Shell | None") -> ImagingPayload | None:
+        """The imaging payload a shell's satellites carry (None: none, or element sets)."""
+        return self.imaging.get(shell.imaging) if shell is not None and shell.imaging else None
 
     def starting_at(self, start: dt.datetime) -> "Scenario":
         return dataclasses.replace(self, start=start)
@@ -196,6 +206,7 @@ _SCHEMA_SHELL = {
     "sun_synchronous": _defaults_field(Shell, "sun_synchronous", bool),
     "dawn_dusk": Field(bool, False),
     "ltan_hours": _defaults_field(Shell, "ltan_hours", float, check=between(0, 24, " h")),
+    "imaging": _defaults_field(Shell, "imaging", str),
 }
 _SCHEMA_ELEMENTS = {"file": Field(str, required=True),
                     "role": _defaults_field(ElementSource, "role", str, check=one_of(*ROLE_NAMES)),
@@ -262,6 +273,7 @@ _SCHEMA_TRAINING = {
 _TOP = {"scenario": _SCHEMA_SCENARIO, "shells": None, "elements": None, "links": _SCHEMA_LINKS,
         "ground": _SCHEMA_GROUND, "compute": _SCHEMA_COMPUTE, "traffic": _SCHEMA_TRAFFIC,
         "hardware": None,  # [hardware.<role>]: see _read_hardware
+        "imaging": None,  # [imaging.<name>]: see sim/payload.py
         "timeline": None,  # [[timeline]]: read and checked by sim/timeline.py
         "training": None}  # [[training]]: see _read_training
 
@@ -321,7 +333,8 @@ def load_toml(path: pathlib.Path) -> Scenario:
     shell_tables = _array(src, "shells")
     if len(shell_tables) > MAX_SHELLS:
         raise src.error(("shells",), None, f"{len(shell_tables)} [[shells]]: at most {MAX_SHELLS}")
-    shells = tuple(_read_shell(src, i, raw) for i, raw in enumerate(shell_tables))
+    payloads = read_payloads(src)
+    shells = tuple(_read_shell(src, i, raw, payloads) for i, raw in enumerate(shell_tables))
     _check_total(src, shells)
     elements = tuple(_read_elements(src, i, raw) for i, raw in enumerate(_array(src, "elements")))
     if not shells and not elements:
@@ -342,7 +355,7 @@ def load_toml(path: pathlib.Path) -> Scenario:
         compute_pflops={role: compute[f"{role}_pflops"] for role in ROLE_NAMES},
         traffic=Traffic(**{**traffic, "origins": tuple(traffic["origins"])}), path=path,
         start=start, hardware=hardware, model=_model_name(path, head["model"].strip()),
-        training=training,
+        training=training, imaging=payloads,
     )
 
 
@@ -445,9 +458,10 @@ def _parse_epoch(src: TomlSource, value, key: str) -> dt.datetime:
         raise src.error(("scenario",), key, str(error)) from None
 
 
-def _read_shell(src: TomlSource, index: int, raw) -> Shell:
+def _read_shell(src: TomlSource, index: int, raw, payloads: dict) -> Shell:
     table = ("shells", index)
     v = read_table(src, table, raw, _SCHEMA_SHELL)
+    imaging = check_reference(src, table, v["imaging"], payloads)
     sso = v["sun_synchronous"] or v["dawn_dusk"]
     if sso and v["inclination_deg"] is not None:
         raise src.error(table, "inclination_deg", "remove it: a sun-synchronous shell derives "
@@ -467,7 +481,7 @@ def _read_shell(src: TomlSource, index: int, raw) -> Shell:
         name=v["name"] or f"shell{index + 1}", role=v["role"], altitude_km=v["altitude_km"],
         inclination_deg=v["inclination_deg"], planes=v["planes"],
         sats_per_plane=v["sats_per_plane"], phasing=v["phasing"], raan_deg=v["raan_deg"],
-        raan_spread_deg=spread, sun_synchronous=sso, ltan_hours=ltan,
+        raan_spread_deg=spread, sun_synchronous=sso, ltan_hours=ltan, imaging=imaging,
     )
 
 

@@ -23,6 +23,7 @@ from typing import Mapping
 import numpy as np
 
 from .clock import LIVE, ClockView
+from .capture_view import ObservationView
 
 #: Role codes used in `Snapshot.roles`; names indexed by code.
 ROLE_NAMES: tuple[str, ...] = ("inference", "training", "other")
@@ -246,6 +247,8 @@ class Snapshot:
     real_training_error: str = ""  #: why that run stopped early ("" when it did not)
     training: tuple[TrainingView, ...] = ()  #: the scenario's training jobs
     deploy: DeployView | None = None  #: the newest checkpoint deploy (None: none yet)
+    #: Earth-observation captures and the network's byte totals (sim/capture_view.py)
+    observation: ObservationView = ObservationView()
 
     def __post_init__(self):
         _read_only_arrays(self)

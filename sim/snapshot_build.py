@@ -76,6 +76,7 @@ def build_snapshot(world: "World") -> Snapshot:
         f"{type(real.error).__name__}: {real.error}",
         training=world.training.views(world.sim_time_s),
         deploy=world.deploys.view(world.sim_time_s),
+        observation=world.observations.view(world.sim_time_s),
     )
 
 

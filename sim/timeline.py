@@ -38,12 +38,14 @@ the kind. Entries may be written in any order; they are sorted by `at` (ties kee
     kind = "training" change a training job live (the SetTraining command): job = "" (the
                       first), collective = "ring" | "grid" | "hierarchical", sync_every = H,
                       link_gbps = every laser link's capacity, parameters, paused = true/false
+    kind = "capture"  sat: the satellite images the ground below it now; the vision model
+                      decides on board and the result comes down (the Capture command)
     kind = "end"      the timeline's length (default: when the last entry finishes)
 
 Errors name the file, the line, the entry (counted from 1 in file order) and the field.
-Names that need the scenario's satellites and stations (select, prompt, follow) are checked by
-`check_names(timeline, sat_names, station_names)`, which both `run.py info` and `run.py record`
-call, so the two accept and refuse the same files with the same message.
+Names that need the scenario's satellites and stations (select, prompt, capture, follow) are
+checked by `check_names(timeline, sat_names, station_names)`, which both `run.py info` and
+`run.py record` call, so the two accept and refuse the same files with the same message.
 """
 from __future__ import annotations
 
@@ -58,7 +60,7 @@ from .layers import check_name as check_layer_name
 from .tomlcheck import Field, TomlSource, between, one_of, read_table
 
 KINDS = ("camera", "warp", "layers", "caption", "title", "select", "prompt", "training",
-         "end")
+         "capture", "end")
 #: Named camera views that are a direction only (the distance is the keyframe's): a timeline
 #: camera `preset` may be one of these.
 DIRECTION_PRESETS = ("default", "asia", "polar")
@@ -123,6 +125,7 @@ _SCHEMAS: dict[str, dict[str, Field]] = {
                                                                " Gbps")),
                  "parameters": Field(float, None, check=between(1.0, MAX_PARAMETERS)),
                  "paused": Field(bool, None)},
+    "capture": {"sat": _SAT},
     "end": {},
 }
 
@@ -385,7 +388,7 @@ def check_names(timeline: Timeline, sat_names, station_names,
     for e in timeline.entries:  # in timeline order: the first bad one is reported
         if e.kind == "select" and str(e.values["sat"]).strip() in ("", "-1"):
             sats[e.index] = -1
-        elif e.kind in ("select", "prompt"):
+        elif e.kind in ("select", "prompt", "capture"):
             sats[e.index] = satellite(e, "sat", e.values["sat"])
         if e.kind == "prompt" and e.values["station"].strip():
             try:  # the matcher the World's Ask command uses

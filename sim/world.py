@@ -18,6 +18,7 @@ from . import stations as stations_mod
 from . import timeline as timeline_mod
 from .errors import UserError, number_in as _number_in
 from .geometry import Geometry, GeometryModel
+from .observation_service import ObservationService
 from .propagation import StaggeredPropagator
 from .roundtrip import RoundTripService
 from .ground import GroundSites
@@ -85,6 +86,8 @@ class World:
             self.constellation.names, self.constellation.capacity_pflops, model_dir,
             blocking=blocking_inference, roles=self.constellation.roles,
             hardware=scenario.hardware)
+        #: Earth-observation captures (sim/observation_service.py)
+        self.observations = ObservationService(self)
         #: [[training]] jobs, advancing in sim time from the start (sim/training/)
         self.training = TrainingService(scenario.training, self.constellation, self.sim_time_s)
         #: checkpoints of the real run deployed to the inference satellites (sim/deploy.py)
@@ -179,6 +182,7 @@ class World:
         started = time.perf_counter()
         self.traffic.step(self.sim_time_s, dt_sim_s, self._geometry.network)
         self.round_trips.step(self.sim_time_s)
+        self.observations.step(self.sim_time_s)
         routed = time.perf_counter()
         self.training.step(self.sim_time_s, self._geometry, self.traffic, self.link_gbps)
         trained = time.perf_counter()
@@ -225,6 +229,7 @@ class World:
             cmd.TrainForReal: World._train_for_real,
             cmd.DeployCheckpoint: World._deploy,
             cmd.Ask: lambda w, c: w.ask(c),
+            cmd.Capture: World._capture,
         }
 
     def _set_warp(self, command: cmd.SetWarp) -> None:
@@ -343,6 +348,11 @@ class World:
                                        command.tokens_per_s)
         self.round_trips.step(self.sim_time_s)
         return trip
+
+    def _capture(self, command: cmd.Capture) -> None:
+        """Image the ground below a satellite now (sim/observation_service.py)."""
+        self.observations.capture(self.find_satellite(command.sat), self.sim_time_s)
+        self.observations.step(self.sim_time_s)
 
     # --- lookups ----------------------------------------------------------------------------
 

@@ -227,3 +227,50 @@ def _print_comparison(r: dict) -> None:
 
 if __name__ == "__main__":
     run_model_bench()
+
+
+def run_vision_bench(as_json: bool = False, threads: int = 1, runs: int = 3,
+                     batch: int = 64) -> dict:
+    """The vision model's throughput on this machine (``run.py bench --model``): tiles/s one
+    at a time (as captures arrive) and in batches of ``batch``, on ``threads`` torch threads
+    (one core by default), median of ``runs`` passes over ``batch`` tiles."""
+    import numpy as np
+
+    from sim import scene
+    from sim.onboard import vision
+
+    model = vision.load()
+    # `batch` day scenes of 290 km on a spiral over the globe (what they show does not change
+    # the speed of a CNN)
+    k = np.arange(batch)
+    sample = scene.render_tile(*scene.swath_points(np.degrees(np.arcsin(2 * (k + 0.5) / batch - 1)),
+                                                   (k * 137.508) % 360 - 180, 0.0, 290.0), lit=True)
+    old_threads = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        vision.predict(model, sample[:8])  # warm-up: first-call allocations
+
+        def rate(size: int) -> float:
+            times = []
+            for _ in range(runs):
+                start = time.perf_counter()
+                for first in range(0, batch, size):
+                    vision.predict(model, sample[first:first + size], batch=size)
+                times.append(time.perf_counter() - start)
+            return batch / statistics.median(times)
+
+        one, batched = rate(1), rate(batch)
+    finally:
+        torch.set_num_threads(old_threads)
+    flops = vision.forward_flops(model)
+    out = {"model": str(vision.VISION_DIR / vision.WEIGHTS_FILE),
+           "parameters": vision.parameter_count(model), "flops_per_tile": flops,
+           "torch_threads": threads, "tiles_per_s_one_at_a_time": round(one, 1),
+           f"tiles_per_s_batch_{batch}": round(batched, 1),
+           "gflops_per_s_batched": round(batched * flops / 1e9, 2)}
+    if not as_json:
+        print(f"vision model ({out['parameters']:,} parameters, {flops / 1e6:.1f} MFLOP a "
+              f"64x64 tile), {threads} thread(s), median of {runs}: {one:,.0f} tiles/s one at "
+              f"a time, {batched:,.0f} tiles/s in batches of {batch} "
+              f"({out['gflops_per_s_batched']} GFLOP/s)")
+    return out

@@ -7,6 +7,11 @@ queueing. One compute thread serves all satellites, taking them round-robin: thi
 Each request streams events into a ``queue.Queue`` (its own, or a shared ``sink``):
 ``TokenEvent`` for each new piece of text, then exactly one ``DoneEvent`` (reply + figures) or
 ``ErrorEvent``. Every event carries the request and satellite ids.
+
+Other on-board work (the vision model classifying a captured scene, sim/onboard/vision.py) goes
+through the same queues as a ``TaskRequest``: a function run on the worker thread in the
+satellite's turn, answered by one ``TaskDoneEvent`` (its result and wall seconds) or
+``ErrorEvent``.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import threading
 import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass
+from typing import Any, Callable
 
 from sim.errors import UserError
 from sim.onboard.engine import OnboardModel, Reply
@@ -51,6 +57,25 @@ class InferenceRequest:
     #: a deployed checkpoint (sim/onboard/trained.py) to answer with instead of the
     #: worker's own model; None: the worker's model
     checkpoint: object = None
+
+
+@dataclass(frozen=True)
+class TaskRequest:
+    """Other work for one satellite's turn on the worker: ``run()`` is called on the worker
+    thread and its result comes back in a ``TaskDoneEvent``. ``request_id``: as for
+    InferenceRequest."""
+
+    satellite_id: int | str
+    run: Callable[[], Any]
+    request_id: int = 0
+
+
+@dataclass(frozen=True)
+class TaskDoneEvent:
+    request_id: int
+    satellite_id: int | str
+    result: Any
+    measured_s: float  #: wall seconds ``run()`` took here
 
 
 @dataclass(frozen=True)
@@ -149,7 +174,7 @@ class RequestHandle:
         while True:
             left = None if deadline is None else max(0.0, deadline - time.monotonic())
             event = self.events.get(timeout=left)
-            if isinstance(event, (DoneEvent, ErrorEvent)):
+            if isinstance(event, (DoneEvent, TaskDoneEvent, ErrorEvent)):
                 return event
 
 
@@ -185,7 +210,8 @@ class OnboardWorker:
                 self._deployed.popitem(last=False)
         return self._deployed[checkpoint]
 
-    def submit(self, request: InferenceRequest, sink: queue.Queue | None = None) -> RequestHandle:
+    def submit(self, request: InferenceRequest | TaskRequest,
+               sink: queue.Queue | None = None) -> RequestHandle:
         """Queue a request behind that satellite's earlier ones; returns at once. A request
         without an id gets this worker's next one (see ``handle.request.request_id``)."""
         with self._cv:
@@ -252,6 +278,9 @@ class OnboardWorker:
         if handle.cancelled:
             put(ErrorEvent(req.request_id, req.satellite_id, "cancelled before it started"))
             return
+        if isinstance(req, TaskRequest):
+            self._serve_task(req, put)
+            return
         start = time.perf_counter()
         queued = start - handle.submitted
         try:
@@ -270,3 +299,13 @@ class OnboardWorker:
         figures = InferenceFigures.from_reply(reply, queued, req.hardware_tops, shape,
                                               req.hardware)
         put(DoneEvent(req.request_id, req.satellite_id, reply.text, figures))
+
+    @staticmethod
+    def _serve_task(req: TaskRequest, put) -> None:
+        start = time.perf_counter()
+        try:
+            result = req.run()
+        except Exception as exc:  # reported on the request, as for a failed generation
+            put(ErrorEvent(req.request_id, req.satellite_id, f"task failed: {exc!r}"))
+            return
+        put(TaskDoneEvent(req.request_id, req.satellite_id, result, time.perf_counter() - start))

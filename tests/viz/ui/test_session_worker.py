@@ -48,6 +48,8 @@ def test_the_frame_takes_snapshots_it_did_not_step(worker):
         tick_for(session, 0.2)
         assert session.snapshot.selected == 4
         assert session.world.find_satellite("XS-05") == 4
+        # asked every frame by the panel: the process answers it once
+        assert session.world.timeline() is session.world.timeline()
         assert f"Sim in its own {worker}" in session.sim_notes(ahead)[0]
     finally:
         session.close()

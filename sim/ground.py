@@ -12,7 +12,7 @@ highest-elevation satellites only (`GroundLinks.capped_sites` counts the points 
 a million satellites each ground point sees 6,000-34,000 of them (2,800: a few dozen); a
 station's or city's links then stop at the best few, as a real antenna farm's would. The cache
 keeps, for such a point, only the satellites that can be among its best within its horizon
-(`_keep_angles`), so the cost follows the cap, not the satellites in view.
+(`_capped_candidates`), so the cost follows the cap, not the satellites in view.
 """
 from __future__ import annotations
 
@@ -107,20 +107,30 @@ def visible(sites: GroundSites, sat_itrs_km: np.ndarray, online: np.ndarray,
 
 def _best(ground: np.ndarray, sin_el: np.ndarray, rows: np.ndarray, cap: int, n_sites: int,
           pruned: np.ndarray | None) -> tuple[np.ndarray, int]:
-    """`rows` (ascending) of the links kept: each ground point's `cap` highest elevations,
-    and how many ground points were cut back (more in view than the cap; `pruned` ones, whose
-    candidates the cache thinned, see at least `cap` by construction)."""
+    """`rows` (ascending) of the links kept: each ground point's `cap` highest elevations
+    (among equal ones, the earlier rows), and how many ground points were cut back (more in
+    view than the cap; `pruned` ones, whose candidates the cache thinned, see at least `cap`
+    by construction). A partition per ground point over the cap, not a sort of them all."""
     counts = np.bincount(ground, minlength=n_sites)
     over = counts > cap
-    if pruned is not None:
-        over |= pruned & (counts >= cap)
-    if not (counts > cap).any():
-        return rows, int(over.sum())
-    order = np.lexsort((-sin_el, ground))  # by ground point, highest elevation first
+    cut = over | (pruned & (counts >= cap)) if pruned is not None else over
+    if not over.any():
+        return rows, int(cut.sum())
+    order = None if np.all(np.diff(ground) >= 0) else np.argsort(ground, kind="stable")
+    values = sin_el if order is None else sin_el.take(order)
+    keep = np.ones(len(ground), bool)
     starts = np.cumsum(counts) - counts
-    rank = np.empty(len(ground), np.int64)
-    rank[order] = np.arange(len(ground)) - starts.take(ground.take(order))
-    return rows[rank < cap], int(over.sum())
+    for site in np.flatnonzero(over):
+        lo, hi = int(starts[site]), int(starts[site] + counts[site])
+        segment = values[lo:hi]
+        threshold = np.partition(segment, len(segment) - cap)[len(segment) - cap]
+        mine = segment > threshold
+        ties = np.flatnonzero(segment == threshold)[: cap - int(mine.sum())]
+        mine[ties] = True
+        keep[lo:hi] = mine
+    if order is not None:
+        keep[order] = keep.copy()
+    return rows[keep], int(cut.sum())
 
 
 @dataclasses.dataclass(frozen=True)
@@ -192,7 +202,7 @@ class CandidateCache:
             sat_velocity_itrs_km_s: np.ndarray, online: np.ndarray,
             min_elevation_deg: float, cap: int | None = None) -> Candidates:
         """Candidates for `sites` at sim time `time_s` (s, any fixed origin); with `cap`,
-        enough of them for `visible(..., cap=cap)` (see `_keep_angles`)."""
+        enough of them for `visible(..., cap=cap)` (see `_capped_candidates`)."""
         entry = self._entries.get(id(sites))
         if entry is not None:
             owner, elevation, ref_s, horizon_s, ref_online, candidates, last_s = entry
@@ -258,45 +268,58 @@ def _capped_candidates(sites: GroundSites, sat_itrs_km: np.ndarray, radius: np.n
     tree = cKDTree(unit, balanced_tree=False, compact_nodes=False)
     highest_km = float(radius[online].max()) + climb_km
     full = min(coverage_half_angle_rad(highest_km, min_elevation_deg) + turn_rad, np.pi)
-    angles, pruned = np.full(len(sites), full), np.zeros(len(sites), bool)
+    site_radii = np.sqrt((sites.itrs_km ** 2).sum(axis=1))
+    site_low = float(site_radii.min())
+    floor, pruned = np.zeros(len(sites)), np.zeros(len(sites), bool)
+    angles = np.full(len(sites), full)
     if 1 <= cap <= int(online.sum()):
         chord, _ = tree.query(sites.up, k=[cap])  # the cap-th nearest to each vertical
         nearest = 2 * np.arcsin(np.minimum(chord[:, 0], 2.0) / 2)
-        keep, ok = _keep_angles(nearest, turn_rad, lowest_km, highest_km,
-                                np.sqrt((sites.itrs_km**2).sum(axis=1)), min_elevation_deg)
+        floor, ok = _elevation_floor(nearest, turn_rad, lowest_km, float(site_radii.max()),
+                                     min_elevation_deg)
+        keep = _cone(floor, highest_km, site_low, turn_rad)
         pruned = ok & (keep < full)
         angles = np.where(pruned, keep, full)
     found = tree.query_ball_point(sites.up, 2 * np.sin(angles / 2), return_sorted=False)
     counts = np.array([len(f) for f in found], np.int64)
-    s = np.fromiter((i for f in found for i in f), np.int64, count=int(counts.sum()))
+    s = np.concatenate([np.array(f, np.int64) for f in found]) if counts.sum() else \
+        np.zeros(0, np.int64)
     g = np.repeat(np.arange(len(sites)), counts)
-    keep_online = online[s]
-    g, s = g[keep_online], s[keep_online]
+    keep_rows = online[s]
+    if pruned.any():  # each satellite against the cone of its own orbit (lower: narrower)
+        cone = _cone(floor[g], radius[s] + climb_km, site_low, turn_rad)
+        keep_rows &= ~pruned[g] | (np.einsum("ij,ij->i", unit[s], sites.up[g]) >= np.cos(cone))
+    g, s = g[keep_rows], s[keep_rows]
     order = np.argsort(g * len(sat_itrs_km) + s)
     g, s = g[order].astype(np.int32), s[order].astype(np.int32)
     return Candidates(g, s, sites.itrs_km[g], sites.up[g], pruned)
 
 
-def _keep_angles(nearest_rad: np.ndarray, turn_rad: float, lowest_km: float,
-                 highest_km: float, site_radii_km: np.ndarray, min_elevation_deg: float):
-    """Per ground point: the angle from its vertical within which its `cap` best satellites
-    stay for the horizon, and whether that bound holds (else: keep the whole cone).
+def _elevation_floor(nearest_rad: np.ndarray, turn_rad: float, lowest_km: float,
+                     site_high_km: float, min_elevation_deg: float):
+    """Per ground point: an elevation (rad) that its `cap`-th best satellite stays at or
+    above for the whole horizon, and whether it is above the minimum elevation (else the
+    bound is of no use: keep the whole cone).
 
     The cap satellites nearest its vertical now (`nearest_rad`: the cap-th one's angle) stay
-    within nearest + turn of it, hence above the elevation `floor` of the lowest orbit there
-    (seen from the largest radius of a ground point, the vertical's deflection allowed for on
-    both sides): at every instant the cap-th best elevation is at least `floor`. A satellite
-    among the best is then at or above `floor`, so within the cone of `floor` for the highest
-    orbit seen from the smallest radius of a ground point (plus the deflection), and now
-    within that cone plus turn."""
-    site_low, site_high = float(site_radii_km.min()), float(site_radii_km.max())
+    within nearest + turn of it, hence above this elevation: that of the lowest orbit at that
+    angle, seen from the largest radius of a ground point, the vertical's deflection from the
+    geocentric direction allowed for on both sides. A satellite among the best is then at or
+    above the floor, so inside `_cone` of the floor for its orbit."""
     alpha = nearest_rad + turn_rad + VERTICAL_DEFLECTION_RAD
-    floor = np.arctan2(lowest_km * np.cos(alpha) - site_high, lowest_km * np.sin(alpha))
+    floor = np.arctan2(lowest_km * np.cos(alpha) - site_high_km, lowest_km * np.sin(alpha))
     floor -= VERTICAL_DEFLECTION_RAD
-    ok = (alpha < np.pi / 2) & (floor > np.radians(min_elevation_deg))
-    el = np.where(ok, floor, np.radians(min_elevation_deg))
-    ratio = np.clip(site_low * np.cos(el) / highest_km, -1.0, 1.0)
-    return np.arccos(ratio) - el + VERTICAL_DEFLECTION_RAD + turn_rad, ok
+    return floor, (alpha < np.pi / 2) & (floor > np.radians(min_elevation_deg))
+
+
+def _cone(floor_rad: np.ndarray, orbit_radius_km, site_low_km: float,
+          turn_rad: float) -> np.ndarray:
+    """Angle from a ground point's vertical (rad) inside which a satellite at up to
+    `orbit_radius_km` must be now to be seen at or above `floor_rad` within the horizon: the
+    central angle of that elevation seen from the smallest ground radius (a lower site sees
+    farther), plus the vertical's deflection and `turn_rad`."""
+    ratio = np.clip(site_low_km * np.cos(floor_rad) / orbit_radius_km, -1.0, 1.0)
+    return np.arccos(ratio) - floor_rad + VERTICAL_DEFLECTION_RAD + turn_rad
 
 
 def coverage_half_angle_rad(orbit_radius_km: float, min_elevation_deg: float) -> float:

@@ -1,4 +1,4 @@
-"""The satellites of a scenario, as flat arrays plus one `SatrecArray` for propagation.
+"""The satellites of a scenario, as flat arrays plus their SGP4 records for propagation.
 
 Built once per scenario: synthetic Walker shells through `Satrec.sgp4init`, real objects from
 their element files. Propagation (`propagate`) then runs SGP4 over all satellites at once and
@@ -35,7 +35,8 @@ class Constellation:
     shells: tuple[Shell | None, ...]  #: per shell index; None for imported element sets
     capacity_pflops: np.ndarray  #: (N,) float64
     satrecs: list  #: sgp4 Satrec objects, index-aligned
-    sat_array: SatrecArray
+    #: the same records in SatrecArrays, for SGP4 over every satellite at once
+    sat_array: "SatrecGroups | SatrecArray"
 
     @property
     def size(self) -> int:
@@ -81,8 +82,37 @@ def build(scenario: Scenario) -> Constellation:
         names=tuple(names), roles=roles_arr, shell_index=np.array(shell_index, np.int16),
         shell_names=tuple(shell_names), plane=np.array(planes, np.int32),
         slot=np.array(slots, np.int32), shells=tuple(shells), capacity_pflops=capacity,
-        satrecs=satrecs, sat_array=SatrecArray(satrecs),
+        satrecs=satrecs, sat_array=SatrecGroups(satrecs),
     )
+
+
+#: Contiguous groups the SGP4 records are stored in (see SatrecGroups): the staggered
+#: propagator samples one group at a time (sim/propagation.py), exact steps run them all.
+SGP4_GROUPS = 64
+
+
+class SatrecGroups:
+    """The satellites' SGP4 records as `groups` contiguous SatrecArrays, used as one: `sgp4`
+    answers as `SatrecArray.sgp4` does for every satellite. A SatrecArray copies each record
+    (about 1 kB), so the propagator's groups and a whole-constellation array would hold two
+    copies: 1 GB at a million satellites. These groups are the only copy."""
+
+    def __init__(self, satrecs: list, groups: int = SGP4_GROUPS):
+        n = len(satrecs)
+        k = max(1, min(groups, n))
+        bounds = np.linspace(0, n, k + 1).round().astype(int)
+        self.size = n
+        self.slices = [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
+        self.arrays = [SatrecArray(satrecs[s]) for s in self.slices] if n else []
+
+    def sgp4(self, jd: np.ndarray, fr: np.ndarray):
+        """(errors (N,T) uint8, r (N,T,3) km, v (N,T,3) km/s) in TEME at the T instants."""
+        t = len(np.atleast_1d(jd))
+        errors = np.zeros((self.size, t), np.uint8)
+        r, v = np.empty((self.size, t, 3)), np.empty((self.size, t, 3))
+        for sl, array in zip(self.slices, self.arrays):
+            errors[sl], r[sl], v[sl] = array.sgp4(jd, fr)
+        return errors, r, v
 
 
 def _shell_satrecs(shell: Shell, epoch: dt.datetime, first_number: int, sun_ra_deg: float):

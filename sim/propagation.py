@@ -28,7 +28,7 @@ import datetime as dt
 import numpy as np
 from sgp4.api import SatrecArray
 
-from .constellation import Constellation, utc_julian_date
+from .constellation import SGP4_GROUPS, Constellation, SatrecGroups, utc_julian_date
 
 #: Sim seconds between a satellite's SGP4 samples. Interpolating in the middle interval of
 #: four equally spaced samples errs by at most 9/16 * H^4/24 * max|x''''| ~ 0.023 H^4 |x''''|;
@@ -40,7 +40,7 @@ from .constellation import Constellation, utc_julian_date
 SAMPLE_SPACING_S = 8.0
 #: Groups with staggered sample grids; each step samples only the groups whose window it
 #: left: on average N * dt / H satellite-evaluations per step of dt seconds.
-GROUPS = 64
+GROUPS = SGP4_GROUPS
 #: After a jump, this many groups per step build their windows (four samples each) while the
 #: others are evaluated exactly: for GROUPS/4 steps, steps cost (1 + 3/16) times one exact
 #: propagation of every satellite, instead of one step costing 4 times that.
@@ -67,7 +67,12 @@ class StaggeredPropagator:
         bounds = np.linspace(0, n, k + 1).round().astype(int)
         self._slices = [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
         self._sizes = np.diff(bounds)
-        self._arrays = [SatrecArray(constellation.satrecs[s]) for s in self._slices] if n else []
+        shared = constellation.sat_array
+        if isinstance(shared, SatrecGroups) and shared.slices == self._slices:
+            self._arrays = shared.arrays  # the constellation's own records: no second copy
+        else:
+            self._arrays = [SatrecArray(constellation.satrecs[s]) for s in self._slices] \
+                if n else []
         self._offsets = np.arange(k) * self.spacing_s / k
         # Ring of four samples per satellite; grid index j lives in slot j % 4. Positions and
         # velocities apart, so that what `teme` hands out is contiguous: (N,3) @ (3,3) on a

@@ -122,3 +122,21 @@ def test_decayed_objects_go_offline_not_nan(write):
     assert snap.online.tolist() == [False, True]
     assert np.isfinite(snap.positions_km).all()
     assert snap.totals["sats_online"] == 1
+
+
+def test_grouped_records_answer_as_one_array_and_are_the_propagators(network_world):
+    """The constellation keeps its SGP4 records once, in groups: SGP4 over the groups gives
+    exactly what one SatrecArray of every record gives, and the World's propagator samples
+    those same groups instead of a copy."""
+    from sgp4.api import SatrecArray
+
+    from sim.constellation import SatrecGroups
+
+    con = network_world.constellation
+    assert isinstance(con.sat_array, SatrecGroups) and len(con.sat_array.arrays) == 64
+    jd, fr = np.array([2464500.5, 2464500.5]), np.array([0.25, 0.2501])
+    mine = con.sat_array.sgp4(jd, fr)
+    whole = SatrecArray(con.satrecs).sgp4(jd, fr)
+    for a, b in zip(mine, whole):
+        assert a.shape == b.shape and np.array_equal(a, b)
+    assert network_world.propagator._arrays is con.sat_array.arrays

@@ -26,13 +26,16 @@ import math
 
 import numpy as np
 
-from .routing import Network
+from .routing import BALL_MIN_SATS, Network
 from .scenario import Traffic
 from .snapshot import ROLE_INFERENCE
 
-#: Nearest-satellite searches look this far (one-way light-time, s): first ~2,400 km of path,
-#: where nearly every request finds its model, then ~9,000 km for the few that did not.
-SEARCH_LIMITS_S = (0.008, 0.03)
+#: Nearest-satellite searches look this far (one-way light-time, s): first ~1,200 km of path
+#: (with BALL_MIN_SATS satellites or more: at 100,000 nearly every request finds its model
+#: there, and a search covers what lies within its limit: sim/routing.py), then ~2,400 km, where nearly every
+#: request finds it at 2,800, then ~9,000 km for the few that did not. The nearest satellite
+#: found within a limit is the nearest overall, so the passes change the cost, not the answer.
+SEARCH_LIMITS_S = (0.004, 0.008, 0.03)
 #: Largest share of a satellite's compute that one simulated job may take (see the docstring).
 MAX_JOB_SHARE = 0.5
 
@@ -108,7 +111,9 @@ class TrafficModel:
         eligible = {int(m): (self.hosted == m) & spare for m in np.unique(models)}
         pending = list(zip(origins.tolist(), models.tolist(), starts.tolist()))
         # Search near first (cheap: few nodes lie within a few ms), then farther for the rest.
-        for limit_s in SEARCH_LIMITS_S:
+        # Below BALL_MIN_SATS a search costs the whole graph whatever its limit: no near pass.
+        limits = SEARCH_LIMITS_S if network.n_sats >= BALL_MIN_SATS else SEARCH_LIMITS_S[1:]
+        for limit_s in limits:
             pending = self._assign(pending, limit_s, weight, eligible, network)
             if not pending:
                 break

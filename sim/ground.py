@@ -280,7 +280,9 @@ def _capped_candidates(sites: GroundSites, sat_itrs_km: np.ndarray, radius: np.n
         keep = _cone(floor, highest_km, site_low, turn_rad)
         pruned = ok & (keep < full)
         angles = np.where(pruned, keep, full)
-    found = tree.query_ball_point(sites.up, 2 * np.sin(angles / 2), return_sorted=False)
+    # Each ground point's satellites in ascending order: with the points in order, the
+    # candidates come out sorted as routing wants them, with no sort of them all.
+    found = tree.query_ball_point(sites.up, 2 * np.sin(angles / 2), return_sorted=True)
     counts = np.array([len(f) for f in found], np.int64)
     s = np.concatenate([np.array(f, np.int64) for f in found]) if counts.sum() else \
         np.zeros(0, np.int64)
@@ -289,9 +291,7 @@ def _capped_candidates(sites: GroundSites, sat_itrs_km: np.ndarray, radius: np.n
     if pruned.any():  # each satellite against the cone of its own orbit (lower: narrower)
         cone = _cone(floor[g], radius[s] + climb_km, site_low, turn_rad)
         keep_rows &= ~pruned[g] | (np.einsum("ij,ij->i", unit[s], sites.up[g]) >= np.cos(cone))
-    g, s = g[keep_rows], s[keep_rows]
-    order = np.argsort(g * len(sat_itrs_km) + s)
-    g, s = g[order].astype(np.int32), s[order].astype(np.int32)
+    g, s = g[keep_rows].astype(np.int32), s[keep_rows].astype(np.int32)
     return Candidates(g, s, sites.itrs_km[g], sites.up[g], pruned)
 
 

@@ -113,3 +113,14 @@ def test_cached_capped_candidates_keep_the_best_links_over_the_horizon(network_w
         if entry[5].pruned is not None:
             pruned_seen = max(pruned_seen, int(entry[5].pruned.sum()))
     assert pruned_seen > 10, "the bound left candidates out for many ground points"
+
+
+def test_capped_candidates_come_sorted(network_world):
+    """By ground point, then satellite: routing builds its graph from them in that order."""
+    from sim.ground import CandidateCache
+
+    state, sites = network_world.geometry.state, network_world.sites
+    found = CandidateCache()._find(sites, state.positions_itrs_km, state.velocities_itrs_km_s,
+                                   state.online, 25.0, 20)
+    keys = found.ground.astype(np.int64) * len(state.online) + found.sat
+    assert len(keys) > 1000 and np.all(np.diff(keys) > 0)

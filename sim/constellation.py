@@ -9,6 +9,8 @@ within a few millimetres); the rotations are the same.
 """
 from __future__ import annotations
 
+import bisect
+import collections.abc
 import dataclasses
 import datetime as dt
 
@@ -34,7 +36,7 @@ class Constellation:
     slot: np.ndarray  #: (N,) int32 position within the plane, -1 for imported objects
     shells: tuple[Shell | None, ...]  #: per shell index; None for imported element sets
     capacity_pflops: np.ndarray  #: (N,) float64
-    satrecs: list  #: sgp4 Satrec objects, index-aligned
+    satrecs: "SatrecList | list"  #: sgp4 Satrec objects, index-aligned
     #: the same records in SatrecArrays, for SGP4 over every satellite at once
     sat_array: "SatrecGroups | SatrecArray"
 
@@ -45,21 +47,22 @@ class Constellation:
 
 def build(scenario: Scenario) -> Constellation:
     names: list[str] = []
-    roles, shell_index, planes, slots, satrecs = [], [], [], [], []
+    roles, shell_index, planes, slots = [], [], [], []
+    satrecs = SatrecList()
     shell_names: list[str] = []
     shells: list[Shell | None] = []
     t0 = ephemeris.skyfield_time(scenario.epoch)
     sun = ephemeris.sun_direction_gcrs(t0)
     sun_ra_deg = float(np.degrees(np.arctan2(sun[1], sun[0])))
     for shell in scenario.shells:
-        records, layout = _shell_satrecs(shell, scenario.epoch, len(satrecs), sun_ra_deg)
+        make, layout = _shell_satrecs(shell, scenario.epoch, len(satrecs), sun_ra_deg)
         index = len(shell_names)
         shell_names.append(shell.name)
         shells.append(shell)
         names += [f"{shell.name}-P{p + 1:02d}-S{s + 1:02d}" for p, s in
                   zip(layout.plane, layout.slot)] if shell.planes > 1 else \
                  [f"{shell.name}-{s + 1:02d}" for s in layout.slot]
-        satrecs += records
+        satrecs.add_made(shell.size, make)
         roles += [ROLE_NAMES.index(shell.role)] * shell.size
         shell_index += [index] * shell.size
         planes += list(layout.plane)
@@ -71,7 +74,7 @@ def build(scenario: Scenario) -> Constellation:
         shell_names.append(source.name)
         shells.append(None)
         names += [r.name for r in records]
-        satrecs += [r.satrec for r in records]
+        satrecs.add_kept([r.satrec for r in records])
         roles += [ROLE_NAMES.index(source.role)] * len(records)
         shell_index += [index] * len(records)
         planes += [-1] * len(records)
@@ -127,12 +130,52 @@ def _shell_satrecs(shell: Shell, epoch: dt.datetime, first_number: int, sun_ra_d
                  - half_span)
     layout = orbits.walker_layout(shell.planes, shell.sats_per_plane, shell.phasing, raan0,
                                   shell.raan_spread_deg)
-    records = [
-        orbits.satrec_from_elements(first_number + k + 1, epoch, shell.altitude_km, inclination,
-                                    float(layout.raan_deg[k]), float(layout.mean_anomaly_deg[k]))
-        for k in range(shell.size)
-    ]
-    return records, layout
+
+    def make(k: int):
+        """The shell's k-th record (the same every time: sgp4init of fixed elements)."""
+        return orbits.satrec_from_elements(first_number + k + 1, epoch, shell.altitude_km,
+                                           inclination, float(layout.raan_deg[k]),
+                                           float(layout.mean_anomaly_deg[k]))
+
+    return make, layout
+
+
+class SatrecList(collections.abc.Sequence):
+    """Every satellite's sgp4 `Satrec`, index-aligned: imported ones as read from their files,
+    Walker shells' ones made again from their elements whenever asked for (sgp4init, about
+    12 us each; the same record every time). A million Python Satrec objects would hold 1 GB
+    beside the SatrecArrays that propagation uses; only a few are ever read again (the
+    selected satellite's orbit track, satellites SGP4 fails for, the benchmark's sample)."""
+
+    def __init__(self):
+        self._starts: list[int] = []
+        self._parts: list = []  # a list of Satrec, or a function k -> the part's k-th Satrec
+        self._size = 0
+
+    def add_kept(self, records: list) -> None:
+        self._starts.append(self._size)
+        self._parts.append(list(records))
+        self._size += len(records)
+
+    def add_made(self, count: int, make) -> None:
+        self._starts.append(self._size)
+        self._parts.append(make)
+        self._size += count
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._size))]
+        index = int(index)
+        if index < 0:
+            index += self._size
+        if not 0 <= index < self._size:
+            raise IndexError(f"satellite {index} of {self._size}")
+        part = bisect.bisect_right(self._starts, index) - 1
+        local, source = index - self._starts[part], self._parts[part]
+        return source[local] if isinstance(source, list) else source(local)
 
 
 @dataclasses.dataclass(frozen=True)

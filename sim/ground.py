@@ -22,7 +22,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from .constants import (EARTH_MU_KM3_S2, EARTH_RADIUS_KM, EARTH_ROTATION_RAD_S,
-                        WGS84_POLAR_RADIUS_KM)
+                        WGS84_FLATTENING, WGS84_POLAR_RADIUS_KM)
 from .stations import GroundPoint, itrs_from_geodetic
 
 
@@ -254,8 +254,9 @@ class CandidateCache:
 
 
 #: Largest angle between a ground point's geodetic vertical and its geocentric direction,
-#: rad (WGS-84: 0.192 degrees at 45 degrees latitude), rounded up.
-VERTICAL_DEFLECTION_RAD = np.radians(0.2)
+#: rad: geodetic minus geocentric latitude peaks at f + O(f^2) (0.192 degrees, at 45 degrees
+#: latitude), rounded up by 2%.
+VERTICAL_DEFLECTION_RAD = 1.02 * WGS84_FLATTENING
 
 
 def _capped_candidates(sites: GroundSites, sat_itrs_km: np.ndarray, radius: np.ndarray,

@@ -220,7 +220,7 @@ class CandidateCache:
                                     min_elevation_deg, cap)
         else:  # steps longer than the horizon (high warp): a margin would not pay off
             horizon_s = 0.0
-            candidates = candidate_pairs(sites, sat_itrs_km, online, min_elevation_deg)
+            candidates = _at_instant(sites, sat_itrs_km, online, min_elevation_deg, cap)
         if len(self._entries) >= self.max_entries and id(sites) not in self._entries:
             self._entries.pop(next(iter(self._entries)))
         self._entries[id(sites)] = [sites, (min_elevation_deg, cap), time_s, horizon_s,
@@ -251,6 +251,18 @@ class CandidateCache:
         # Sorted: the links come out sorted, and routing builds its graph fastest from those.
         return candidate_pairs(sites, sat_itrs_km, online, min_elevation_deg, turn_rad, climb_km,
                                sort=True)
+
+
+def _at_instant(sites: GroundSites, sat_itrs_km: np.ndarray, online: np.ndarray,
+                min_elevation_deg: float, cap: int | None) -> Candidates:
+    """Candidates for this instant only (no margin); with a cap, only those that can be among
+    each ground point's best now (at a million satellites the whole cones hold 7 M pairs)."""
+    radius = np.sqrt(np.einsum("ij,ij->i", sat_itrs_km, sat_itrs_km))
+    live = online & (radius > 0)
+    if cap is None or not live.any():
+        return candidate_pairs(sites, sat_itrs_km, online, min_elevation_deg)
+    return _capped_candidates(sites, sat_itrs_km, radius, online, min_elevation_deg, cap, 0.0,
+                              0.0, float(radius[live].min()))
 
 
 #: Largest angle between a ground point's geodetic vertical and its geocentric direction,

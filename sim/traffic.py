@@ -32,9 +32,10 @@ from .snapshot import ROLE_INFERENCE
 
 #: Nearest-satellite searches look this far (one-way light-time, s): first ~1,200 km of path
 #: (with BALL_MIN_SATS satellites or more: at 100,000 nearly every request finds its model
-#: there, and a search covers what lies within its limit: sim/routing.py), then ~2,400 km, where nearly every
-#: request finds it at 2,800, then ~9,000 km for the few that did not. The nearest satellite
-#: found within a limit is the nearest overall, so the passes change the cost, not the answer.
+#: there, and a search covers what lies within its limit: sim/routing.py), then ~2,400 km,
+#: where nearly every request finds it at 2,800, then ~9,000 km for the few that did not. The
+#: nearest satellite found within a limit is the nearest overall, so the passes change the
+#: cost, not the answer.
 SEARCH_LIMITS_S = (0.004, 0.008, 0.03)
 #: Largest share of a satellite's compute that one simulated job may take (see the docstring).
 MAX_JOB_SHARE = 0.5

@@ -196,8 +196,8 @@ def test_simulated_jobs_fit_on_one_satellite(network_world):
 
     n = network_world.constellation.size
     spec = dataclasses.replace(network_world.scenario.traffic, requests_per_s=2000.0)
-    traffic = TrafficModel(spec, np.zeros(n, np.int8), np.ones(n), np.ones(len(network_world.sites)),
-                           np.random.default_rng(1))
+    traffic = TrafficModel(spec, np.zeros(n, np.int8), np.ones(n),
+                           np.ones(len(network_world.sites)), np.random.default_rng(1))
     traffic.step(network_world.sim_time_s, 5.0, network_world.geometry.network)
     weights = np.array([job.weight for job in traffic.jobs])
     assert len(weights) > traffic.max_new

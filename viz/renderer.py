@@ -148,8 +148,9 @@ class Renderer:
                          f"and hovered always")
         links = self.links
         if links.shown < links.n_links:
-            notes.append(f"Laser links: {links.shown:,} of {links.n_links:,} drawn (every "
-                         f"loaded one, a fixed sample of the idle)")
+            notes.append(f"Laser links: {links.shown:,} of {links.n_links:,} drawn ("
+                         + ("a fixed sample of the loaded ones)" if links.loaded_thinned else
+                            "every loaded one, a fixed sample of the idle)"))
         notes += [f"Training {name}: 1 in {k} ring edges and member glows drawn"
                   for name, k in self.training.thinned.items()]
         return notes

@@ -33,9 +33,21 @@ def test_the_same_links_stay_drawn_when_others_come_and_go():
     assert kept == after
 
 
+def test_loaded_links_beyond_the_budget_are_sampled_too_and_no_idle_one_is_drawn():
+    rng = np.random.default_rng(3)
+    pairs = np.sort(rng.integers(0, 50_000, size=(20_000, 2)), axis=1)
+    loaded = rng.random(20_000) < 0.5  # about 10,000 loaded links for a budget of 2,000
+    drawn = links_to_draw(pairs, loaded, budget=2_000)
+    assert loaded[drawn].all()
+    assert 1_500 < len(drawn) <= 2_000 + 200
+    again = links_to_draw(pairs[::-1], loaded[::-1], budget=2_000)  # the same links, reordered
+    assert {tuple(p) for p in pairs[drawn]} == {tuple(p) for p in pairs[::-1][again]}
+
+
 def test_markers_thin_only_beyond_the_budget():
     assert marker_stride(2_800) == 1 and marker_stride(MARKER_BUDGET) == 1
-    assert marker_stride(1_000_000) == 4
+    assert marker_stride(MARKER_BUDGET + 1) == 2
+    assert marker_stride(1_000_000) == -(-1_000_000 // MARKER_BUDGET)
 
 
 def test_a_huge_training_ring_draws_a_sample_of_edges_and_smaller_glows():

@@ -11,7 +11,9 @@ Level of detail: more than LINK_BUDGET links (a 100,000-satellite network has 20
 million-satellite filing 2,000,000) would cost software GL 100+ ms a frame and fill the sky
 with a white web. Every link that carries traffic is drawn; of the idle ones, a stable one in
 k (by a hash of the pair, so the same links stay drawn as the topology changes) fills the
-budget. `shown` / `n_links` say how many; the panel's View section tells the presenter.
+budget. When even the loaded links outnumber the budget (a million satellites' traffic), a
+stable one in k of them is drawn and no idle one: the budget holds. `shown` / `n_links` say
+how many; the panel's View section tells the presenter.
 """
 from __future__ import annotations
 
@@ -23,20 +25,32 @@ from viz.layers.roundtrip import trip_under_way
 
 
 WIDE_MAX_LINKS = 400  #: up to this many links they are drawn as wide glowing ribbons
-LINK_BUDGET = 30_000  #: most links drawn; beyond it idle links are thinned (module docstring)
+LINK_BUDGET = 15_000  #: most links drawn; beyond it links are thinned (module docstring)
+#: Measured at 100,000 satellites in the real window (README, "A million satellites"): 30,000
+#: links and every marker cost llvmpipe about twice the 33 ms frame target.
+
+
+def _pair_hash(pairs: np.ndarray) -> np.ndarray:
+    """A hash of each (a, b) link that depends only on its two satellites (uint64)."""
+    a, b = pairs[:, 0].astype(np.uint64), pairs[:, 1].astype(np.uint64)
+    return a * np.uint64(2654435761) ^ b * np.uint64(40503)
 
 
 def links_to_draw(pairs: np.ndarray, loaded: np.ndarray, budget: int = LINK_BUDGET) -> np.ndarray:
-    """Indices of the links to draw: all of them up to `budget`, else every loaded one and a
-    stable one-in-k sample of the idle ones (k from the budget left), in link order."""
+    """Indices of the links to draw, in link order: all of them up to `budget`; else every
+    loaded one and a stable one-in-k sample of the idle ones (k from the budget left); else,
+    when the loaded ones alone exceed the budget, a stable one-in-k sample of them."""
     m = len(pairs)
     if m <= budget:
         return np.arange(m)
-    idle = ~np.asarray(loaded, bool)
-    k = int(np.ceil(idle.sum() / max(budget - (m - idle.sum()), 1)))
-    a, b = pairs[:, 0].astype(np.uint64), pairs[:, 1].astype(np.uint64)
-    hashed = (a * np.uint64(2654435761) ^ b * np.uint64(40503)) % np.uint64(max(k, 1))
-    return np.nonzero(~idle | (hashed == 0))[0]
+    loaded = np.asarray(loaded, bool)
+    n_loaded = int(loaded.sum())
+    hashed = _pair_hash(pairs)
+    if n_loaded >= budget:
+        k = -(-n_loaded // budget)
+        return np.nonzero(loaded & (hashed % np.uint64(k) == 0))[0]
+    k = -(-(m - n_loaded) // (budget - n_loaded))
+    return np.nonzero(loaded | (hashed % np.uint64(k) == 0))[0]
 
 
 def link_width_px(n_links: int, height_px: int) -> float:
@@ -64,6 +78,7 @@ class LinkLayer(Layer):
         self.wide_prog = shaders.program("links_wide")
         self.n_links = 0  #: links in the Snapshot
         self.shown = 0  #: links drawn (fewer than n_links beyond LINK_BUDGET)
+        self.loaded_thinned = False  #: the loaded links alone exceed the budget: some not drawn
         self._drawn = np.zeros(0, np.int64)  #: their indices into the Snapshot's links
         self._cap = 0
         self._pair_buf = self._load_buf = self.vao = self.wide_vao = None
@@ -96,6 +111,7 @@ class LinkLayer(Layer):
         self.n_links = m
         loaded = np.asarray(snapshot.isl_load_gbps) > 0.0
         drawn = links_to_draw(np.asarray(snapshot.isl_pairs).reshape(-1, 2), loaded)
+        self.loaded_thinned = len(drawn) < m and int(loaded.sum()) >= LINK_BUDGET
         if topo or len(drawn) != len(self._drawn) or not np.array_equal(drawn, self._drawn):
             self._write_pairs(snapshot, drawn)
         if len(drawn):

@@ -22,6 +22,19 @@ def test_thinned_links_keep_every_loaded_one_and_fit_the_budget():
     assert np.all(np.diff(drawn) > 0)
 
 
+def test_a_grid_of_links_is_thinned_to_about_the_budget():
+    """+Grid links are structured, (i, i+1) along a plane and (i, i+P) across: the sample
+    must still be about one in k of them, whatever k (a weak hash drew a seventh of it)."""
+    planes, per_plane = 400, 250
+    index = np.arange(planes * per_plane).reshape(planes, per_plane)
+    along = np.stack([index.ravel(), np.roll(index, -1, axis=1).ravel()], axis=1)
+    across = np.stack([index[:-1].ravel(), index[1:].ravel()], axis=1)
+    pairs = np.sort(np.concatenate([along, across]), axis=1)
+    for budget in (2_000, 15_000, 30_000):
+        drawn = links_to_draw(pairs, np.zeros(len(pairs), bool), budget=budget)
+        assert 0.8 * budget < len(drawn) <= 1.1 * budget, (budget, len(drawn))
+
+
 def test_the_same_links_stay_drawn_when_others_come_and_go():
     rng = np.random.default_rng(2)
     pairs = np.unique(np.sort(rng.integers(0, 30_000, size=(12_000, 2)), axis=1), axis=0)

@@ -31,9 +31,15 @@ LINK_BUDGET = 15_000  #: most links drawn; beyond it links are thinned (module d
 
 
 def _pair_hash(pairs: np.ndarray) -> np.ndarray:
-    """A hash of each (a, b) link that depends only on its two satellites (uint64)."""
-    a, b = pairs[:, 0].astype(np.uint64), pairs[:, 1].astype(np.uint64)
-    return a * np.uint64(2654435761) ^ b * np.uint64(40503)
+    """A hash of each (a, b) link that depends only on its two satellites (uint64): the
+    splitmix64 finaliser of (a << 32 | b). A well-mixed one matters: +Grid links are (i, i+1)
+    and (i, i+P), and a plain multiply-xor of such pairs was 0 modulo 14 for 1 link in 95."""
+    x = pairs[:, 0].astype(np.uint64) << np.uint64(32) | pairs[:, 1].astype(np.uint64)
+    x ^= x >> np.uint64(30)
+    x *= np.uint64(0xBF58476D1CE4E5B9)
+    x ^= x >> np.uint64(27)
+    x *= np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
 
 
 def links_to_draw(pairs: np.ndarray, loaded: np.ndarray, budget: int = LINK_BUDGET) -> np.ndarray:

@@ -39,6 +39,7 @@ class LayerSettings:
     links: bool = _toggle(True, "Laser links")  #: with their load and pulses
     flows: bool = _toggle(True, "Traffic flows")  #: routes, packets, inference glows
     training: bool = _toggle(True, "Training jobs")  #: members and the collective's ring
+    observation: bool = _toggle(True, "Earth observation")  #: footprints, results going down
     stations: bool = _toggle(True, "Ground stations")  #: stations and their beams
     station_names: bool = _toggle(True, "Station names")  #: (with labels and stations on)
     labels: bool = _toggle(True, "Labels")  #: satellite names and round-trip phases

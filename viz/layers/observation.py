@@ -43,8 +43,8 @@ from viz.layers.traffic import LINE, SPRITE, flow_geometry, packet_heads
 OBSERVE = (1.0, 0.32, 0.78)  #: the sensor and its result: magenta
 LIFT_KM = 6.0  #: the patch floats this far above the drawn sphere (its facets dip ~3.4 km)
 SCAN_S = 1.6   #: animation seconds the scan bar takes to cross the footprint
-DECIDE_S = 1.4  #: animation seconds of deciding ripples after the scan
-DOWN_S = 3.0   #: animation seconds the result's packet takes along its way down
+DECIDE_S = 2.4  #: animation seconds of deciding ripples after the scan
+DOWN_S = 3.5   #: animation seconds the result's packet takes along its way down
 HOLD_S = 8.0   #: animation seconds the footprint stays after the result is down (then fades)
 FADE_S = 2.0
 ALONG, ACROSS = 24, 8  #: the patch's grid (rows along the track: the scan bar needs them)

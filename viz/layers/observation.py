@@ -315,7 +315,9 @@ class ObservationLayer(RibbonSpriteLayer):
         if len(patches):
             self.patches.write(patches)
             ctx = self.ctx
-            ctx.enable(ctx.BLEND | ctx.DEPTH_TEST)
+            # no face culling (the Earth's pass may leave it on): the patch is seen from above
+            # whichever way its triangles wind
+            ctx.enable_only(ctx.BLEND | ctx.DEPTH_TEST)
             depth_write(ctx, False)
             additive(ctx)
             set_uniforms(self.patch_prog, **frame.uniforms, u_model=np.eye(3), u_pulse_rate=0.0)

@@ -32,17 +32,18 @@ def capture(state="stored", **changes) -> CaptureView:
 
 
 def test_footprint_is_a_square_of_the_swath_centred_on_the_capture_heading_along_track():
-    grid = obs.footprint_itrs(30.0, 100.0, 90.0, 290.0, along=4, across=2, radius_km=6371.0)
+    R = EARTH_RADIUS_KM
+    grid = obs.footprint_itrs(30.0, 100.0, 90.0, 290.0, along=4, across=2, radius_km=R)
     assert grid.shape == (5, 3, 3)
-    np.testing.assert_allclose(grid[2, 1], 6371.0 * unit(30.0, 100.0), atol=1e-6)
-    np.testing.assert_allclose(np.linalg.norm(grid, axis=-1), 6371.0)
+    np.testing.assert_allclose(grid[2, 1], R * unit(30.0, 100.0), atol=1e-6)
+    np.testing.assert_allclose(np.linalg.norm(grid, axis=-1), R)
     along = np.linalg.norm(grid[-1, 1] - grid[0, 1])
     across = np.linalg.norm(grid[2, -1] - grid[2, 0])
     assert along == pytest.approx(290.0, rel=2e-3) and across == pytest.approx(290.0, rel=2e-3)
     # heading 90 deg: the front row lies east of the back row, at the same latitude
     east = np.array([-np.sin(np.radians(100.0)), np.cos(np.radians(100.0)), 0.0])
     assert np.dot(grid[-1, 1] - grid[0, 1], east) > 289.0
-    lat = np.degrees(np.arcsin(grid[[0, -1], 1, 2] / 6371.0))
+    lat = np.degrees(np.arcsin(grid[[0, -1], 1, 2] / R))
     np.testing.assert_allclose(lat, 30.0, atol=0.1)
 
 

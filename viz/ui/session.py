@@ -407,7 +407,7 @@ class Session:
                 break  # nothing moves; skip the geometry work
         if n:
             self.history.sample(self.snapshot.totals, self.snapshot.training,
-                                self.snapshot.observation)
+                                getattr(self.snapshot, "observation", None))
         self._take_published()  # held (recording, script): rate 0, the frame is not ahead
         return n
 
@@ -430,7 +430,7 @@ class Session:
         if self.snapshot is old:
             return 0
         self.history.sample(self.snapshot.totals, self.snapshot.training,
-                            self.snapshot.observation)
+                            getattr(self.snapshot, "observation", None))
         return 1
 
     def _take_published(self) -> None:

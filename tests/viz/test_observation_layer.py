@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from sim.capture_view import CaptureView, ObservationView
-from sim.constants import EARTH_RADIUS_KM
+from sim.constants import EARTH_RADIUS_KM, EARTH_ROTATION_RAD_S
 from sim.layers import LayerSettings
 from viz.camera import OrbitCamera
 from viz.layers import observation as obs
@@ -136,3 +136,23 @@ def test_label_text_follows_the_phase():
     assert obs.capture_text(capture("failed", error="no station"), "failed") == \
         "capture failed: no station"
     assert obs.format_bytes(999) == "999 B" and obs.format_bytes(12_400) == "12.4 kB"
+
+
+def test_a_frame_ahead_of_its_snapshot_turns_the_footprint_with_the_earth(renderer):
+    """The footprint is Earth-fixed: drawn 600 s past its Snapshot it has turned with the
+    Earth by the frame's own rotation (viz.ahead.SnapshotAhead), not the Snapshot's."""
+    from viz.ahead import SnapshotAhead
+    from viz.frame import FrameContext
+
+    layer = renderer.observation
+    snap = single_satellite((EARTH_RADIUS_KM + 600.0, 0.0, 0.0), sat_names=("S0",))
+    snap = dataclasses.replace(snap, observation=ObservationView((capture("stored"),)))
+    centres = []
+    for drawn in (snap, SnapshotAhead(snap, 600.0)):
+        layer.update(drawn, FrameContext())
+        patches = layer.build(0.5)[2]
+        centres.append(patches["pos"].astype(float).mean(axis=0))
+    angle = np.degrees(np.arctan2(centres[1][1], centres[1][0])
+                       - np.arctan2(centres[0][1], centres[0][0]))
+    assert angle == pytest.approx(np.degrees(600.0 * EARTH_ROTATION_RAD_S), abs=0.05)
+    assert centres[1][2] == pytest.approx(centres[0][2], abs=1.0)

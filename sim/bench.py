@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import platform
 import statistics
 import time
@@ -45,14 +46,30 @@ def synthetic_scenario(n_sats: int) -> scenario_mod.Scenario:
 
 def synthetic_world(n_sats: int, seed: int = 0) -> World:
     """A World of about `n_sats` satellites with links, stations and traffic running."""
-    world = World(synthetic_scenario(n_sats), seed=seed)
-    for _ in range(24):  # fill the network with running jobs first, as the live loop would
+    return warm_up(World(synthetic_scenario(n_sats), seed=seed))
+
+
+def warm_up(world: World) -> World:
+    """Fill the network with running jobs first, as the live loop would."""
+    for _ in range(24):
         world.step(1.0)
     return world
 
 
+def resident_gb() -> float | None:
+    """This process's resident memory now, GB (Linux /proc; None elsewhere)."""
+    try:
+        with open("/proc/self/statm") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e9
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
 def measure_size(n_sats: int, repeats: int) -> dict:
-    world = synthetic_world(n_sats)
+    before, started = resident_gb(), time.perf_counter()
+    world = World(synthetic_scenario(n_sats), seed=0)
+    build_s, built = time.perf_counter() - started, resident_gb()
+    warm_up(world)
     world.step(BENCH_STEP_S)
     totals, stages = [], {}
     for _ in range(repeats):
@@ -67,6 +84,7 @@ def measure_size(n_sats: int, repeats: int) -> dict:
         started = time.perf_counter()
         world.step(1.0 / 60.0)
         real_time.append(time.perf_counter() - started)
+    stepped = resident_gb()
     baseline_s = skyfield_baseline_s(world)
     step_ms = statistics.median(totals) * 1e3
     propagate_ms = statistics.median(stages["propagate"]) * 1e3
@@ -81,7 +99,16 @@ def measure_size(n_sats: int, repeats: int) -> dict:
         "stages_ms_median": {k: round(statistics.median(v) * 1e3, 3) for k, v in stages.items()},
         "skyfield_one_by_one_ms": round(baseline_s * 1e3, 1),
         "propagation_speedup_vs_skyfield": round(baseline_s * 1e3 / propagate_ms, 1),
+        # resident memory this World added: after building it, and after the steps above
+        # (the process's growth: memory freed by a previous size may be reused)
+        "memory": {"build_s": round(build_s, 2),
+                   "built_gb": _growth(before, built), "stepped_gb": _growth(before, stepped),
+                   "ground_sites_capped": int(snap.totals["ground_sites_capped"])},
     }
+
+
+def _growth(before: float | None, after: float | None) -> float | None:
+    return None if before is None or after is None else round(after - before, 3)
 
 
 def skyfield_baseline_s(world: World) -> float:
@@ -126,9 +153,11 @@ def training_cost(n_sats: int, repeats: int) -> dict:
                                       1)}
 
 
-def machine_line() -> str:
-    import os
+def _gb(value: float | None) -> str:
+    return "?" if value is None else f"{value:.2f} GB"
 
+
+def machine_line() -> str:
     return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, " \
            f"Python {platform.python_version()}, numpy {np.__version__}"
 
@@ -146,6 +175,11 @@ def print_sim_bench(report: dict) -> None:
               f"{row['step_ms_median_at_1x']:>6.2f}  {stages:<72} "
               f"{row['skyfield_one_by_one_ms']:>9.1f} ms "
               f"({row['propagation_speedup_vs_skyfield']:.0f}x slower than our propagation)")
+    for row in report["sizes"]:
+        memory = row["memory"]
+        print(f"{row['satellites']:>10,} satellites: built in {memory['build_s']:.2f} s, "
+              f"{_gb(memory['built_gb'])} resident, {_gb(memory['stepped_gb'])} after the "
+              f"steps; {memory['ground_sites_capped']} ground points at the ground-link cap")
     cost = report["training"]
     if cost["jobs"]:
         print(f"training job at {cost['satellites']:,} satellites: step "

@@ -1,4 +1,4 @@
-"""The satellites of a scenario, as flat arrays plus one `SatrecArray` for propagation.
+"""The satellites of a scenario, as flat arrays plus their SGP4 records for propagation.
 
 Built once per scenario: synthetic Walker shells through `Satrec.sgp4init`, real objects from
 their element files. Propagation (`propagate`) then runs SGP4 over all satellites at once and
@@ -9,6 +9,8 @@ within a few millimetres); the rotations are the same.
 """
 from __future__ import annotations
 
+import bisect
+import collections.abc
 import dataclasses
 import datetime as dt
 
@@ -34,8 +36,9 @@ class Constellation:
     slot: np.ndarray  #: (N,) int32 position within the plane, -1 for imported objects
     shells: tuple[Shell | None, ...]  #: per shell index; None for imported element sets
     capacity_pflops: np.ndarray  #: (N,) float64
-    satrecs: list  #: sgp4 Satrec objects, index-aligned
-    sat_array: SatrecArray
+    satrecs: "SatrecList | list"  #: sgp4 Satrec objects, index-aligned
+    #: the same records in SatrecArrays, for SGP4 over every satellite at once
+    sat_array: "SatrecGroups | SatrecArray"
 
     @property
     def size(self) -> int:
@@ -44,21 +47,22 @@ class Constellation:
 
 def build(scenario: Scenario) -> Constellation:
     names: list[str] = []
-    roles, shell_index, planes, slots, satrecs = [], [], [], [], []
+    roles, shell_index, planes, slots = [], [], [], []
+    satrecs = SatrecList()
     shell_names: list[str] = []
     shells: list[Shell | None] = []
     t0 = ephemeris.skyfield_time(scenario.epoch)
     sun = ephemeris.sun_direction_gcrs(t0)
     sun_ra_deg = float(np.degrees(np.arctan2(sun[1], sun[0])))
     for shell in scenario.shells:
-        records, layout = _shell_satrecs(shell, scenario.epoch, len(satrecs), sun_ra_deg)
+        make, layout = _shell_satrecs(shell, scenario.epoch, len(satrecs), sun_ra_deg)
         index = len(shell_names)
         shell_names.append(shell.name)
         shells.append(shell)
         names += [f"{shell.name}-P{p + 1:02d}-S{s + 1:02d}" for p, s in
                   zip(layout.plane, layout.slot)] if shell.planes > 1 else \
                  [f"{shell.name}-{s + 1:02d}" for s in layout.slot]
-        satrecs += records
+        satrecs.add_made(shell.size, make)
         roles += [ROLE_NAMES.index(shell.role)] * shell.size
         shell_index += [index] * shell.size
         planes += list(layout.plane)
@@ -70,7 +74,7 @@ def build(scenario: Scenario) -> Constellation:
         shell_names.append(source.name)
         shells.append(None)
         names += [r.name for r in records]
-        satrecs += [r.satrec for r in records]
+        satrecs.add_kept([r.satrec for r in records])
         roles += [ROLE_NAMES.index(source.role)] * len(records)
         shell_index += [index] * len(records)
         planes += [-1] * len(records)
@@ -81,8 +85,37 @@ def build(scenario: Scenario) -> Constellation:
         names=tuple(names), roles=roles_arr, shell_index=np.array(shell_index, np.int16),
         shell_names=tuple(shell_names), plane=np.array(planes, np.int32),
         slot=np.array(slots, np.int32), shells=tuple(shells), capacity_pflops=capacity,
-        satrecs=satrecs, sat_array=SatrecArray(satrecs),
+        satrecs=satrecs, sat_array=SatrecGroups(satrecs),
     )
+
+
+#: Contiguous groups the SGP4 records are stored in (see SatrecGroups): the staggered
+#: propagator samples one group at a time (sim/propagation.py), exact steps run them all.
+SGP4_GROUPS = 64
+
+
+class SatrecGroups:
+    """The satellites' SGP4 records as `groups` contiguous SatrecArrays, used as one: `sgp4`
+    answers as `SatrecArray.sgp4` does for every satellite. A SatrecArray copies each record
+    (about 1 kB), so the propagator's groups and a whole-constellation array would hold two
+    copies: 1 GB at a million satellites. These groups are the only copy."""
+
+    def __init__(self, satrecs: list, groups: int = SGP4_GROUPS):
+        n = len(satrecs)
+        k = max(1, min(groups, n))
+        bounds = np.linspace(0, n, k + 1).round().astype(int)
+        self.size = n
+        self.slices = [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
+        self.arrays = [SatrecArray(satrecs[s]) for s in self.slices] if n else []
+
+    def sgp4(self, jd: np.ndarray, fr: np.ndarray):
+        """(errors (N,T) uint8, r (N,T,3) km, v (N,T,3) km/s) in TEME at the T instants."""
+        t = len(np.atleast_1d(jd))
+        errors = np.zeros((self.size, t), np.uint8)
+        r, v = np.empty((self.size, t, 3)), np.empty((self.size, t, 3))
+        for sl, array in zip(self.slices, self.arrays):
+            errors[sl], r[sl], v[sl] = array.sgp4(jd, fr)
+        return errors, r, v
 
 
 def _shell_satrecs(shell: Shell, epoch: dt.datetime, first_number: int, sun_ra_deg: float):
@@ -97,12 +130,52 @@ def _shell_satrecs(shell: Shell, epoch: dt.datetime, first_number: int, sun_ra_d
                  - half_span)
     layout = orbits.walker_layout(shell.planes, shell.sats_per_plane, shell.phasing, raan0,
                                   shell.raan_spread_deg)
-    records = [
-        orbits.satrec_from_elements(first_number + k + 1, epoch, shell.altitude_km, inclination,
-                                    float(layout.raan_deg[k]), float(layout.mean_anomaly_deg[k]))
-        for k in range(shell.size)
-    ]
-    return records, layout
+
+    def make(k: int):
+        """The shell's k-th record (the same every time: sgp4init of fixed elements)."""
+        return orbits.satrec_from_elements(first_number + k + 1, epoch, shell.altitude_km,
+                                           inclination, float(layout.raan_deg[k]),
+                                           float(layout.mean_anomaly_deg[k]))
+
+    return make, layout
+
+
+class SatrecList(collections.abc.Sequence):
+    """Every satellite's sgp4 `Satrec`, index-aligned: imported ones as read from their files,
+    Walker shells' ones made again from their elements whenever asked for (sgp4init, about
+    12 us each; the same record every time). A million Python Satrec objects would hold 1 GB
+    beside the SatrecArrays that propagation uses; only a few are ever read again (the
+    selected satellite's orbit track, satellites SGP4 fails for, the benchmark's sample)."""
+
+    def __init__(self):
+        self._starts: list[int] = []
+        self._parts: list = []  # a list of Satrec, or a function k -> the part's k-th Satrec
+        self._size = 0
+
+    def add_kept(self, records: list) -> None:
+        self._starts.append(self._size)
+        self._parts.append(list(records))
+        self._size += len(records)
+
+    def add_made(self, count: int, make) -> None:
+        self._starts.append(self._size)
+        self._parts.append(make)
+        self._size += count
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._size))]
+        index = int(index)
+        if index < 0:
+            index += self._size
+        if not 0 <= index < self._size:
+            raise IndexError(f"satellite {index} of {self._size}")
+        part = bisect.bisect_right(self._starts, index) - 1
+        local, source = index - self._starts[part], self._parts[part]
+        return source[local] if isinstance(source, list) else source(local)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -133,13 +206,17 @@ def propagate(constellation: Constellation, when: dt.datetime,
         errors, r_teme, v_teme = constellation.sat_array.sgp4(np.array([jd]), np.array([fr]))
         r_teme, v_teme = r_teme[:, 0, :], v_teme[:, 0, :]
         online = errors[:, 0] == 0
-    # SGP4 may return NaN without an error code for absurd elements: count those as failed.
-    online = online & np.isfinite(r_teme).all(axis=1) & np.isfinite(v_teme).all(axis=1)
-    positions = r_teme @ teme_to_gcrs.T
-    velocities = v_teme @ teme_to_gcrs.T
-    positions_itrs = positions @ gcrs_to_itrs.T
+    # SGP4 may return NaN without an error code for absurd elements: count those as failed
+    # (a sum is NaN or infinite when any of its parts is, and costs less to test).
+    online = (online & np.isfinite(r_teme[:, 0] + r_teme[:, 1] + r_teme[:, 2])
+              & np.isfinite(v_teme[:, 0] + v_teme[:, 1] + v_teme[:, 2]))
+    # einsum, not @: numpy hands (N,3) @ (3,3) to the threaded BLAS, which on a busy 2-core
+    # machine took 0.03-1.3 s per product at a million rows; einsum's own loop takes ~20 ms.
+    positions = np.einsum("ij,kj->ik", r_teme, teme_to_gcrs)
+    velocities = np.einsum("ij,kj->ik", v_teme, teme_to_gcrs)
+    positions_itrs = np.einsum("ij,kj->ik", positions, gcrs_to_itrs)
     # d/dt of the rotation adds -omega x r (polar motion and precession rates are negligible).
-    velocities_itrs = velocities @ gcrs_to_itrs.T
+    velocities_itrs = np.einsum("ij,kj->ik", velocities, gcrs_to_itrs)
     velocities_itrs[:, 0] += EARTH_ROTATION_RAD_S * positions_itrs[:, 1]
     velocities_itrs[:, 1] -= EARTH_ROTATION_RAD_S * positions_itrs[:, 0]
     return State(
@@ -173,6 +250,6 @@ def sunlit(positions_km: np.ndarray, sun_dir: np.ndarray) -> np.ndarray:
     The cylindrical model ignores the umbra's taper and the penumbra (a few seconds at each
     shadow edge for LEO), which is below what a visualizer shows.
     """
-    along = positions_km @ sun_dir
+    along = np.einsum("ij,j->i", positions_km, sun_dir)  # not @: see `propagate`
     across_sq = np.einsum("ij,ij->i", positions_km, positions_km) - along**2
     return (along > 0) | (across_sq > EARTH_RADIUS_KM**2)

@@ -29,11 +29,15 @@ class Geometry:
     n_sites: int
     #: the model's laser-layout cache, for `network` (None: no cache)
     layouts: LaserLayouts | None = dataclasses.field(default=None, compare=False, repr=False)
+    #: (n_sites,3) ITRS km of the sites, so that bounded route searches stay near their
+    #: sources (None: they search the whole graph)
+    site_itrs_km: np.ndarray | None = dataclasses.field(default=None, compare=False, repr=False)
 
     @functools.cached_property
     def network(self) -> Network:
         return Network(len(self.sunlit), self.isl.pairs, self.isl.length_km, self.ground.pairs,
-                       self.ground.slant_km, self.n_sites, self.layouts)
+                       self.ground.slant_km, self.n_sites, self.layouts,
+                       self.state.positions_itrs_km, self.site_itrs_km)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,6 +55,8 @@ class GeometryModel:
         default_factory=ground.CandidateCache, compare=False)
     #: layouts of recent laser graphs, for the routing graphs of this model's geometries
     laser_layouts: LaserLayouts = dataclasses.field(default_factory=LaserLayouts, compare=False)
+    #: most ground links per ground point, its highest-elevation ones (None: all; ground.py)
+    ground_link_cap: int | None = ground.GROUND_LINK_CAP
 
     @classmethod
     def of(cls, constellation: Constellation, policy: LinkPolicy, min_elevation_deg: float,
@@ -80,11 +86,12 @@ class GeometryModel:
         if len(sites) and self.constellation.size:
             candidates = self.ground_candidates.get(
                 sites, when.timestamp(), state.positions_itrs_km, state.velocities_itrs_km_s,
-                state.online, self.min_elevation_deg)
+                state.online, self.min_elevation_deg, self.ground_link_cap)
         seen = ground.visible(sites, state.positions_itrs_km, state.online,
-                              self.min_elevation_deg, candidates)
+                              self.min_elevation_deg, candidates, self.ground_link_cap)
         clock.lap("ground_links")
-        return Geometry(when, state, lit, isl, seen, len(sites), self.laser_layouts)
+        return Geometry(when, state, lit, isl, seen, len(sites), self.laser_layouts,
+                        sites.itrs_km)
 
 
 class _StageClock:

@@ -28,7 +28,7 @@ import datetime as dt
 import numpy as np
 from sgp4.api import SatrecArray
 
-from .constellation import Constellation, utc_julian_date
+from .constellation import SGP4_GROUPS, Constellation, SatrecGroups, utc_julian_date
 
 #: Sim seconds between a satellite's SGP4 samples. Interpolating in the middle interval of
 #: four equally spaced samples errs by at most 9/16 * H^4/24 * max|x''''| ~ 0.023 H^4 |x''''|;
@@ -40,7 +40,7 @@ from .constellation import Constellation, utc_julian_date
 SAMPLE_SPACING_S = 8.0
 #: Groups with staggered sample grids; each step samples only the groups whose window it
 #: left: on average N * dt / H satellite-evaluations per step of dt seconds.
-GROUPS = 64
+GROUPS = SGP4_GROUPS
 #: After a jump, this many groups per step build their windows (four samples each) while the
 #: others are evaluated exactly: for GROUPS/4 steps, steps cost (1 + 3/16) times one exact
 #: propagation of every satellite, instead of one step costing 4 times that.
@@ -67,15 +67,24 @@ class StaggeredPropagator:
         bounds = np.linspace(0, n, k + 1).round().astype(int)
         self._slices = [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
         self._sizes = np.diff(bounds)
-        self._arrays = [SatrecArray(constellation.satrecs[s]) for s in self._slices] if n else []
+        shared = constellation.sat_array
+        if isinstance(shared, SatrecGroups) and shared.slices == self._slices:
+            self._arrays = shared.arrays  # the constellation's own records: no second copy
+        else:
+            self._arrays = [SatrecArray(constellation.satrecs[s]) for s in self._slices] \
+                if n else []
         self._offsets = np.arange(k) * self.spacing_s / k
-        # Ring of four samples per satellite; grid index j lives in slot j % 4.
-        self._samples = np.zeros((4, n, 6))  # r (km) then v (km/s), TEME
+        # Ring of four samples per satellite; grid index j lives in slot j % 4. Positions and
+        # velocities apart, so that what `teme` hands out is contiguous: (N,3) @ (3,3) on a
+        # strided view skips BLAS and cost 1 s per step at a million satellites.
+        self._samples_r = np.zeros((4, n, 3))  # km, TEME
+        self._samples_v = np.zeros((4, n, 3))  # km/s, TEME
         self._errors = np.zeros((4, n), np.uint8)
         self._held = np.full((k, 4), np.iinfo(np.int64).min, np.int64)  # grid index per slot
         self._bad: list[np.ndarray] = [np.zeros(0, int)] * k  # per group: errored samples
         self._bad_arrays: list[SatrecArray | None] = [None] * k
-        self._state = np.empty((n, 6))  # the interpolated r, v handed out by `teme`
+        self._r = np.empty((n, 3))  # the interpolated r, v handed out by `teme`
+        self._v = np.empty((n, 3))
         self._last_t: float | None = None
         self.evaluations = 0
         self.exact_steps = 0  # calls answered by exact SGP4 for every satellite
@@ -132,8 +141,8 @@ class StaggeredPropagator:
         sl, slot = self._slices[g], j % 4
         when = self.reference + dt.timedelta(seconds=float(self._offsets[g] + j * self.spacing_s))
         errors, r, v = self._sgp4(self._arrays[g], int(self._sizes[g]), when)
-        self._samples[slot, sl, :3] = r
-        self._samples[slot, sl, 3:] = v
+        self._samples_r[slot, sl] = r
+        self._samples_v[slot, sl] = v
         self._errors[slot, sl] = errors
         self._held[g, slot] = j
 
@@ -155,11 +164,11 @@ class StaggeredPropagator:
         weights[:, 3] = (x + 1) * x * (x - 1) / 6
         by_slot = np.empty_like(weights)
         np.put_along_axis(by_slot, slots, weights, axis=1)
-        state = self._state  # reused: page-faulting a fresh array costs more than the sums
-        for g, sl in enumerate(self._slices):  # one matrix-vector product per group
-            np.dot(by_slot[g], self._samples[:, sl].reshape(4, -1), out=state[sl].reshape(-1))
-        r, v = state[:, :3], state[:, 3:]
-        online = np.ones(len(state), bool)
+        r, v = self._r, self._v  # reused: page-faulting fresh arrays costs more than the sums
+        for g, sl in enumerate(self._slices):  # matrix-vector products per group
+            _combine(by_slot[g], self._samples_r[:, sl], r[sl])
+            _combine(by_slot[g], self._samples_v[:, sl], v[sl])
+        online = np.ones(len(r), bool)
         for g in direct:  # windows not built yet: exact SGP4 at `when`
             sl = self._slices[g]
             errors, r[sl], v[sl] = self._sgp4(self._arrays[g], int(self._sizes[g]), when)
@@ -172,3 +181,18 @@ class StaggeredPropagator:
             errors, r[idx], v[idx] = self._sgp4(array, len(idx), when)
             online[idx] = errors == 0
         return online, r, v
+
+
+#: Group sizes (values) from which `_combine` sums with einsum rather than BLAS.
+EINSUM_FROM = 1 << 15
+
+
+def _combine(weights: np.ndarray, samples: np.ndarray, out: np.ndarray) -> None:
+    """out = sum_k weights[k] * samples[k], for (4,n,3) samples into a contiguous (n,3). Large
+    groups go through einsum: BLAS runs them threaded, and on a busy 2-core machine its threads
+    stalled for tenths of a second; small ones through np.dot, whose call costs less."""
+    flat = samples.reshape(4, -1)
+    if flat.shape[1] >= EINSUM_FROM:
+        np.einsum("k,kn->n", weights, flat, out=out.reshape(-1))
+    else:
+        np.dot(weights, flat, out=out.reshape(-1))

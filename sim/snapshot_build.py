@@ -134,6 +134,9 @@ def totals(world: "World", load: np.ndarray, ground_pairs: np.ndarray) -> dict[s
         "links_up": float(len(geo.isl.pairs)),
         "links_loaded": float((load > 0).sum()),
         "ground_links_up": float(len(ground_pairs)),
+        # ground points whose links stop at their best `ground_link_cap` (sim/ground.py)
+        "ground_sites_capped": float(geo.ground.capped_sites),
+        "ground_link_cap": float(world.model.ground_link_cap or 0),
         "pflops_available": float(con.capacity_pflops[online].sum()),
         "pflops_in_use": float(traffic.used.sum()),
         "requests_active": traffic.active_requests,

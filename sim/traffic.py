@@ -13,22 +13,32 @@ Bounded work per step, whatever the time warp: only arrivals in the last `job_se
 can still be running at its end; earlier arrivals of a long step are counted, not simulated. Of
 the ones still running, at most `max_new_per_step` are routed, each standing for an equal share
 of them (its `weight` multiplies the compute and bandwidth it takes), so totals stay right in
-expectation while the work per step stays small.
+expectation while the work per step stays small. More are routed when that share would take
+over `MAX_JOB_SHARE` of a satellite's compute: at a million satellites and 200 requests/s, 16
+jobs per 1.7 s step would each stand for 21 requests (1.04 PFLOPS), more than any 1-PFLOPS
+satellite has, and every request would be reported without a path.
 """
 from __future__ import annotations
 
 import collections
 import dataclasses
+import math
 
 import numpy as np
 
-from .routing import Network
+from .routing import BALL_MIN_SATS, Network
 from .scenario import Traffic
 from .snapshot import ROLE_INFERENCE
 
-#: Nearest-satellite searches look this far (one-way light-time, s): first ~2,400 km of path,
-#: where nearly every request finds its model, then ~9,000 km for the few that did not.
-SEARCH_LIMITS_S = (0.008, 0.03)
+#: Nearest-satellite searches look this far (one-way light-time, s): first ~1,200 km of path
+#: (with BALL_MIN_SATS satellites or more: at 100,000 nearly every request finds its model
+#: there, and a search covers what lies within its limit: sim/routing.py), then ~2,400 km,
+#: where nearly every request finds it at 2,800, then ~9,000 km for the few that did not. The
+#: nearest satellite found within a limit is the nearest overall, so the passes change the
+#: cost, not the answer.
+SEARCH_LIMITS_S = (0.004, 0.008, 0.03)
+#: Largest share of a satellite's compute that one simulated job may take (see the docstring).
+MAX_JOB_SHARE = 0.5
 
 
 @dataclasses.dataclass
@@ -90,7 +100,7 @@ class TrafficModel:
         window = min(dt_s, self.spec.job_seconds)
         alive = int(self.rng.binomial(arrivals, window / dt_s)) if arrivals else 0
         self.not_routed += arrivals - alive
-        simulated = min(alive, self.max_new)
+        simulated = min(alive, max(self.max_new, self._jobs_to_fit(alive)))
         if not simulated:
             return
         weight = alive / simulated  # each simulated job stands for this many requests
@@ -102,11 +112,21 @@ class TrafficModel:
         eligible = {int(m): (self.hosted == m) & spare for m in np.unique(models)}
         pending = list(zip(origins.tolist(), models.tolist(), starts.tolist()))
         # Search near first (cheap: few nodes lie within a few ms), then farther for the rest.
-        for limit_s in SEARCH_LIMITS_S:
+        # Below BALL_MIN_SATS a search costs the whole graph whatever its limit: no near pass.
+        limits = SEARCH_LIMITS_S if network.n_sats >= BALL_MIN_SATS else SEARCH_LIMITS_S[1:]
+        for limit_s in limits:
             pending = self._assign(pending, limit_s, weight, eligible, network)
             if not pending:
                 break
         self.no_path += weight * len(pending)
+
+    def _jobs_to_fit(self, alive: int) -> int:
+        """Simulated jobs needed so that none takes over MAX_JOB_SHARE of the largest
+        inference satellite's compute."""
+        largest = float(self.capacity[self.is_inference].max()) if self.is_inference.any() else 0.0
+        if largest <= 0:
+            return 0
+        return math.ceil(alive * self.spec.job_pflops / (MAX_JOB_SHARE * largest))
 
     def _assign(self, jobs: list, limit_s: float, weight: float, eligible: dict,
                 network: Network) -> list:
@@ -114,21 +134,23 @@ class TrafficModel:
         spare compute within `limit_s` of light-time; return the jobs that found none."""
         need = weight * self.spec.job_pflops
         unique = np.unique([origin for origin, _, _ in jobs])
-        dist, pred = network.trees_from_ground(unique, limit_s)
-        reachable = [np.flatnonzero(np.isfinite(row)) for row in dist]
+        trees = network.bounded_trees(unique, limit_s)
+        reachable = [trees.reached(row) for row in range(len(unique))]
         row_of = {int(o): row for row, o in enumerate(unique)}
         unplaced = []
         for origin, model, start in jobs:
             row = row_of[origin]
-            sats = reachable[row][eligible[model][reachable[row]]]
-            if not len(sats):
+            sats, dist = reachable[row]
+            ok = np.flatnonzero(eligible[model][sats])
+            if not len(ok):
                 unplaced.append((origin, model, start))
                 continue
-            sat = int(sats[np.argmin(dist[row][sats])])
+            best = ok[np.argmin(dist[ok])]
+            sat = int(sats[best])
             # The tree's light-time to `sat` is the sum of the route's hops (same order).
-            nodes = network.nodes_from_tree(pred[row], network.n_sats + origin, sat)
+            nodes = trees.nodes(row, sat)
             self._start(Job(origin, model, sat, np.array(nodes), start,
-                            start + self.spec.job_seconds, 2e3 * float(dist[row, sat]), weight))
+                            start + self.spec.job_seconds, 2e3 * float(dist[best]), weight))
             eligible[model][sat] = self.capacity[sat] - self.used[sat] >= need
         return unplaced
 

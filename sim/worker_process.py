@@ -240,6 +240,7 @@ class SimProcess(Hosted):
         self._names: tuple = ()
         self._published: Published | None = None
         self._first = threading.Event()
+        self._timeline = None
         self.steps = 0
         self.refresh_hz = 0.0
         self.free_running = False
@@ -345,7 +346,11 @@ class SimProcess(Hosted):
         self.model_loaded = self._call("load_model")
 
     def timeline(self):
-        return self._call("timeline")
+        """The scenario's [[timeline]]: asked once (the scenario never changes), since the
+        panel asks every frame and the child may be in the middle of a long step."""
+        if self._timeline is None:
+            self._timeline = self._call("timeline")
+        return self._timeline
 
     def find_satellite(self, query: str) -> int:
         return self._call("find_satellite", query)

@@ -94,6 +94,7 @@ class World:
         self.deploys = DeployService(self.constellation.roles, self.constellation.names)
         self.round_trips.checkpoint_for = self.deploys.checkpoint_for
         self._versions = VersionTracker()
+        self._timeline: Timeline | None = None  #: the scenario file's, once read
         self._geometry = self.model.compute(self.now, self.sites,
                                             teme_source=self.propagator)
         self.training.step(self.sim_time_s, self._geometry, self.traffic, self.link_gbps)
@@ -130,8 +131,10 @@ class World:
 
     def timeline(self) -> Timeline:
         """The [[timeline]] of the scenario's TOML file (empty for built-in scenarios without
-        one and for element files)."""
-        return timeline_mod.of_scenario(self.scenario)
+        one and for element files), read once: the panel asks every frame."""
+        if self._timeline is None:
+            self._timeline = timeline_mod.of_scenario(self.scenario)
+        return self._timeline
 
     def finish_round_trips(self) -> Snapshot:
         """Run every unfinished round trip's schedule to its end now (blocking on the model);

@@ -48,6 +48,8 @@ def scaled_network(n_sats: int, folder: pathlib.Path) -> pathlib.Path:
     text = re.sub(r"(?m)^requests_per_s = [\d.]+",
                   f"requests_per_s = {scaled.traffic.requests_per_s:g}", text)
     text = text.replace('name = "network-2035"', f'name = "network-2035@{n_sats}"', 1)
+    text = re.sub(r'(?m)^title = ".*"$', f'title = "network-2035 scaled to about {n_sats:,} '
+                  f'satellites (benchmark)"', text, count=1)
     tomllib.loads(text)  # a broken substitution fails here, not in the app
     path = folder / f"network-2035-{n_sats}.toml"
     path.write_text(text)

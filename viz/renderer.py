@@ -155,7 +155,7 @@ class Renderer:
         if links.shown < links.n_links:
             notes.append(f"Laser links: {links.shown:,} of {links.n_links:,} drawn (every "
                          f"loaded one, a fixed sample of the idle)")
-        notes += [f"Training {name}: 1 in {k} ring edges drawn"
+        notes += [f"Training {name}: 1 in {k} ring edges and member glows drawn"
                   for name, k in self.training.thinned.items()]
         return notes
 

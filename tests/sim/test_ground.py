@@ -66,3 +66,61 @@ def test_cached_candidates_give_the_same_links_as_a_fresh_search(network_world):
         assert len(fresh.pairs) > 1000
     # margin searches at 0, 20.1, 55, 267.7 and 290 s; plain ones at 45, 166 and 266 s
     assert len(searches) == 5
+
+
+def test_capped_links_are_each_sites_highest_elevation_ones(network_world):
+    """With a cap, every ground point keeps exactly its `cap` highest-elevation satellites of
+    the uncapped set (all of them when it sees no more), and the cut-back ones are counted."""
+    state, sites = network_world.geometry.state, network_world.sites
+    full = visible(sites, state.positions_itrs_km, state.online, 25.0)
+    capped = visible(sites, state.positions_itrs_km, state.online, 25.0, cap=20)
+    counts = np.bincount(full.pairs[:, 0], minlength=len(sites))
+    assert (counts > 20).sum() > 10 and (counts <= 20).sum() > 10  # both cases occur
+    assert capped.capped_sites == (counts > 20).sum() and full.capped_sites == 0
+    for site in range(len(sites)):
+        mine = full.pairs[:, 0] == site
+        best = full.pairs[mine, 1][np.argsort(-full.sin_elevation[mine], kind="stable")[:20]]
+        kept = capped.pairs[capped.pairs[:, 0] == site, 1]
+        assert sorted(kept.tolist()) == sorted(best.tolist())
+
+
+def test_cached_capped_candidates_keep_the_best_links_over_the_horizon(network_world):
+    """The cache leaves out, for a ground point that sees many satellites, those that cannot
+    be among its best within the horizon: steps across the horizon give exactly the capped
+    links of a fresh, unpruned search, while far fewer candidates are tested."""
+    import dataclasses
+    import datetime as dt
+
+    from sim.ground import CandidateCache
+
+    world = network_world
+    model = dataclasses.replace(world.model, ground_candidates=CandidateCache(horizon_s=20.0),
+                                ground_link_cap=3)
+    start = world.now
+    pruned_seen = 0
+    for offset in [0.0, 1.7, 5.0, 11.0, 19.9, 20.1, 3.0, 45.0, 55.0, 64.9, 66.0, 166.0]:
+        geometry = model.compute(start + dt.timedelta(seconds=offset), world.sites)
+        state = geometry.state
+        fresh = visible(world.sites, state.positions_itrs_km, state.online,
+                        model.min_elevation_deg, cap=3)
+        got, want = geometry.ground, fresh
+        mine = np.lexsort((got.pairs[:, 1], got.pairs[:, 0]))
+        theirs = np.lexsort((want.pairs[:, 1], want.pairs[:, 0]))
+        assert np.array_equal(got.pairs[mine], want.pairs[theirs]), offset
+        assert np.array_equal(got.slant_km[mine], want.slant_km[theirs]), offset
+        assert geometry.ground.capped_sites == fresh.capped_sites, offset
+        entry = next(iter(model.ground_candidates._entries.values()))
+        if entry[5].pruned is not None:
+            pruned_seen = max(pruned_seen, int(entry[5].pruned.sum()))
+    assert pruned_seen > 10, "the bound left candidates out for many ground points"
+
+
+def test_capped_candidates_come_sorted(network_world):
+    """By ground point, then satellite: routing builds its graph from them in that order."""
+    from sim.ground import CandidateCache
+
+    state, sites = network_world.geometry.state, network_world.sites
+    found = CandidateCache()._find(sites, state.positions_itrs_km, state.velocities_itrs_km_s,
+                                   state.online, 25.0, 20)
+    keys = found.ground.astype(np.int64) * len(state.online) + found.sat
+    assert len(keys) > 1000 and np.all(np.diff(keys) > 0)

@@ -122,3 +122,40 @@ def test_decayed_objects_go_offline_not_nan(write):
     assert snap.online.tolist() == [False, True]
     assert np.isfinite(snap.positions_km).all()
     assert snap.totals["sats_online"] == 1
+
+
+def test_grouped_records_answer_as_one_array_and_are_the_propagators(network_world):
+    """The constellation keeps its SGP4 records once, in groups: SGP4 over the groups gives
+    exactly what one SatrecArray of every record gives, and the World's propagator samples
+    those same groups instead of a copy."""
+    from sgp4.api import SatrecArray
+
+    from sim.constellation import SatrecGroups
+
+    con = network_world.constellation
+    assert isinstance(con.sat_array, SatrecGroups) and len(con.sat_array.arrays) == 64
+    jd, fr = np.array([2464500.5, 2464500.5]), np.array([0.25, 0.2501])
+    mine = con.sat_array.sgp4(jd, fr)
+    whole = SatrecArray(list(con.satrecs)).sgp4(jd, fr)
+    for a, b in zip(mine, whole):
+        assert a.shape == b.shape and np.array_equal(a, b)
+    assert network_world.propagator._arrays is con.sat_array.arrays
+
+
+def test_shell_records_are_made_again_the_same(network_world):
+    """Walker shells keep no Satrec objects: each one asked for is made again from its
+    elements, the same record every time, and SGP4 on it agrees with the grouped arrays."""
+    con = network_world.constellation
+    satrecs = con.satrecs
+    assert len(satrecs) == con.size and not any(isinstance(p, list) for p in satrecs._parts)
+    a, b = satrecs[1234], satrecs[1234 - con.size]
+    assert a is not b
+    for field in ("satnum", "jdsatepoch", "jdsatepochF", "no_kozai", "inclo", "nodeo", "mo"):
+        assert getattr(a, field) == getattr(b, field)
+    assert [s.nodeo for s in satrecs[10:13]] == [satrecs[i].nodeo for i in (10, 11, 12)]
+    with pytest.raises(IndexError):
+        satrecs[con.size]
+    jd, fr = 2464500.5, 0.25
+    _, r, _ = a.sgp4(jd, fr)
+    _, grouped, _ = con.sat_array.sgp4(np.array([jd]), np.array([fr]))
+    assert np.array_equal(np.array(r), grouped[1234, 0])

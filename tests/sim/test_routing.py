@@ -160,3 +160,42 @@ def test_worlds_keep_their_own_laser_layouts(cluster_world):
     cluster_world.step(1.0)
     cluster_world.geometry.network.trees_from_ground(np.array([0]))
     assert len(mine) >= 1 and len(theirs) == before
+
+
+@pytest.mark.parametrize("ball", [True, False])
+@pytest.mark.parametrize("limit_s", [0.004, 0.008, 0.03])
+def test_bounded_trees_equal_the_full_search_inside_the_bound(network_world, limit_s, ball,
+                                                             monkeypatch):
+    """A search kept to the balls of radius c * limit around its sources (at 2,800 satellites
+    only when told to) finds every satellite the unbounded search finds within the limit, at
+    the same light-time, along a path of that length; the balls really leave satellites out
+    (so the test can fail)."""
+    from sim import routing
+
+    monkeypatch.setattr(routing, "BALL_MIN_SATS", 0 if ball else 10**9)
+    net = network_world.geometry.network
+    grounds = np.array([0, 7, network_world.n_stations + 3])  # stations and a city
+    trees = net.bounded_trees(grounds, limit_s)
+    full, _ = net.trees_from_ground(grounds)
+    assert (len(trees.sats) < net.n_sats) == ball
+    for row, ground in enumerate(grounds):
+        sats, dist = trees.reached(row)
+        inside = np.flatnonzero(full[row] <= limit_s)
+        assert np.array_equal(sats, inside)
+        assert np.allclose(dist, full[row, inside], rtol=1e-12, atol=0.0)
+        for sat in sats[:: max(1, len(sats) // 20)]:
+            nodes = trees.nodes(row, int(sat))
+            assert nodes[0] == net.n_sats + ground and nodes[-1] == sat
+            km = sum(net.edge_km(a, b) for a, b in zip(nodes, nodes[1:]))
+            assert km / C == pytest.approx(full[row, sat], rel=1e-12)
+
+
+def test_bounded_trees_without_positions_search_everything():
+    net = small_network()  # no positions: no ball to keep to
+    trees = net.bounded_trees(np.array([0, 1]), 1500.0 / C)
+    assert np.array_equal(trees.sats, np.arange(4))
+    sats, dist = trees.reached(0)
+    assert np.array_equal(sats, [0, 2]) and np.allclose(dist * C, [700.0, 1300.0])
+    assert trees.nodes(1, 2) == [5, 3, 2]
+    with pytest.raises(KeyError):
+        trees.nodes(0, 1)  # 1700 km: beyond the limit

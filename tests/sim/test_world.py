@@ -186,3 +186,20 @@ def test_the_shipped_model_is_named_so_however_it_is_given(cluster_world):
     world = World(cluster_world.scenario, model_dir=str(SHIPPED_MODEL_DIR))
     assert world.snapshot().onboard_model == ""
     assert world.apply(cmd.SetModel(str(SHIPPED_MODEL_DIR / "." ))).onboard_model == ""
+
+
+def test_simulated_jobs_fit_on_one_satellite(network_world):
+    """When 16 simulated jobs would each stand for more compute than a satellite has (a
+    million satellites of 1 PFLOPS at 200 requests/s), more jobs are simulated, each taking at
+    most half a satellite, and they all find one."""
+    from sim.traffic import MAX_JOB_SHARE, TrafficModel
+
+    n = network_world.constellation.size
+    spec = dataclasses.replace(network_world.scenario.traffic, requests_per_s=2000.0)
+    traffic = TrafficModel(spec, np.zeros(n, np.int8), np.ones(n),
+                           np.ones(len(network_world.sites)), np.random.default_rng(1))
+    traffic.step(network_world.sim_time_s, 5.0, network_world.geometry.network)
+    weights = np.array([job.weight for job in traffic.jobs])
+    assert len(weights) > traffic.max_new
+    assert (weights * spec.job_pflops <= MAX_JOB_SHARE * 1.0 + 1e-12).all()
+    assert traffic.no_path == 0 and traffic.active_requests == pytest.approx(10_000, rel=0.05)

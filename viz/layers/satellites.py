@@ -20,9 +20,10 @@ REF_DISTANCE_KM = 22000.0  #: camera distance at which markers are base_marker_p
 MARKER_BUDGET = 250_000  #: most markers drawn a frame (one in k beyond)
 
 
-def marker_stride(n_sats: int, budget: int = MARKER_BUDGET) -> int:
-    """k: one satellite marker in k is drawn (1 up to `budget` satellites)."""
-    return max(1, -(-n_sats // budget))
+def marker_stride(n_sats: int, budget: int | None = None) -> int:
+    """k: one satellite marker in k is drawn (1 up to `budget` satellites, default
+    MARKER_BUDGET)."""
+    return max(1, -(-n_sats // (budget or MARKER_BUDGET)))
 
 
 def base_marker_px(n_sats: int, height_px: int = 1080) -> float:

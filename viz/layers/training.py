@@ -13,7 +13,7 @@ So a presenter can point at the shell and say: the chips finish in a millisecond
 data goes round the ring for seconds. The vertices are rebuilt in numpy every frame from the
 positions at the frame's time (`snapshot.sat_positions`): the pulses need nothing but the
 frame time. A job of thousands of members (a scaled-up network) draws at most EDGE_BUDGET of
-its edges (a stable one in k) and smaller glows, so that it stays a ring, not a blaze, and
+its edges and member glows (a stable one in k), smaller, so that it stays a ring, not a blaze, and
 costs software GL a few milliseconds. Frames and units: GCRS km; the animation clock is the
 frame's time_s.
 """
@@ -106,10 +106,11 @@ class TrainingLayer(RibbonSpriteLayer):
                 ribbons.append(self._edges(start, end, colour, time_s, px_scale,
                                            pulses=communicating and directed,
                                            strength=0.8 if communicating else 0.25))
-            members = self._positions_of(np.asarray(job.members, np.int64))
+            # the same one-in-k of the members glow as of the edges are drawn
+            members = self._positions_of(np.asarray(job.members, np.int64)[::edge_stride(job)])
             sp = np.zeros(len(members), SPRITE)
             sp["pos"], sp["colour"] = members, (*colour, 0.9 if communicating else 0.6)
-            sp["size"], sp["shape"] = glow_px(len(members)) * px_scale, GLOW
+            sp["size"], sp["shape"] = glow_px(len(job.members)) * px_scale, GLOW
             sprites.append(sp)
         if self.deploy is not None:
             rib, spr = deploy_vertices(self.deploy, self._nodes,

@@ -442,16 +442,24 @@ class Session:
             self.published = None
 
     def sim_notes(self, ahead_s: float) -> list[str]:
-        """For the panel: how the sim keeps up when it runs on its own thread."""
-        if self.runner is None or self.published is None:
-            return []
+        """For the panel: what the sim bounds (ground links per ground point) and how it
+        keeps up when it steps on its own."""
+        notes = []
+        totals = self.snapshot.totals
+        capped = int(totals.get("ground_sites_capped", 0))
+        if capped:
+            cap = int(totals.get("ground_link_cap", 0))
+            notes.append(f"Ground links: {capped:,} ground points see more than {cap} "
+                         f"satellites and keep their {cap} highest")
         runner = self.runner
+        if runner is None or self.published is None:
+            return notes
         if not runner.free_running:
-            return ["Sim: stepped with each frame (recording or a script holds it)"]
+            return notes + ["Sim: stepped with each frame (recording or a script holds it)"]
         where = "process" if isinstance(runner, SimProcess) else "thread"
-        return [f"Sim in its own {where}: {runner.refresh_hz:.1f} steps/s, the last "
-                f"{self.published.step_s * 1e3:,.0f} ms; satellites drawn {ahead_s:.1f} s "
-                f"past it (two-body)"]
+        return notes + [f"Sim in its own {where}: {runner.refresh_hz:.1f} steps/s, the last "
+                        f"{self.published.step_s * 1e3:,.0f} ms; satellites drawn "
+                        f"{ahead_s:.1f} s past it (two-body)"]
 
     def ahead_s(self, wall_now_s: float) -> float:
         """Sim seconds from the held Snapshot to wall time `wall_now_s` (time.perf_counter):

@@ -48,7 +48,9 @@ def test_the_frame_takes_snapshots_it_did_not_step(worker):
         tick_for(session, 0.2)
         assert session.snapshot.selected == 4
         assert session.world.find_satellite("XS-05") == 4
-        assert f"Sim in its own {worker}" in session.sim_notes(ahead)[0]
+        # asked every frame by the panel: the process answers it once
+        assert session.world.timeline() is session.world.timeline()
+        assert f"Sim in its own {worker}" in session.sim_notes(ahead)[-1]
     finally:
         session.close()
     assert not worker_alive(runner)
@@ -121,5 +123,21 @@ def test_a_prompt_in_a_process_gets_its_answer(model_dir):
         trip = session.snapshot.round_trips[-1]
         assert trip.sat == 5 and not trip.error and trip.tokens == 12 and trip.reply
         assert session.world.model_loaded
+    finally:
+        session.close()
+
+
+def test_the_panel_is_told_when_ground_links_are_capped():
+    import dataclasses
+
+    session = session_on(sim_worker="off")
+    try:
+        assert session.sim_notes(0.0) == []  # 12 satellites: nothing bounded, nothing hosted
+        totals = {**session.snapshot.totals, "ground_sites_capped": 165.0,
+                  "ground_link_cap": 128.0}
+        session.snapshot = dataclasses.replace(session.snapshot, totals=totals)
+        assert session.sim_notes(0.0) == [
+            "Ground links: 165 ground points see more than 128 satellites and keep their 128 "
+            "highest"]
     finally:
         session.close()

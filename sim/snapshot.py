@@ -117,7 +117,9 @@ class TrainingView:
     phase: str  #: compute, a collective phase ("reduce-scatter", ...), re-forming, waiting
     phase_progress: float  #: 0..1 through the running phase (sim time)
     #: figures of the last finished step: step, step_s, compute_s, communication_s,
-    #: waiting_s (s), tokens_per_s, pflops_fraction (of the members' stated PFLOPS),
+    #: waiting_s (s), gather_s (the part of communication_s in all-gather / broadcast
+    #: phases), synced (1.0 when the step ran the collective, 0.0 for a local step),
+    #: tokens_per_s, pflops_fraction (of the members' stated PFLOPS),
     #: bytes_moved, link_bytes (bytes), busiest_utilisation (0..1); empty before the first
     figures: Mapping[str, float]
     busiest_pair: np.ndarray  #: (2,) int32 the last step's busiest laser link, (-1,-1): none

@@ -44,6 +44,8 @@ class StepFigures:
     busiest_pair: tuple[int, int]
     busiest_utilisation: float
     reformed: int  #: times the ring re-formed during this step
+    #: the part of communication_s spent spreading results out (all-gather, broadcast)
+    gather_s: float = 0.0
 
     @property
     def step_s(self) -> float:
@@ -236,7 +238,8 @@ class JobRun:
             link_bytes=plan.link_bytes if plan else 0.0,
             busiest_pair=plan.busiest_pair if plan else (-1, -1),
             busiest_utilisation=plan.busiest_utilisation if plan else 0.0,
-            reformed=self.reformed)
+            reformed=self.reformed,
+            gather_s=plan.gather_communication_s if plan else 0.0)
         self.history.append(figures)
         del self.history[:-LOG_LINES]
         self.step_index += 1
@@ -251,6 +254,7 @@ class JobRun:
         figures = {} if last is None else {
             "step": float(last.index), "step_s": last.step_s, "compute_s": last.compute_s,
             "communication_s": last.communication_s, "waiting_s": last.waiting_s,
+            "gather_s": last.gather_s, "synced": float(last.synced),
             "tokens_per_s": last.tokens_per_s, "pflops_fraction": last.pflops_fraction,
             "bytes_moved": last.bytes_moved, "link_bytes": last.link_bytes,
             "busiest_utilisation": last.busiest_utilisation}

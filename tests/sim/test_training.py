@@ -151,6 +151,9 @@ def test_steps_advance_in_sim_time_and_reach_the_snapshot(ring_world):
     view = snap.training[0]
     assert view.steps_done == 1 and view.figures["step_s"] > view.figures["compute_s"]
     assert view.figures["pflops_fraction"] < 1
+    # a ring's two phases move the same chunks over the same edges: half of it gathers
+    assert view.figures["gather_s"] == pytest.approx(view.figures["communication_s"] / 2)
+    assert view.figures["synced"] == 1.0
     with pytest.raises(ValueError):
         view.members[0] = 1  # read-only
 

@@ -127,6 +127,9 @@ class TrainingView:
     log: tuple[str, ...] = ()  #: recent events: re-formed rings, waits for a path
     sync_every: int = 1  #: the job synchronises every this many steps (1: every step)
     parameters: float = 0.0  #: the trained model's parameter count
+    #: the figures (as `figures`) of the last step that ran the collective: the same step
+    #: unless sync_every > 1 made the last one a local step; empty before the first
+    sync_figures: Mapping[str, float] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
         _read_only_arrays(self)

@@ -126,6 +126,13 @@ def test_diloco_sync_every_h_divides_communication(tmp_path):
         steps = run_steps(world, world.training.runs[0], 8)
         assert [f.synced for f in steps] == [(k + 1) % h == 0 for k in range(8)]
         totals[h] = sum(f.communication_s + f.waiting_s for f in steps)
+        if h == 4:  # a local step last: the view also keeps the last step that synced
+            world.step(2 * steps[-1].compute_s)
+            view = world.snapshot().training[0]
+            assert view.figures["synced"] == 0.0 and view.figures["communication_s"] == 0
+            assert view.sync_figures["step"] == 8 and view.sync_figures["synced"] == 1.0
+            assert view.sync_figures["communication_s"] == pytest.approx(
+                steps[-1].communication_s)
     assert totals[4] == pytest.approx(totals[1] / 4, rel=1e-3)
 
 

@@ -46,6 +46,8 @@ class LayerSettings:
     borders: bool = _toggle(True, "Coastlines and borders")  #: 1:110m far, 1:50m near
     hud: bool = _toggle(True, "Caption (scenario and time)")  #: bottom left
     trip_card: bool = _toggle(True, "Round-trip card", recording_only=True)
+    #: a card with a training job's last step (viz/training_card.py); a script shows it
+    training_card: bool = _toggle(False, "Training card", recording_only=True)
 
     @classmethod
     def names(cls) -> tuple[str, ...]:

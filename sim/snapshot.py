@@ -120,7 +120,8 @@ class TrainingView:
     #: waiting_s (s), gather_s (the part of communication_s in all-gather / broadcast
     #: phases), synced (1.0 when the step ran the collective, 0.0 for a local step),
     #: tokens_per_s, pflops_fraction (of the members' stated PFLOPS),
-    #: bytes_moved, link_bytes (bytes), busiest_utilisation (0..1); empty before the first
+    #: bytes_moved, link_bytes (bytes), busiest_utilisation (0..1), busiest_a, busiest_b
+    #: (the busiest link's satellites, as busiest_pair; -1: none); empty before the first
     figures: Mapping[str, float]
     busiest_pair: np.ndarray  #: (2,) int32 the last step's busiest laser link, (-1,-1): none
     ring_link_pairs: np.ndarray  #: (L,2) int32 laser links the current collective uses

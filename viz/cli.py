@@ -218,6 +218,19 @@ def capture_frames(args) -> tuple[float, ...]:
     return 0.0, SCAN_S + DECIDE_S + args.capture_progress * DOWN_S
 
 
+def with_training_card(image, snap):
+    """`image` with the training card of the scenario's first job over it, as a recording
+    draws it (layer training_card; recordings only, so `shot` draws it only when asked)."""
+    from viz.director import Overlay
+    from viz.record_overlay import OverlayPainter
+    from viz.training_card import training_card
+
+    card = training_card(snap)
+    image = image.copy() if not image.flags.writeable else image
+    painter = OverlayPainter((image.shape[1], image.shape[0]))
+    return painter.compose(image, [Overlay("training", "", "", "top-right", 1.0, card)])
+
+
 def check_advance(seconds: float) -> float:
     """--advance: a finite number of seconds, 0..MAX_ADVANCE_S (sim.commands)."""
     from sim.commands import MAX_ADVANCE_S
@@ -251,6 +264,8 @@ def cmd_shot(args: argparse.Namespace, world_factory) -> int:
     # a capture's model and route search run inside the step (the frame shows them done)
     world = world_factory(args, **({"blocking_inference": True} if args.capture else {}))
     try:
+        if layers.training_card and not world.snapshot().training:
+            raise UserError("--layers training_card: this scenario has no [[training]] job")
         snap, title = _prepare(world, args)
     finally:
         world.close()  # stops the onboard model's worker thread
@@ -273,6 +288,8 @@ def cmd_shot(args: argparse.Namespace, world_factory) -> int:
         renderer_name = ctx.info["GL_RENDERER"]
     finally:
         ctx.release()
+    if layers.training_card:
+        image = with_training_card(image, snap)
     save_png(image, out)
     print(f"wrote {out} ({size[0]}x{size[1]}, {snap.n_sats:,} satellites, camera "
           f"{args.camera}, {renderer_name})")

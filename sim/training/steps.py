@@ -275,4 +275,5 @@ def step_figures(step: StepFigures | None) -> dict[str, float]:
             "gather_s": step.gather_s, "synced": float(step.synced),
             "tokens_per_s": step.tokens_per_s, "pflops_fraction": step.pflops_fraction,
             "bytes_moved": step.bytes_moved, "link_bytes": step.link_bytes,
-            "busiest_utilisation": step.busiest_utilisation}
+            "busiest_utilisation": step.busiest_utilisation,
+            "busiest_a": float(step.busiest_pair[0]), "busiest_b": float(step.busiest_pair[1])}

@@ -119,6 +119,7 @@ class TrainingView:
     #: figures of the last finished step: step, step_s, compute_s, communication_s,
     #: waiting_s (s), gather_s (the part of communication_s in all-gather / broadcast
     #: phases), synced (1.0 when the step ran the collective, 0.0 for a local step),
+    #: sync_every (the job's sync interval when the step ran),
     #: tokens_per_s, pflops_fraction (of the members' stated PFLOPS),
     #: bytes_moved, link_bytes (bytes), busiest_utilisation (0..1), busiest_a, busiest_b
     #: (the busiest link's satellites, as busiest_pair; -1: none); empty before the first

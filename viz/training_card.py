@@ -12,7 +12,8 @@ laser link and its utilisation, and the phase the job is in now with its progres
     rgba = paint(card, layout)                  # a PIL RGBA image of layout.width x height
 
 With `sync_every` H > 1 (DiLoCo) the bar is the last cycle of H steps (H - 1 local steps and
-the one that ran the collective), which is what sets the job's pace. Pure CPU (pillow + numpy),
+the one that ran the collective), which is what sets the job's pace; until the first such
+cycle has finished, the last (local) step. Pure CPU (pillow + numpy),
 no GL; the figures are the Snapshot's (`TrainingView.figures`, `sync_figures`).
 """
 from __future__ import annotations
@@ -112,8 +113,8 @@ def training_card(snapshot, name: str = "") -> TrainingCard | None:
     if not f:
         return TrainingCard(**head)
     h, cycle = int(job.sync_every), job.sync_figures
-    if h > 1 and cycle:  # the last cycle: h - 1 local steps, then the one that synced
-        f, steps = cycle, h
+    if h > 1 and cycle and cycle.get("sync_every", h) == h:
+        f, steps = cycle, h  # the last cycle: h - 1 local steps, then the one that synced
     else:
         steps = 1
     flops_per_step = f["pflops_fraction"] * f["step_s"]  # x the stated FLOP/s

@@ -46,6 +46,7 @@ class StepFigures:
     reformed: int  #: times the ring re-formed during this step
     #: the part of communication_s spent spreading results out (all-gather, broadcast)
     gather_s: float = 0.0
+    sync_every: int = 1  #: the job's sync interval when the step ran
 
     @property
     def step_s(self) -> float:
@@ -239,7 +240,8 @@ class JobRun:
             busiest_pair=plan.busiest_pair if plan else (-1, -1),
             busiest_utilisation=plan.busiest_utilisation if plan else 0.0,
             reformed=self.reformed,
-            gather_s=plan.gather_communication_s if plan else 0.0)
+            gather_s=plan.gather_communication_s if plan else 0.0,
+            sync_every=job.sync_every)
         self.history.append(figures)
         del self.history[:-LOG_LINES]
         self.step_index += 1
@@ -273,6 +275,7 @@ def step_figures(step: StepFigures | None) -> dict[str, float]:
     return {"step": float(step.index), "step_s": step.step_s, "compute_s": step.compute_s,
             "communication_s": step.communication_s, "waiting_s": step.waiting_s,
             "gather_s": step.gather_s, "synced": float(step.synced),
+            "sync_every": float(step.sync_every),
             "tokens_per_s": step.tokens_per_s, "pflops_fraction": step.pflops_fraction,
             "bytes_moved": step.bytes_moved, "link_bytes": step.link_bytes,
             "busiest_utilisation": step.busiest_utilisation,

@@ -11,9 +11,10 @@ laser link and its utilisation, and the phase the job is in now with its progres
     layout = card_layout(card, (1920, 1080))    # where everything goes (tests read it too)
     rgba = paint(card, layout)                  # a PIL RGBA image of layout.width x height
 
-With `sync_every` H > 1 (DiLoCo) the bar is the last cycle of H steps (H - 1 local steps and
-the one that ran the collective), which is what sets the job's pace; until the first such
-cycle has finished, the last (local) step. Pure CPU (pillow + numpy),
+With `sync_every` H > 1 (DiLoCo) the bar is a cycle of H steps (H - 1 local steps, each as
+long as the last synced step's compute, and that step), which is what sets the job's pace;
+until a step has synced under the current H, the card says the first cycle is under way (a
+local step alone would claim the chips' full share of the PFLOPS). Pure CPU (pillow + numpy),
 no GL; the figures are the Snapshot's (`TrainingView.figures`, `sync_figures`).
 """
 from __future__ import annotations
@@ -62,7 +63,6 @@ class TrainingCard:
     #: before the first step has finished
     steps: int = 0
     last_step: int = 0  #: the index of the last step the bar covers
-    synced: bool = True  #: the bar covers a step that ran the collective
     compute_s: float = 0.0
     scatter_s: float = 0.0
     gather_s: float = 0.0
@@ -113,14 +113,16 @@ def training_card(snapshot, name: str = "") -> TrainingCard | None:
     if not f:
         return TrainingCard(**head)
     h, cycle = int(job.sync_every), job.sync_figures
-    if h > 1 and cycle and cycle.get("sync_every", h) == h:
-        f, steps = cycle, h  # the last cycle: h - 1 local steps, then the one that synced
+    if h > 1:  # the last cycle: h - 1 local steps, then the one that synced
+        if not cycle or cycle.get("sync_every", h) != h:
+            return TrainingCard(**head)  # a local step alone would say 40% of the PFLOPS
+        f, steps = cycle, h
     else:
         steps = 1
     flops_per_step = f["pflops_fraction"] * f["step_s"]  # x the stated FLOP/s
     tokens_per_step = f["tokens_per_s"] * f["step_s"]
     card = TrainingCard(
-        **head, steps=steps, last_step=int(f["step"]), synced=bool(f.get("synced", 1.0)),
+        **head, steps=steps, last_step=int(f["step"]),
         compute_s=steps * f["compute_s"],
         scatter_s=f["communication_s"] - f.get("gather_s", 0.0),
         gather_s=f.get("gather_s", 0.0), waiting_s=f["waiting_s"],
@@ -178,14 +180,14 @@ def lines_of(card: TrainingCard) -> dict[str, str]:
            "links": f"{COLLECTIVE_WORDS.get(card.collective, card.collective)}, {sync} "
                     f"\u00b7 lasers {card.link_gbps:,.0f} Gbps"}
     if not card.steps:
-        out["label"] = "the first step is under way"
+        out["label"] = "the first step is under way" if card.sync_every == 1 else \
+            f"the first cycle of {card.sync_every} steps is under way"
+    elif card.steps > 1:
+        out["label"] = (f"A cycle of {card.steps} steps ({card.steps - 1} local + 1 sync): "
+                        f"{seconds_words(card.total_s)}")
     else:
-        if card.steps > 1:
-            what = (f"Steps {card.last_step - card.steps + 1}-{card.last_step}, "
-                    f"{card.steps - 1} local + 1 sync")
-        else:
-            what = f"Step {card.last_step}" + ("" if card.synced else ", local (no sync)")
-        out["label"] = f"{what} took {seconds_words(card.total_s)}"
+        out["label"] = f"Step {card.last_step} took {seconds_words(card.total_s)}"
+    if card.steps:
         out["rate"] = (f"{number_words(card.tokens_per_s)} tokens/s \u00b7 "
                        f"{percent_words(card.pflops_fraction)} of the stated PFLOPS")
         if card.busiest:

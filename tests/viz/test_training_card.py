@@ -167,13 +167,13 @@ def test_the_card_reads_the_snapshot_and_a_diloco_cycle():
     card = training_card(_snap(_view(sync_every=4, figures=local)))
     assert card.steps == 4 and card.compute_s == pytest.approx(0.04)
     assert card.tokens_per_s == pytest.approx(4 * 1000.0 * 10.0 / (0.04 + 9.0 + 0.99))
-    assert lines_of(card)["label"].startswith("Steps 5-8, 3 local + 1 sync took 10.0 s")
-    # just after sync_every changed, the last sync step is not yet a cycle of 4: the local one
+    assert lines_of(card)["label"] == "A cycle of 4 steps (3 local + 1 sync): 10.0 s"
+    # just after sync_every changed, the last sync step is not a cycle of 4: no bar yet
     card = training_card(_snap(_view(sync_every=4, figures=local,
                                      sync_figures=dict(_view().figures, sync_every=1.0))))
-    assert card.steps == 1 and not card.synced and card.total_s == pytest.approx(0.01)
-    assert lines_of(card)["label"] == "Step 10, local (no sync) took 10 ms"
-    assert "busiest" not in lines_of(card)
+    assert card.steps == 0 and card.total_s == 0
+    assert lines_of(card)["label"] == "the first cycle of 4 steps is under way"
+    assert "busiest" not in lines_of(card) and "rate" not in lines_of(card)
     # a job is picked by name; none before its first step has figures to show
     two = _snap(_view(), _view(name="Second", figures={}, sync_figures={}))
     assert training_card(two, "second").name == "Second"

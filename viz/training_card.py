@@ -176,9 +176,8 @@ def lines_of(card: TrainingCard) -> dict[str, str]:
         f"sync every {card.sync_every} steps (DiLoCo)"
     out = {"head": f"Training {card.name}",
            "setup": f"{card.members:,} satellites \u00b7 {number_words(card.parameters)} "
-                    f"parameters",
-           "links": f"{COLLECTIVE_WORDS.get(card.collective, card.collective)}, {sync} "
-                    f"\u00b7 lasers {card.link_gbps:,.0f} Gbps"}
+                    f"parameters \u00b7 lasers {card.link_gbps:,.0f} Gbps",
+           "links": f"{COLLECTIVE_WORDS.get(card.collective, card.collective)}, {sync}"}
     if not card.steps:
         out["label"] = "the first step is under way" if card.sync_every == 1 else \
             f"the first cycle of {card.sync_every} steps is under way"
@@ -193,7 +192,7 @@ def lines_of(card: TrainingCard) -> dict[str, str]:
         if card.busiest:
             out["busiest"] = (f"busiest link {card.busiest}: "
                               f"{percent_words(card.busiest_utilisation)}")
-    phase = PHASE_WORDS.get(card.phase, f"{card.phase} over the lasers")
+    phase = PHASE_WORDS.get(card.phase, card.phase)  # a collective's phase by its name
     out["now"] = f"Now: step {card.step_now}, {phase}"
     return out
 

@@ -122,12 +122,12 @@ def test_the_card_draws_its_bar_where_the_layout_says(size):
 def test_the_card_says_what_the_step_did():
     text = lines_of(CARD)
     assert text["head"] == "Training pretrain-8b"
-    assert text["setup"] == "400 satellites \u00b7 8 billion parameters"
-    assert text["links"] == "ring all-reduce, sync every step \u00b7 lasers 100 Gbps"
+    assert text["setup"] == "400 satellites \u00b7 8 billion parameters \u00b7 lasers 100 Gbps"
+    assert text["links"] == "ring all-reduce, sync every step"
     assert text["label"] == "Step 3 took 10.0 s"
     assert text["rate"] == "1.51 million tokens/s \u00b7 0.0072% of the stated PFLOPS"
     assert text["busiest"] == "busiest link TRN-A \u2013 TRN-B: 29%"
-    assert text["now"] == "Now: step 4, all-gather over the lasers"
+    assert text["now"] == "Now: step 4, all-gather"
     # every row is drawn: bright text pixels inside each row's box
     size = (1280, 720)
     layout = card_layout(CARD, size)

@@ -295,7 +295,7 @@ def test_frame_counts_split_parts():
 
 @pytest.mark.parametrize("name,length", [("tour-2035", 30.0), ("story-roundtrip", 30.0),
                                          ("story-roundtrip-2035", 30.0),
-                                         ("story-training", 53.0), ("story-observe", 45.0)])
+                                         ("story-training", 61.0), ("story-observe", 45.0)])
 def test_shipped_scripts_check_out(name, length):
     """The shipped scripted scenarios load and every name in them resolves (no rendering)."""
     from sim import timeline as tl

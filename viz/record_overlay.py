@@ -1,4 +1,5 @@
-"""Captions and title cards drawn over recorded frames (CPU, pillow + numpy).
+"""Captions, title cards and the round-trip and training cards drawn over recorded frames (CPU,
+pillow + numpy; the training card's layout is viz/training_card.py).
 
 Each distinct caption / title card is drawn once into an RGBA patch (text on a soft dark
 panel, DejaVu Sans from assets/fonts, sizes scaled to the frame height) and cached; each frame

@@ -20,7 +20,6 @@ no GL; the figures are the Snapshot's (`TrainingView.figures`, `sync_figures`).
 from __future__ import annotations
 
 import dataclasses
-import functools
 
 from viz.layers.training import COMPUTE, GATHER, IDLE, SCATTER, phase_colour
 
@@ -117,6 +116,8 @@ def training_card(snapshot, name: str = "") -> TrainingCard | None:
         if not cycle or cycle.get("sync_every", h) != h:
             return TrainingCard(**head)  # a local step alone would say 40% of the PFLOPS
         f, steps = cycle, h
+    elif not f.get("synced", 1.0):
+        return TrainingCard(**head)  # a local step from before sync_every went back to 1
     else:
         steps = 1
     flops_per_step = f["pflops_fraction"] * f["step_s"]  # x the stated FLOP/s
@@ -252,9 +253,8 @@ class CardLayout:
     progress_colour: tuple
 
 
-@functools.lru_cache(maxsize=8)
 def _font(size_px: int):
-    from viz.record_overlay import _font as font
+    from viz.record_overlay import _font as font  # DejaVu Sans, cached there
 
     return font(size_px)
 

@@ -174,6 +174,8 @@ def test_the_card_reads_the_snapshot_and_a_diloco_cycle():
     assert card.steps == 0 and card.total_s == 0
     assert lines_of(card)["label"] == "the first cycle of 4 steps is under way"
     assert "busiest" not in lines_of(card) and "rate" not in lines_of(card)
+    # back to syncing every step, the last (local) step is no step of that job: no bar yet
+    assert training_card(_snap(_view(figures=local))).steps == 0
     # a job is picked by name; none before its first step has figures to show
     two = _snap(_view(), _view(name="Second", figures={}, sync_figures={}))
     assert training_card(two, "second").name == "Second"

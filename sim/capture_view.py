@@ -46,3 +46,10 @@ class ObservationView:
     downlinked_bytes: float = 0.0  #: results that reached a station
     #: raw bytes of the downlinked captures that never had to come down (raw - result)
     saved_bytes: float = 0.0
+    #: indices into Snapshot.shell_names of the shells whose satellites carry an imaging
+    #: payload (the panel offers a capture only to those)
+    imaging_shells: tuple[int, ...] = ()
+
+    def can_image(self, shell_index: int) -> bool:
+        """True when a satellite of shell `shell_index` carries an imaging payload."""
+        return int(shell_index) in self.imaging_shells

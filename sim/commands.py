@@ -185,6 +185,10 @@ class DeployCheckpoint(Command):
 
     kind: ClassVar[str] = "deploy_checkpoint"
     job: str = ""
+    #: wait for the real run (TrainForReal) to finish its steps first, as a script's `deploy`
+    #: entry does: a World with blocking inference (recording, command line) waits at once, so
+    #: the deploy starts at this instant of sim time; a live World deploys when the run ends
+    after_training: bool = False
 
 
 @dataclasses.dataclass(frozen=True)

@@ -39,12 +39,15 @@ class LayerSettings:
     links: bool = _toggle(True, "Laser links")  #: with their load and pulses
     flows: bool = _toggle(True, "Traffic flows")  #: routes, packets, inference glows
     training: bool = _toggle(True, "Training jobs")  #: members and the collective's ring
+    observation: bool = _toggle(True, "Earth observation")  #: footprints, results going down
     stations: bool = _toggle(True, "Ground stations")  #: stations and their beams
     station_names: bool = _toggle(True, "Station names")  #: (with labels and stations on)
     labels: bool = _toggle(True, "Labels")  #: satellite names and round-trip phases
     borders: bool = _toggle(True, "Coastlines and borders")  #: 1:110m far, 1:50m near
     hud: bool = _toggle(True, "Caption (scenario and time)")  #: bottom left
     trip_card: bool = _toggle(True, "Round-trip card", recording_only=True)
+    #: a card with a training job's last step (viz/training_card.py); a script shows it
+    training_card: bool = _toggle(False, "Training card", recording_only=True)
 
     @classmethod
     def names(cls) -> tuple[str, ...]:

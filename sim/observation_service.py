@@ -69,6 +69,7 @@ class ObservationService:
         self._raw_collected = 0.0
         self._downlinked = 0.0
         self._saved = 0.0
+        self._imaging_shells: tuple[int, ...] | None = None
 
     def capture(self, sat: int, now_s: float) -> CaptureJob:
         """Image the ground below `sat` now and hand the tile to the onboard worker. UserError
@@ -169,4 +170,15 @@ class ObservationService:
                 job.payload.raw_scene_bytes(), len(job.result.encode("utf-8")),
                 down.path if down else "", down.hops if down else (),
                 down.on_ground if down else None, job.error))
-        return ObservationView(tuple(views), self._raw_collected, self._downlinked, self._saved)
+        return ObservationView(tuple(views), self._raw_collected, self._downlinked, self._saved,
+                               self.imaging_shells)
+
+    @property
+    def imaging_shells(self) -> tuple[int, ...]:
+        """Indices of the shells whose satellites carry an imaging payload (element sets,
+        after the shells, carry none)."""
+        if self._imaging_shells is None:
+            scenario = self.world.scenario
+            self._imaging_shells = tuple(i for i, shell in enumerate(self.world.constellation.shells)
+                                         if scenario.payload_of_shell(shell) is not None)
+        return self._imaging_shells

@@ -1,5 +1,5 @@
-"""Playing a scenario script's simulation side: the `warp`, `select`, `prompt`, `training` and
-`capture` entries of a [[timeline]] (sim/timeline.py) turned into Commands at video time t.
+"""Playing a scenario script's simulation side: the `warp`, `select`, `prompt`, `training`,
+`capture` and `deploy` entries of a [[timeline]] (sim/timeline.py) turned into Commands at video time t.
 
 The recorder (viz/record.py) and the app (viz/ui/session.py) both play scripts through a
 `ScriptPlayer` and step the World through its one clock (`World.advance`), so a script takes
@@ -73,7 +73,7 @@ class ScriptPlayer:
             if e.at > t + 1e-9:
                 break
             if e.index in self._fired or e.kind not in ("warp", "select", "prompt", "training",
-                                                         "capture"):
+                                                         "capture", "deploy"):
                 continue
             self._fired.add(e.index)
             out += self._entry_commands(e)
@@ -94,6 +94,8 @@ class ScriptPlayer:
             return [tl.training_command(e)]
         if e.kind == "capture":
             return [cmd.Capture(str(e.values["sat"]))]
+        if e.kind == "deploy":
+            return tl.deploy_commands(e)
         return [tl.prompt_command(e)]
 
     def _sat_index(self, e: tl.Entry) -> int:

@@ -117,14 +117,21 @@ class TrainingView:
     phase: str  #: compute, a collective phase ("reduce-scatter", ...), re-forming, waiting
     phase_progress: float  #: 0..1 through the running phase (sim time)
     #: figures of the last finished step: step, step_s, compute_s, communication_s,
-    #: waiting_s (s), tokens_per_s, pflops_fraction (of the members' stated PFLOPS),
-    #: bytes_moved, link_bytes (bytes), busiest_utilisation (0..1); empty before the first
+    #: waiting_s (s), gather_s (the part of communication_s in all-gather / broadcast
+    #: phases), synced (1.0 when the step ran the collective, 0.0 for a local step),
+    #: sync_every (the job's sync interval when the step ran),
+    #: tokens_per_s, pflops_fraction (of the members' stated PFLOPS),
+    #: bytes_moved, link_bytes (bytes), busiest_utilisation (0..1), busiest_a, busiest_b
+    #: (the busiest link's satellites, as busiest_pair; -1: none); empty before the first
     figures: Mapping[str, float]
     busiest_pair: np.ndarray  #: (2,) int32 the last step's busiest laser link, (-1,-1): none
     ring_link_pairs: np.ndarray  #: (L,2) int32 laser links the current collective uses
     log: tuple[str, ...] = ()  #: recent events: re-formed rings, waits for a path
     sync_every: int = 1  #: the job synchronises every this many steps (1: every step)
     parameters: float = 0.0  #: the trained model's parameter count
+    #: the figures (as `figures`) of the last step that ran the collective: the same step
+    #: unless sync_every > 1 made the last one a local step; empty before the first
+    sync_figures: Mapping[str, float] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
         _read_only_arrays(self)

@@ -40,6 +40,13 @@ the kind. Entries may be written in any order; they are sorted by `at` (ties kee
                       link_gbps = every laser link's capacity, parameters, paused = true/false
     kind = "capture"  sat: the satellite images the ground below it now; the vision model
                       decides on board and the result comes down (the Capture command)
+    kind = "deploy"   real_steps = 1 (1..MAX_SCRIPT_REAL_STEPS), job = "" (the first): train a
+                      fresh model of the onboard architecture for real (that many PyTorch
+                      steps, 2 replicas, TrainForReal), then send its checkpoint from the
+                      job's members to every inference satellite (DeployCheckpoint with
+                      after_training). A recording waits for the training inside the frame, so
+                      the deploy starts at the entry's instant, frame-exact; the transfers take
+                      milliseconds of sim time: a `warp` entry's light_warp slows them down
     kind = "end"      the timeline's length (default: when the last entry finishes)
 
 Errors name the file, the line, the entry (counted from 1 in file order) and the field.
@@ -60,7 +67,10 @@ from .layers import check_name as check_layer_name
 from .tomlcheck import Field, TomlSource, between, one_of, read_table
 
 KINDS = ("camera", "warp", "layers", "caption", "title", "select", "prompt", "training",
-         "capture", "end")
+         "capture", "deploy", "end")
+#: The most real training steps a script's `deploy` entry may ask for (each takes about 0.3 s
+#: of wall time on 2 CPU cores, and a recording waits for them).
+MAX_SCRIPT_REAL_STEPS = 100
 #: Named camera views that are a direction only (the distance is the keyframe's): a timeline
 #: camera `preset` may be one of these.
 DIRECTION_PRESETS = ("default", "asia", "polar")
@@ -126,6 +136,8 @@ _SCHEMAS: dict[str, dict[str, Field]] = {
                  "parameters": Field(float, None, check=between(1.0, MAX_PARAMETERS)),
                  "paused": Field(bool, None)},
     "capture": {"sat": _SAT},
+    "deploy": {"job": Field(str, ""),
+               "real_steps": Field(int, 1, check=between(1, MAX_SCRIPT_REAL_STEPS, " steps"))},
     "end": {},
 }
 
@@ -397,6 +409,8 @@ def check_names(timeline: Timeline, sat_names, station_names,
                 raise e.error("station", str(error)) from None
         if e.kind == "training" and job_names is not None:
             _check_job(e, tuple(job_names))
+        if e.kind == "deploy" and job_names is not None and (job_names or e.values["job"]):
+            _check_job(e, tuple(job_names))  # no job at all: every training satellite sends
         ref = str(e.values.get("follow", "")).strip() if e.kind == "camera" else ""
         if ref not in ("", "-1"):  # as written: CameraKey.follow holds the same text
             follow[ref] = satellite(e, "follow", ref)
@@ -409,7 +423,7 @@ def _check_job(e: Entry, job_names: tuple[str, ...]) -> None:
     try:
         job_index(job_names, e.values["job"])
     except UserError as error:
-        raise e.error("job" if job_names else None, str(error)) from None
+        raise e.error("job" if job_names or e.values["job"] else None, str(error)) from None
 
 
 # --- applying ----------------------------------------------------------------------------------
@@ -419,6 +433,14 @@ def training_command(entry: Entry):
     from .commands import SetTraining
 
     return SetTraining(**{k: v for k, v in entry.values.items() if v is not None})
+
+
+def deploy_commands(entry: Entry) -> list:
+    """The commands a `deploy` entry sends: train for real, then deploy once trained."""
+    from .commands import DeployCheckpoint, TrainForReal
+
+    return [TrainForReal(steps=entry.values["real_steps"], replicas=2),
+            DeployCheckpoint(job=entry.values["job"], after_training=True)]
 
 
 def prompt_command(entry: Entry):

@@ -77,6 +77,10 @@ class World:
         #: real data-parallel training on a thread (TrainForReal), None until started
         self.real_training = None
         self._real_loss: tuple[float, ...] = ()  #: its loss curve as last copied
+        #: commands wait for slow work at once (recording, command line) or not (the app)
+        self.blocking = blocking_inference
+        #: a DeployCheckpoint(after_training=True) waiting for the real run to end (live)
+        self._deploy_after: cmd.DeployCheckpoint | None = None
         #: the one clock: warp, pause, slow motion and fast-forward (sim/clock.py)
         self.clock = SimClock(warp)
         self.selected = -1
@@ -171,8 +175,18 @@ class World:
             if self._real_run_changed():  # ... but a real training run goes on in wall time
                 self._snapshot = self._make_snapshot()
             return self._snapshot
+        self._deploy_when_trained()
         plan = self.deploys.schedule(self.sim_time_s, self.round_trips.schedule(self.sim_time_s))
         return self.step(self.clock.decide(dt_wall_s, self.sim_time_s, plan).dt_sim_s)
+
+    def _deploy_when_trained(self) -> None:
+        """Start a deploy that waits for the real run once the run has ended (live Worlds)."""
+        run, command = self.real_training, self._deploy_after
+        if command is None or (run is not None and run.running):
+            return
+        self._deploy_after = None
+        if run is not None and run.error is None:
+            self._deploy(dataclasses.replace(command, after_training=False))
 
     def step(self, dt_sim_s: float, timings: dict[str, float] | None = None) -> Snapshot:
         """Advance sim time by exactly `dt_sim_s` seconds and return the new Snapshot.
@@ -271,13 +285,20 @@ class World:
 
     def _deploy(self, command: cmd.DeployCheckpoint) -> None:
         """Send the real run's newest checkpoint to the inference satellites, from the job's
-        members (every training satellite when the scenario has no job)."""
+        members (every training satellite when the scenario has no job). `after_training`:
+        once the real run has finished its steps (now when blocking, else on a later step)."""
         if self.training.runs:
             run = self.training.run_named(command.job)
-            sources, shared = run.all_members, [r.plan.link_pairs for r in self.training.runs
-                                                if r.plan is not None]
         elif command.job:
             raise UserError(f"no training job '{command.job}': this scenario has none")
+        if command.after_training and self.real_training is not None:
+            if not self.blocking and self.real_training.running:
+                self._deploy_after = command
+                return
+            self.finish_real_training()
+        if self.training.runs:
+            sources, shared = run.all_members, [r.plan.link_pairs for r in self.training.runs
+                                                if r.plan is not None]
         else:
             sources, shared = np.flatnonzero(self.constellation.roles == ROLE_TRAINING), []
         checkpoint = self.real_training.checkpoint(self.deploys.versions + 1) \

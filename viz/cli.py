@@ -4,7 +4,7 @@
                 [--camera default|asia|polar|close] [--select SAT] [--advance SECONDS]
                 [--samples 4] [--no-caption] [--ask PROMPT] [--demo-trip PHASE]
                 [--trip-phase PHASE] [--trip-progress F] [--layers borders,-stars,...]
-                --out file.png
+                [--capture SAT [--capture-progress F]] --out file.png
 
 `shot` renders one frame offscreen through EGL: no window, no display, no pyglet or imgui.
 The World comes from `world_factory(args)` (given by run.py), so this module imports none of
@@ -13,6 +13,7 @@ the simulation's heavy libraries.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 
 from sim.errors import UserError
 from sim.interface import SimWorld, train_and_deploy
@@ -69,6 +70,13 @@ def add_commands(subparsers, world_factory) -> None:
     p.add_argument("--deploy", type=float, metavar="F",
                    help="train one real step, deploy its checkpoint to the inference "
                         "satellites and shoot F (0..1) of the way through the transfers")
+    p.add_argument("--capture", metavar="SAT",
+                   help="the satellite (index or name; one with an imaging payload) images "
+                        "the ground below it; the shot shows its footprint as the model "
+                        "decides (see --capture-progress)")
+    p.add_argument("--capture-progress", type=float, metavar="F",
+                   help="with --capture: run the sim until the result is on the ground and "
+                        "shoot its packet F (0..1) of the way down")
     p.add_argument("--out", required=True, help="PNG file to write")
     p.set_defaults(handler=lambda args: cmd_shot(args, world_factory))
 
@@ -171,7 +179,56 @@ def _prepare(world, args):
         snap = with_demo_trip(snap, args.demo_trip, args.trip_progress)
     if args.deploy is not None:
         snap = train_and_deploy(world, 1, args.deploy)
+    if args.capture is not None:
+        snap = capture_and_wait(world, args.capture, args.capture_progress is not None)
     return snap, world.title
+
+
+def capture_and_wait(world: SimWorld, sat: str, down: bool):
+    """Capture with satellite `sat` now (the model decides at once: the shot's World blocks
+    on it) and, with `down`, step the world until the result is on the ground."""
+    from sim.commands import Capture
+
+    try:
+        snap = world.apply(Capture(str(sat)))
+    except UserError as error:
+        raise UserError(f"--capture: {error}") from None
+    capture = snap.observation.captures[-1]
+    if capture.state == "failed":
+        raise UserError(f"--capture: {capture.error or 'the capture failed'}")
+    if down and capture.state != "downlinked":
+        if capture.on_ground_utc is None:
+            raise UserError("--capture-progress: the result has no way down yet")
+        wait_s = (capture.on_ground_utc - snap.time_utc).total_seconds()
+        snap = advance(world, wait_s + 1e-3, fine_s=min(FINE_ADVANCE_S, wait_s + 1e-3))
+    return snap
+
+
+def capture_frames(args) -> tuple[float, ...]:
+    """Animation times (s) to draw a --capture shot at: the first frame starts the layer's
+    clock on the capture, the last is shot (the scan bar half way across the footprint, or
+    after the scan and the decision, the result's packet --capture-progress of the way
+    down)."""
+    from viz.layers.observation import DECIDE_S, DOWN_S, SCAN_S
+
+    if args.capture is None:
+        return (0.0,)
+    if args.capture_progress is None:
+        return 0.0, 0.55 * SCAN_S
+    return 0.0, SCAN_S + DECIDE_S + args.capture_progress * DOWN_S
+
+
+def with_training_card(image, snap):
+    """`image` with the training card of the scenario's first job over it, as a recording
+    draws it (layer training_card; recordings only, so `shot` draws it only when asked)."""
+    from viz.director import Overlay
+    from viz.record_overlay import OverlayPainter
+    from viz.training_card import training_card
+
+    card = training_card(snap)
+    image = image.copy() if not image.flags.writeable else image
+    painter = OverlayPainter((image.shape[1], image.shape[0]))
+    return painter.compose(image, [Overlay("training", "", "", "top-right", 1.0, card)])
 
 
 def check_advance(seconds: float) -> float:
@@ -197,9 +254,18 @@ def cmd_shot(args: argparse.Namespace, world_factory) -> int:
     check_advance(args.advance)
     if args.deploy is not None and not 0 <= args.deploy <= 1:  # also refuses nan
         raise UserError(f"--deploy: expected a fraction 0..1, got {args.deploy:g}")
+    if args.capture_progress is not None:
+        if args.capture is None:
+            raise UserError("--capture-progress: give the capturing satellite with --capture")
+        if not 0 <= args.capture_progress <= 1:
+            raise UserError(f"--capture-progress: expected a fraction 0..1, got "
+                            f"{args.capture_progress:g}")
     out = check_output_path("--out", args.out, (".png",))  # before the World and the render
-    world = world_factory(args)
+    # a capture's model and route search run inside the step (the frame shows them done)
+    world = world_factory(args, **({"blocking_inference": True} if args.capture else {}))
     try:
+        if layers.training_card and not world.snapshot().training:
+            raise UserError("--layers training_card: this scenario has no [[training]] job")
         snap, title = _prepare(world, args)
     finally:
         world.close()  # stops the onboard model's worker thread
@@ -209,10 +275,21 @@ def cmd_shot(args: argparse.Namespace, world_factory) -> int:
     frame = FrameContext(layers=layers, caption=caption_lines(snap, title))
     ctx = create_context()  # ours, for its GL_RENDERER in the message
     try:
-        image = render_image(snap, camera, size, samples=args.samples, ctx=ctx, frame=frame)
+        from viz.renderer import Renderer
+
+        renderer = Renderer(ctx, size)
+        try:
+            for time_s in capture_frames(args):  # the last one is kept
+                image = render_image(snap, camera, size, samples=args.samples, ctx=ctx,
+                                     frame=dataclasses.replace(frame, time_s=time_s),
+                                     renderer=renderer)
+        finally:
+            renderer.release()
         renderer_name = ctx.info["GL_RENDERER"]
     finally:
         ctx.release()
+    if layers.training_card:
+        image = with_training_card(image, snap)
     save_png(image, out)
     print(f"wrote {out} ({size[0]}x{size[1]}, {snap.n_sats:,} satellites, camera "
           f"{args.camera}, {renderer_name})")

@@ -34,11 +34,13 @@ from viz.director_camera import (  # noqa: F401 (DirectedCamera: the recorder's 
 class Overlay:
     """A caption, title card or round-trip card on screen now, with its opacity (0..1)."""
 
-    kind: str  #: "caption", "title" or "card"
+    kind: str  #: "caption", "title", "card" (a round trip's) or "training"
     text: str
     subtitle: str
     position: str
     alpha: float
+    #: the training card's figures (viz.training_card.TrainingCard) for kind "training"
+    card: object = None
 
 
 def fade_alpha(t: float, start: float, duration: float, fade: float) -> float:
@@ -61,6 +63,8 @@ class Director:
         self.path = CameraPath(timeline.camera)
         #: the layers on now: the defaults, changed by the `layers` entries as they come due
         self.layers = LayerSettings()
+        #: the job the training card shows: the one the latest `training` entry named
+        self.card_job = ""
         self._fired: set[int] = set()
 
     # -- checks before rendering --
@@ -77,9 +81,12 @@ class Director:
         for e in self.timeline.entries:
             if e.at > t + 1e-9:
                 break
-            if e.kind == "layers" and e.index not in self._fired:
+            if e.kind in ("layers", "training") and e.index not in self._fired:
                 self._fired.add(e.index)
-                self.layers = self.layers.with_toggles(e.values)
+                if e.kind == "layers":
+                    self.layers = self.layers.with_toggles(e.values)
+                elif e.values["job"]:
+                    self.card_job = e.values["job"]
 
     def caption(self, t: float, snapshot) -> tuple[str, ...]:
         """The HUD at video time t: scenario, counts, the instant and the warp."""
@@ -99,13 +106,23 @@ class Director:
         return FrameContext(time_s=time_s, layers=self.layers, caption=self.caption(t, snapshot))
 
     def prepare(self, t: float, snapshot) -> list[Overlay]:
-        """Point the camera; return the captions, title cards and trip card on screen."""
+        """Point the camera; return the captions, title cards, the round-trip card and the
+        training card on screen (the training card: the job the latest `training` entry
+        named, else the first)."""
         eye, target, up, fov = self.path.pose(t, snapshot)
         self.camera.set_pose(eye, target, up, fov)
         out = []
         trips = snapshot.round_trips
-        if trips and self.layers.trip_card:
+        trip_shown = bool(trips) and self.layers.trip_card
+        if trip_shown:
             out.append(trip_card(trips[-1], snapshot))
+        if self.layers.training_card:
+            from viz.training_card import training_card
+
+            card = training_card(snapshot, self.card_job)
+            if card is not None:  # beside a round-trip card, it moves to the left
+                out.append(Overlay("training", "", "", "top-left" if trip_shown
+                                   else "top-right", 1.0, card))
         for e in self.timeline.entries:
             if e.at > t + 1e-9:
                 break

@@ -1,4 +1,5 @@
-"""Captions and title cards drawn over recorded frames (CPU, pillow + numpy).
+"""Captions, title cards and the round-trip and training cards drawn over recorded frames (CPU,
+pillow + numpy; the training card's layout is viz/training_card.py).
 
 Each distinct caption / title card is drawn once into an RGBA patch (text on a soft dark
 panel, DejaVu Sans from assets/fonts, sizes scaled to the frame height) and cached; each frame
@@ -45,8 +46,8 @@ class OverlayPainter:
         self.size = (int(size[0]), int(size[1]))
         self.scale = self.size[1] / 1080.0
         self._cache: dict[tuple, tuple[np.ndarray, np.ndarray, int, int]] = {}
-        self._card_key: tuple | None = None  #: the round-trip card drawn last, and its patch
-        self._card = None
+        #: kind ("card", "training") -> (key, patch) of the card of that kind drawn last
+        self._cards: dict[str, tuple] = {}
 
     def compose(self, image: np.ndarray, overlays) -> np.ndarray:
         """Blend `overlays` into `image` in place (it must be writable) and return it."""
@@ -68,11 +69,13 @@ class OverlayPainter:
         image[y0:y1, x0:x1] = (region + 0.5).astype(np.uint8)
 
     def _patch(self, item):
-        key = (item.kind, item.text, item.subtitle, item.position)
-        if item.kind == "card":  # changes every few frames: keep only the latest
-            if self._card_key != key:
-                self._card_key, self._card = key, self._trip_card(item)
-            return self._card
+        key = (item.kind, item.text, item.subtitle, item.position, item.card)
+        if item.kind in ("card", "training"):  # change every few frames: keep the latest
+            if self._cards.get(item.kind, (None,))[0] != key:
+                patch = self._trip_card(item) if item.kind == "card" else \
+                    self._training_card(item)
+                self._cards[item.kind] = (key, patch)
+            return self._cards[item.kind][1]
         if key not in self._cache:
             self._cache[key] = self._title(item) if item.kind == "title" else self._caption(item)
         return self._cache[key]
@@ -179,6 +182,14 @@ class OverlayPainter:
             draw.text((pad, y), line, font=f, fill=colour)
             y += h
         return (*self._split(img), W - width - int(28 * s), int(28 * s))
+
+    def _training_card(self, item):
+        """A training job's card (viz/training_card.py), top right (top left beside a
+        round-trip card)."""
+        from viz.training_card import card_layout, paint
+
+        layout = card_layout(item.card, self.size, item.position)
+        return (*self._split(paint(item.card, layout)), layout.x, layout.y)
 
     @staticmethod
     def _split(img) -> tuple[np.ndarray, np.ndarray]:

@@ -6,7 +6,8 @@
 
 Order: sky (stars, Sun) -> Earth (opaque, writes depth) -> atmosphere -> coastlines and plane
 rings -> orbit -> laser links -> traffic (beams, routes, packets, stations) -> training jobs
-(members, the collective's ring) -> round trips -> satellites -> highlight rings -> labels.
+(members, the collective's ring) -> Earth observation (footprints, results going down) -> round
+trips -> satellites -> highlight rings -> labels.
 Everything after the Earth is additive light and reads depth without writing it, so the Earth
 hides what is behind it and overlapping lights add up.
 
@@ -23,6 +24,7 @@ from viz.layers import depth_write
 from viz.layers.earth import EarthLayer
 from viz.layers.labels import Label, LabelLayer
 from viz.layers.links import LinkLayer
+from viz.layers.observation import ObservationLayer
 from viz.layers.orbit import OrbitLayer
 from viz.layers.overlay import OverlayLayer
 from viz.layers.roundtrip import RoundTripLayer
@@ -55,10 +57,11 @@ class Renderer:
         self.traffic = TrafficLayer(ctx, self.shaders)
         self.trips = RoundTripLayer(ctx, self.shaders)
         self.training = TrainingLayer(ctx, self.shaders)
+        self.observation = ObservationLayer(ctx, self.shaders)
         self.satellites = SatelliteLayer(ctx, self.shaders, self.satdata)
         self.labels = LabelLayer(ctx, self.shaders)
         self._all = [self.sky, self.earth, self.overlay, self.orbit, self.links, self.traffic,
-                     self.training, self.trips, self.satellites, self.labels]
+                     self.training, self.observation, self.trips, self.satellites, self.labels]
 
     def resize(self, size: tuple[int, int]) -> None:
         self.size = (int(size[0]), int(size[1]))
@@ -98,6 +101,7 @@ class Renderer:
             self.links.draw(camera, frame)
         self.traffic.draw(camera, frame)
         self.training.draw(camera, frame)
+        self.observation.draw(camera, frame)
         self.trips.draw(camera, frame)
         self.satellites.draw(camera, frame)
         self.satellites.draw_rings(camera, frame)
@@ -114,6 +118,7 @@ class Renderer:
         if on.labels:
             out += self._satellite_labels(snap, frame.hovered, scale)
             out += self.trips.labels(scale)
+            out += self.observation.labels(scale, frame.time_s)
         if on.labels and on.stations and on.station_names \
                 and len(snap.station_names) <= MAX_STATION_NAMES:
             for name, pos in zip(snap.station_names, snap.station_positions_km):

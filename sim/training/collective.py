@@ -99,9 +99,22 @@ class CollectivePlan:
         return sum(p.waiting_s for p in self.phases)
 
     @property
+    def gather_communication_s(self) -> float:
+        """The part of `communication_s` spent in phases that spread results back out (all-
+        gather, gather, broadcast); the rest reduces (reduce-scatter)."""
+        return sum(p.communication_s for p in self.phases if is_gather_phase(p.name))
+
+    @property
     def ring_lap_s(self) -> float:
         """Light-time once around the ring: what agreeing on a re-formed ring costs."""
         return self.mean_hop_light_s * len(self.members)
+
+
+def is_gather_phase(name: str) -> bool:
+    """Whether a collective phase spreads results out ("all-gather ...", "gather to plane
+    leaders", "broadcast in planes") rather than reducing them: the scene draws the one
+    violet and the other orange (viz/layers/training.py phase_colour)."""
+    return "gather" in name or "broadcast" in name
 
 
 def closed_form_s(n: int, size_bytes: float, gbps: float, hop_light_s: float) -> float:

@@ -44,6 +44,9 @@ class StepFigures:
     busiest_pair: tuple[int, int]
     busiest_utilisation: float
     reformed: int  #: times the ring re-formed during this step
+    #: the part of communication_s spent spreading results out (all-gather, broadcast)
+    gather_s: float = 0.0
+    sync_every: int = 1  #: the job's sync interval when the step ran
 
     @property
     def step_s(self) -> float:
@@ -236,30 +239,44 @@ class JobRun:
             link_bytes=plan.link_bytes if plan else 0.0,
             busiest_pair=plan.busiest_pair if plan else (-1, -1),
             busiest_utilisation=plan.busiest_utilisation if plan else 0.0,
-            reformed=self.reformed)
+            reformed=self.reformed,
+            gather_s=plan.gather_communication_s if plan else 0.0,
+            sync_every=job.sync_every)
         self.history.append(figures)
         del self.history[:-LOG_LINES]
         self.step_index += 1
         self._begin(self.step_start_s + figures.step_s)
 
     def view(self, now_s: float) -> TrainingView:
+        """The job for the Snapshot: its phase now, the last step's figures and those of the
+        last step that ran the collective (the same step unless sync_every > 1)."""
         last = self.history[-1] if self.history else None
         phase, progress = self.phase_at(now_s)
         if self.paused:
             phase = "paused"
         plan = self.plan
-        figures = {} if last is None else {
-            "step": float(last.index), "step_s": last.step_s, "compute_s": last.compute_s,
-            "communication_s": last.communication_s, "waiting_s": last.waiting_s,
-            "tokens_per_s": last.tokens_per_s, "pflops_fraction": last.pflops_fraction,
-            "bytes_moved": last.bytes_moved, "link_bytes": last.link_bytes,
-            "busiest_utilisation": last.busiest_utilisation}
+        synced = next((h for h in reversed(self.history) if h.synced), None)
         return TrainingView(
             name=self.job.name, collective=self.job.collective, members=self.members,
             steps_done=self.step_index, phase=phase, phase_progress=progress,
-            figures=figures,
+            figures=step_figures(last),
+            sync_figures=step_figures(synced),
             busiest_pair=np.array(last.busiest_pair if last else (-1, -1), np.int32),
             ring_link_pairs=(plan.link_pairs.astype(np.int32) if plan is not None
                              else np.zeros((0, 2), np.int32)),
             log=tuple(self.log), sync_every=self.job.sync_every,
             parameters=float(self.job.parameters))
+
+
+def step_figures(step: StepFigures | None) -> dict[str, float]:
+    """A finished step's figures as `TrainingView.figures` holds them ({} for None)."""
+    if step is None:
+        return {}
+    return {"step": float(step.index), "step_s": step.step_s, "compute_s": step.compute_s,
+            "communication_s": step.communication_s, "waiting_s": step.waiting_s,
+            "gather_s": step.gather_s, "synced": float(step.synced),
+            "sync_every": float(step.sync_every),
+            "tokens_per_s": step.tokens_per_s, "pflops_fraction": step.pflops_fraction,
+            "bytes_moved": step.bytes_moved, "link_bytes": step.link_bytes,
+            "busiest_utilisation": step.busiest_utilisation,
+            "busiest_a": float(step.busiest_pair[0]), "busiest_b": float(step.busiest_pair[1])}

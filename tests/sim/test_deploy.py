@@ -195,3 +195,89 @@ def test_a_deploy_that_reaches_no_one_is_refused():
         service.start(checkpoint, 0.0, _line_geometry(), 0, 100.0, np.zeros(2), np.array([0]),
                       np.zeros((0, 2)))
     assert service.view(0.0) is None
+
+
+SCRIPTED_DEPLOY = """
+[scenario]
+base = "network-2030"
+name = "deploy-script"
+
+[[timeline]]
+at = 0
+kind = "warp"
+warp = 1
+light_warp = 0.01                # the transfers' light-time legs in slow motion
+
+[[timeline]]
+at = 0.3
+kind = "deploy"
+
+[[timeline]]
+at = 1.5
+kind = "end"
+"""
+
+
+def _play(path):
+    """(sim time, deploy start, holders) of every frame of the script at 10 fps."""
+    from sim.script import ScriptRun
+
+    world = World.from_scenario(str(path), blocking_inference=True)  # as the recorder
+    try:
+        run, rows = ScriptRun(world), []
+        for k in range(1, 16):
+            snap = run.frame(0.1, t=k / 10)
+            deploy = snap.deploy
+            rows.append((snap.sim_time_s, None if deploy is None else deploy.start_s,
+                         0 if deploy is None else deploy.holders))
+        return rows, snap
+    finally:
+        world.close()
+
+
+def test_a_scripted_deploy_starts_at_its_instant_in_a_recording(tmp_path):
+    path = tmp_path / "deploy.toml"
+    path.write_text(SCRIPTED_DEPLOY)
+    rows, snap = _play(path)
+    assert all(start is None for _, start, _ in rows[:2])
+    sim_at_entry = rows[2][0]  # the frame at t = 0.3: one real step trained, then deployed
+    assert all(start == sim_at_entry for _, start, _ in rows[2:])
+    assert snap.real_training_loss and len(snap.real_training_loss) == 1
+    assert snap.deploy.label == "trained step 1"
+    holders = [h for _, _, h in rows[2:]]
+    assert holders == sorted(holders) and 0 < holders[-1] <= snap.deploy.inference_total
+    assert rows[3][0] - rows[2][0] < 0.01  # the slow motion of the transfers
+    assert _play(path)[0] == rows  # frame-exact: the same script, the same deploy
+
+
+def test_a_live_world_deploys_when_the_real_run_ends(monkeypatch):
+    """The app plays a script's deploy without waiting: it starts once the run has ended."""
+    import threading
+
+    from sim.onboard import dataparallel
+
+    gate = threading.Event()  # holds the run after each step until the test lets it go
+
+    def tiny_run(steps, replicas, **_):
+        trainer = DataParallelTrainer(Qwen3Config(**TINY), make_shards(read_corpus(), replicas,
+                                                                       32),
+                                      batch=1, seq_len=32, total_steps=steps)
+        return RealTrainingRun(trainer, steps, on_step=lambda record: gate.wait(30))
+
+    monkeypatch.setattr(dataparallel, "fresh_run", tiny_run)
+    world = World.from_scenario("network-2030")  # live: blocking_inference off
+    try:
+        world.apply(cmd.TrainForReal(steps=2, replicas=2))
+        with pytest.raises(UserError, match="no training job 'nope'"):
+            world.apply(cmd.DeployCheckpoint(job="nope", after_training=True))
+        snap = world.apply(cmd.DeployCheckpoint(after_training=True))
+        assert snap.deploy is None and world.real_training.running  # waiting for the run
+        assert world.advance(0.01).deploy is None
+        gate.set()  # the run ends ...
+        world.real_training.join()
+        snap = world.advance(0.01)  # ... and the next step starts the deploy
+        assert snap.deploy is not None and snap.deploy.label == "trained step 2"
+        assert snap.deploy.start_s == pytest.approx(snap.sim_time_s - 0.01, abs=0.01)
+    finally:
+        gate.set()
+        world.close()

@@ -14,7 +14,9 @@ def test_every_toggle_has_a_title_and_a_default():
         assert isinstance(getattr(LayerSettings(), name), bool)
     assert {"links", "flows", "station_names", "hud", "trip_card"} <= set(LayerSettings.names())
     assert "trip_card" not in LayerSettings.panel_names()  # it changes recordings only
-    assert set(LayerSettings.panel_names()) == set(LayerSettings.names()) - {"trip_card"}
+    assert set(LayerSettings.panel_names()) == set(LayerSettings.names()) - {"trip_card",
+                                                                             "training_card"}
+    assert not LayerSettings().training_card  # a script shows it when its story needs it
 
 
 def test_settings_are_frozen_values():

@@ -141,6 +141,14 @@ def line_of(text: str, needle: str) -> int:
      r"max_tokens: must be 1..2048 tokens"),
     ('at = 1\nkind = "prompt"\nsat = 3\nprompt = "hi"\ntokens_per_s = 0\n', "tokens_per_s",
      r"tokens_per_s: must be 0.1..1000000.0 tokens/s"),
+    ('at = 1\nkind = "deploy"\nreal_steps = 0\n', "real_steps",
+     r"timeline\[2\]\.real_steps: must be 1..100 steps, got 0"),
+    ('at = 1\nkind = "deploy"\nreal_steps = 101\n', "real_steps", r"must be 1..100 steps"),
+    ('at = 1\nkind = "deploy"\nreal_steps = 1.5\n', "real_steps",
+     r"timeline\[2\]\.real_steps: expected an integer"),
+    ('at = 1\nkind = "deploy"\nsteps = 2\n', "steps = 2",
+     r"timeline\[2\]\.steps: unknown key \(did you mean 'real_steps'\?\)"),
+    ('at = 1\nkind = "deploy"\njob = 3\n', "job = 3", r"timeline\[2\]\.job: expected"),
 ])
 def test_errors_name_entry_field_and_line(body, needle, match):
     text = HEAD + '[[timeline]]\nat = 0\nkind = "title"\ntext = "first"\n\n[[timeline]]\n' + body
@@ -252,3 +260,30 @@ def test_training_entries_become_set_training_commands():
 def test_bad_training_entries(body, match):
     with pytest.raises(UserError, match=match):
         tl.loads(HEAD + '[[timeline]]\nat = 1\nkind = "training"\n' + body, "bad.toml")
+
+
+def test_deploy_entries_train_for_real_then_deploy():
+    from sim import commands
+    from sim.script import ScriptPlayer
+
+    text = HEAD + ('[[timeline]]\nat = 1\nkind = "deploy"\n'
+                   '[[timeline]]\nat = 2\nkind = "deploy"\njob = "pretrain"\nreal_steps = 3\n')
+    timeline = tl.loads(text, "t.toml")
+    first, second = timeline.of_kind("deploy")
+    assert first.values == {"job": "", "real_steps": 1}
+    player = ScriptPlayer(timeline, ("A",), 1.0)
+    assert player.commands_due(1.0)[:2] == [
+        commands.TrainForReal(steps=1, replicas=2),
+        commands.DeployCheckpoint(job="", after_training=True)]
+    assert player.commands_due(2.0)[:2] == [
+        commands.TrainForReal(steps=3, replicas=2),
+        commands.DeployCheckpoint(job="pretrain", after_training=True)]
+    tl.check_names(timeline, ("A",), (), job_names=("pretrain",))
+    with pytest.raises(UserError, match=r"t.toml:\d+: timeline\[2\].job \(deploy\): no "
+                                        r"training job 'pretrain'; jobs: other"):
+        tl.check_names(timeline, ("A",), (), job_names=("other",))
+    # without any job, every training satellite sends: only a named job is refused
+    tl.check_names(tl.loads(HEAD + '[[timeline]]\nat = 1\nkind = "deploy"\n'), ("A",), (),
+                   job_names=())
+    with pytest.raises(UserError, match=r"timeline\[2\].job \(deploy\): this scenario has no"):
+        tl.check_names(timeline, ("A",), (), job_names=())

@@ -126,6 +126,13 @@ def test_diloco_sync_every_h_divides_communication(tmp_path):
         steps = run_steps(world, world.training.runs[0], 8)
         assert [f.synced for f in steps] == [(k + 1) % h == 0 for k in range(8)]
         totals[h] = sum(f.communication_s + f.waiting_s for f in steps)
+        if h == 4:  # a local step last: the view also keeps the last step that synced
+            world.step(2 * steps[-1].compute_s)
+            view = world.snapshot().training[0]
+            assert view.figures["synced"] == 0.0 and view.figures["communication_s"] == 0
+            assert view.sync_figures["step"] == 8 and view.sync_figures["synced"] == 1.0
+            assert view.sync_figures["communication_s"] == pytest.approx(
+                steps[-1].communication_s)
     assert totals[4] == pytest.approx(totals[1] / 4, rel=1e-3)
 
 
@@ -151,6 +158,9 @@ def test_steps_advance_in_sim_time_and_reach_the_snapshot(ring_world):
     view = snap.training[0]
     assert view.steps_done == 1 and view.figures["step_s"] > view.figures["compute_s"]
     assert view.figures["pflops_fraction"] < 1
+    # a ring's two phases move the same chunks over the same edges: half of it gathers
+    assert view.figures["gather_s"] == pytest.approx(view.figures["communication_s"] / 2)
+    assert view.figures["synced"] == 1.0
     with pytest.raises(ValueError):
         view.members[0] = 1  # read-only
 

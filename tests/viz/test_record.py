@@ -257,6 +257,7 @@ def test_bad_timeline_entries_fail_before_rendering(tmp_path, entry, match, monk
     ('at = 1\nkind = "prompt"\nsat = 2\nprompt = "hi"\nstation = "Paris"\n',
      "timeline[6].station (prompt)"),
     ('at = 1\nkind = "layers"\nlinkz = false\n', "timeline[6].linkz (layers)"),
+    ('at = 1\nkind = "deploy"\njob = "pretrain"\n', "timeline[6].job (deploy)"),
 ])
 def test_info_and_record_refuse_the_same_timeline_entries(tmp_path, capsys, entry, field):
     """An unknown satellite, station or layer: `info` and `record` both exit 2 with the same
@@ -295,7 +296,7 @@ def test_frame_counts_split_parts():
 
 @pytest.mark.parametrize("name,length", [("tour-2035", 30.0), ("story-roundtrip", 30.0),
                                          ("story-roundtrip-2035", 30.0),
-                                         ("story-training", 48.0)])
+                                         ("story-training", 61.0), ("story-observe", 45.0)])
 def test_shipped_scripts_check_out(name, length):
     """The shipped scripted scenarios load and every name in them resolves (no rendering)."""
     from sim import timeline as tl

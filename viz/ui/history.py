@@ -1,5 +1,5 @@
-"""The panel's live plots: a few figures of the Snapshot's totals and of its first training
-job, sampled four times a second of wall time, the last 300 samples (75 s) of each."""
+"""The panel's live plots: a few figures of the Snapshot's totals, of its first training
+job and of its Earth-observation totals, sampled four times a second of wall time, the last 300 samples (75 s) of each."""
 from __future__ import annotations
 
 import collections
@@ -12,18 +12,21 @@ SERIES = {"rate": "requests_per_s", "pflops": "pflops_in_use", "mean": "latency_
           "p95": "latency_p95_ms"}
 #: series name -> the figure of the first training job's last step it samples (s)
 TRAINING_SERIES = {"train_step": "step_s", "train_comm": "communication_s"}
+#: series name -> the Earth-observation total it samples (sim.capture_view.ObservationView, B)
+OBSERVATION_SERIES = {"obs_raw": "raw_collected_bytes", "obs_down": "downlinked_bytes",
+                      "obs_saved": "saved_bytes"}
 
 
 class PlotHistory:
     def __init__(self, keep: int = 300, every_s: float = 0.25):
         self.every_s = every_s
         self._series = {name: collections.deque(maxlen=keep)
-                        for name in ("t", *SERIES, *TRAINING_SERIES)}
+                        for name in ("t", *SERIES, *TRAINING_SERIES, *OBSERVATION_SERIES)}
         self._last = -float("inf")
 
-    def sample(self, totals, training=()) -> None:
-        """Add the current totals (and the first training job's last step figures), at most
-        once per `every_s` wall seconds."""
+    def sample(self, totals, training=(), observation=None) -> None:
+        """Add the current totals (the first training job's last step figures, the
+        observation totals), at most once per `every_s` wall seconds."""
         now = time.monotonic()
         if now - self._last < self.every_s:
             return
@@ -34,6 +37,8 @@ class PlotHistory:
         figures = training[0].figures if training else {}
         for name, key in TRAINING_SERIES.items():
             self._series[name].append(float(figures.get(key, 0.0)))
+        for name, key in OBSERVATION_SERIES.items():
+            self._series[name].append(float(getattr(observation, key, 0.0) or 0.0))
 
     def clear(self) -> None:
         for series in self._series.values():

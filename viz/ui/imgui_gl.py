@@ -192,3 +192,41 @@ class ImguiInput:
         for char in text:
             if char.isprintable():
                 self.io.add_input_character(ord(char))
+
+
+class ImageTexture:
+    """An RGB picture for `imgui.image` (the inspector's capture thumbnail): a moderngl
+    texture that `gui` (the ImguiRenderer) binds by its GL name like its own. `show(key,
+    pixels)` uploads only when `key` changes (a new capture), not every frame."""
+
+    def __init__(self, gui):
+        self.gui = gui
+        self.texture = None
+        self.key = None
+        self.uploads = 0  #: how many times pixels were written (tests read it)
+
+    def show(self, key, pixels: np.ndarray):
+        """The imgui.ImTextureRef of `pixels` ((H,W,3) uint8, row 0 at the top), written
+        to the GPU only when `key` differs from the last call's."""
+        import moderngl
+
+        if key != self.key or self.texture is None:
+            h, w = pixels.shape[:2]
+            if self.texture is None or self.texture.size != (w, h):
+                self.release()
+                self.texture = self.gui.ctx.texture((w, h), 3)
+                # a 64-px tile shown at 2-3x: keep its pixels sharp
+                self.texture.filter = (moderngl.NEAREST, moderngl.NEAREST)
+                self.gui.textures[self.texture.glo] = self.texture
+            # ImGui's uv (0, 0) is the first row written: the picture's top row
+            self.texture.write(np.ascontiguousarray(pixels[..., :3], np.uint8).tobytes())
+            self.key = key
+            self.uploads += 1
+        return imgui.ImTextureRef(self.texture.glo)
+
+    def release(self) -> None:
+        if self.texture is not None:
+            self.gui.textures.pop(self.texture.glo, None)
+            self.texture.release()
+            self.texture = None
+            self.key = None

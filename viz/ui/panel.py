@@ -1,6 +1,7 @@
 """The control panel (left), the status banner (top centre), messages and help.
 
-Sections: Scenario, Time, Layers, Satellite, Network, Record & screenshot, Help. The Ask
+Sections: Scenario, Time, Layers, Satellite (with its captures: viz/ui/observation.py),
+Network, Observation, Training, Record & screenshot, Help. The Ask
 window with the conversation log lives in viz/ui/ask.py (right side). Every change goes to
 the Session as a Command. Widths follow the window so that at 1080p the globe keeps the
 middle of the screen.
@@ -16,7 +17,9 @@ from imgui_bundle import imgui, implot
 from sim import clock as clock_mod
 from viz.ui.actions import AppActions
 from viz.ui.ask import AskPanel, ask_width
+from viz.ui.imgui_gl import ImageTexture
 from viz.ui.inspector import draw_inspector, draw_network
+from viz.ui.observation import ObservationSection
 from viz.ui.session import Session
 from viz.ui.training import TrainingSection
 
@@ -38,13 +41,17 @@ class Panel:
     """Every imgui window of the app. Handed the Session (state and commands), the camera
     (reset, follow), the renderer's layer settings and the app's few actions."""
 
-    def __init__(self, session: Session, camera, layers, actions: AppActions):
+    def __init__(self, session: Session, camera, layers, actions: AppActions, gui=None):
+        """`gui`: the ImguiRenderer, for pictures in the panel (the capture thumbnail)."""
         self.session = session
         self.camera = camera
         self.layers = layers
         self.actions = actions
         self.ask = AskPanel(session, self._remember_rect, self._remember_item)
         self.training = TrainingSection(session, plot_series, self._remember_item)
+        self.observation = ObservationSection(
+            session, plot_series, ImageTexture(gui) if gui is not None else None,
+            self._remember_item)
         self.visible = True  #: Tab hides the panels (a clean picture)
         from sim.scenario import builtin_names
 
@@ -105,8 +112,14 @@ class Panel:
             self._layers()
         if imgui.collapsing_header("Satellite", imgui.TreeNodeFlags_.default_open):
             draw_inspector(snap, self.camera.follow_index, self.actions.toggle_follow)
+            self.observation.draw_satellite(snap)
         if imgui.collapsing_header("Network"):
             draw_network(snap, self.session.history)
+        if snap.observation.imaging_shells or snap.observation.captures:
+            opened = imgui.collapsing_header("Observation")
+            self._remember_item("observation_header")
+            if opened:
+                self.observation.draw_network(snap)
         if snap.training:
             opened = imgui.collapsing_header("Training")
             self._remember_item("training_header")

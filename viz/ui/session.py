@@ -324,6 +324,24 @@ class Session:
             return True
         return self._send(command)
 
+    def capture(self) -> bool:
+        """The selected satellite images the ground below it now (cmd.Capture); a refusal
+        (no payload, the ground dark, no selection) becomes one message."""
+        sat = int(self.snapshot.selected)
+        if sat < 0:
+            self.message("Click a satellite first: it is the one that looks down.", "error")
+            return False
+        name = self.snapshot.sat_names[sat] if sat < self.snapshot.n_sats else str(sat)
+        try:
+            self.snapshot = self.world.apply(cmd.Capture(str(sat)))
+        except UserError as error:
+            self.message(f"Not captured: {error}", "error")
+            return False
+        finally:
+            self._take_published()
+        self.message(f"{name} images the ground below it")
+        return True
+
     def _send(self, command: cmd.Ask) -> bool:
         try:
             self.snapshot = self.world.apply(command)
@@ -394,7 +412,8 @@ class Session:
             if self.paused:
                 break  # nothing moves; skip the geometry work
         if n:
-            self.history.sample(self.snapshot.totals, self.snapshot.training)
+            self.history.sample(self.snapshot.totals, self.snapshot.training,
+                                getattr(self.snapshot, "observation", None))
         self._take_published()  # held (recording, script): rate 0, the frame is not ahead
         return n
 
@@ -416,7 +435,8 @@ class Session:
         self._take_published()
         if self.snapshot is old:
             return 0
-        self.history.sample(self.snapshot.totals, self.snapshot.training)
+        self.history.sample(self.snapshot.totals, self.snapshot.training,
+                            getattr(self.snapshot, "observation", None))
         return 1
 
     def _take_published(self) -> None:

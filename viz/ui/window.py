@@ -63,7 +63,7 @@ class AppWindow:
         self.input.resize()
         self.shots_dir = shots_dir
         self.recorder = None
-        self.panel = Panel(session, self.camera, layers, actions=self)
+        self.panel = Panel(session, self.camera, layers, actions=self, gui=self.gui)
         self.stats = FrameStats()
         self.state = StateWriter(state_path) if state_path else None
         self.hovered = -1

@@ -25,6 +25,13 @@ from .world import World
 BENCH_STEP_S = 100.0 / 60.0
 #: Satellites propagated one by one with skyfield for the baseline.
 BASELINE_SAMPLE = 200
+#: Steps of each World for the cost of scheduled captures, per --repeats: at 100x warp
+#: captures come in about one step in two (network-2035, every 10 min), so the median and
+#: the mean need more steps than the others.
+CAPTURE_REPEATS = 4
+#: Untimed sleep after each step of the capture comparison, s: what a 60 fps frame leaves
+#: after a ~5 ms step (the window draws in it; here the onboard worker has it).
+FRAME_GAP_S = 0.01
 
 
 def synthetic_scenario(n_sats: int) -> scenario_mod.Scenario:
@@ -69,6 +76,8 @@ def measure_size(n_sats: int, repeats: int) -> dict:
     before, started = resident_gb(), time.perf_counter()
     world = World(synthetic_scenario(n_sats), seed=0)
     build_s, built = time.perf_counter() - started, resident_gb()
+    if world.observations.schedule.size:
+        world.load_model()  # as the app does at start: scheduled captures use its worker
     warm_up(world)
     world.step(BENCH_STEP_S)
     totals, stages = [], {}
@@ -86,6 +95,7 @@ def measure_size(n_sats: int, repeats: int) -> dict:
         real_time.append(time.perf_counter() - started)
     stepped = resident_gb()
     baseline_s = skyfield_baseline_s(world)
+    world.close()
     step_ms = statistics.median(totals) * 1e3
     propagate_ms = statistics.median(stages["propagate"]) * 1e3
     return {
@@ -127,30 +137,80 @@ def skyfield_baseline_s(world: World) -> float:
 def run_sim_bench(sizes: list[int], repeats: int) -> dict:
     results = [measure_size(n, repeats) for n in sizes]
     return {"machine": machine_line(), "step_sim_s": round(BENCH_STEP_S, 4), "repeats": repeats,
-            "sizes": results, "training": training_cost(min(sizes), repeats)}
+            "sizes": results, "training": training_cost(min(sizes), repeats),
+            "captures": capture_cost(min(sizes), repeats * CAPTURE_REPEATS)}
 
 
 def training_cost(n_sats: int, repeats: int) -> dict:
     """The step with network-2035's training job and without it, at `n_sats` satellites:
     the two worlds are stepped in turn, so both see the same load on the machine."""
     scenario = synthetic_scenario(n_sats)
-    worlds = {"with_job": World(scenario),
-              "without_job": World(dataclasses.replace(scenario, training=()))}
-    times: dict[str, list[float]] = {name: [] for name in worlds}
-    for world in worlds.values():
+    medians = paired_medians(scenario, dataclasses.replace(scenario, training=()), repeats)
+    return {"satellites": n_sats, "jobs": len(scenario.training),
+            "step_ms_median_with_job": round(medians[0], 3),
+            "step_ms_median_without_job": round(medians[1], 3),
+            "increase_percent": round(100 * (medians[0] / medians[1] - 1), 1)}
+
+
+def capture_cost(n_sats: int, repeats: int) -> dict:
+    """The step with network-2035's scheduled captures (its payloads' `every_min`) and
+    without them (every_min = 0), at `n_sats` satellites, stepped in turn as for the training
+    job. The onboard worker is loaded first (the app loads it at start): the tiles are cut and
+    classified on its thread, the step takes the captures and routes their results down.
+    Each step is followed by FRAME_GAP_S of sleep, as a window's frame leaves the worker the
+    rest of a frame: steps back to back would starve it (it runs at lower priority and shares
+    Python's lock), and the captures would be skipped over its limit instead of taken."""
+    scenario = synthetic_scenario(n_sats)
+    off = {name: dataclasses.replace(p, every_min=0.0) for name, p in scenario.imaging.items()}
+    every = sorted({p.every_min for p in scenario.imaging.values() if p.every_min})
+    worlds: list[World] = []
+    medians = paired_medians(scenario, dataclasses.replace(scenario, imaging=off), repeats,
+                             worlds, gap_s=FRAME_GAP_S)
+    taken = worlds[0].snapshot().observation
+    for world in worlds:
+        world.close()
+    return {"satellites": n_sats, "every_min": every,
+            "step_ms_median_with_captures": round(medians[0], 3),
+            "step_ms_median_without_captures": round(medians[1], 3),
+            "step_ms_mean_with_captures": round(medians[2], 3),
+            "step_ms_mean_without_captures": round(medians[3], 3),
+            # CPU time of the stepping thread alone (not the worker's, not other processes')
+            "step_cpu_ms_median_with_captures": round(medians[4], 3),
+            "step_cpu_ms_median_without_captures": round(medians[5], 3),
+            "increase_percent": round(100 * (medians[0] / medians[1] - 1), 1),
+            "captures_taken": taken.scheduled_taken, "skipped_dark": taken.skipped_dark,
+            "skipped_water": taken.skipped_water, "skipped_limit": taken.skipped_limit}
+
+
+def paired_medians(with_: scenario_mod.Scenario, without: scenario_mod.Scenario,
+                   repeats: int, keep: list | None = None, gap_s: float = 0.0
+                   ) -> tuple[float, ...]:
+    """Median (and mean) step, ms, of a World of each scenario, stepped in turn after the
+    same warm-up, so that both see the same load on the machine: (median with, median
+    without, mean with, mean without, median CPU time of the stepping thread with, and
+    without). `keep`: receives the two Worlds; `gap_s`: sleep after each step (not
+    timed)."""
+    worlds = [World(with_), World(without)]
+    if keep is not None:
+        keep.extend(worlds)
+    for world in worlds:
+        if any(p.every_min for p in world.scenario.imaging.values()):
+            world.load_model()
         for _ in range(24):  # traffic running, as in measure_size
             world.step(1.0)
+    times: list[list[float]] = [[], []]
+    cpu: list[list[float]] = [[], []]
     for _ in range(repeats):
-        for name, world in worlds.items():
-            started = time.perf_counter()
+        for k, world in enumerate(worlds):
+            started, started_cpu = time.perf_counter(), time.thread_time()
             world.step(BENCH_STEP_S)
-            times[name].append(time.perf_counter() - started)
-    medians = {name: statistics.median(t) * 1e3 for name, t in times.items()}
-    return {"satellites": n_sats, "jobs": len(scenario.training),
-            "step_ms_median_with_job": round(medians["with_job"], 3),
-            "step_ms_median_without_job": round(medians["without_job"], 3),
-            "increase_percent": round(100 * (medians["with_job"] / medians["without_job"] - 1),
-                                      1)}
+            cpu[k].append(time.thread_time() - started_cpu)
+            times[k].append(time.perf_counter() - started)
+            if gap_s:
+                time.sleep(gap_s)
+    return (statistics.median(times[0]) * 1e3, statistics.median(times[1]) * 1e3,
+            statistics.fmean(times[0]) * 1e3, statistics.fmean(times[1]) * 1e3,
+            statistics.median(cpu[0]) * 1e3, statistics.median(cpu[1]) * 1e3)
 
 
 def _gb(value: float | None) -> str:
@@ -186,3 +246,15 @@ def print_sim_bench(report: dict) -> None:
               f"{cost['step_ms_median_with_job']:.2f} ms with it, "
               f"{cost['step_ms_median_without_job']:.2f} ms without "
               f"({cost['increase_percent']:+.1f}%, the two stepped in turn)")
+    cost = report["captures"]
+    if cost["every_min"]:
+        print(f"scheduled captures (every {', '.join(f'{m:g}' for m in cost['every_min'])} min) "
+              f"at {cost['satellites']:,} satellites: step "
+              f"{cost['step_ms_median_with_captures']:.2f} ms with them, "
+              f"{cost['step_ms_median_without_captures']:.2f} ms without "
+              f"({cost['increase_percent']:+.1f}%; means {cost['step_ms_mean_with_captures']:.2f}"
+              f" / {cost['step_ms_mean_without_captures']:.2f} ms; the stepping thread's CPU "
+              f"{cost['step_cpu_ms_median_with_captures']:.2f} / "
+              f"{cost['step_cpu_ms_median_without_captures']:.2f} ms); {cost['captures_taken']} "
+              f"taken, skipped: {cost['skipped_dark']} dark, {cost['skipped_water']} over "
+              f"water, {cost['skipped_limit']} over the limits")

@@ -35,6 +35,7 @@ class CaptureView:
     hops: tuple[str, ...] = ()  #: satellite ... station, once known
     on_ground_utc: dt.datetime | None = None
     error: str = ""
+    scheduled: bool = False  #: taken by the payload's schedule (`every_min`), not on demand
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,6 +50,17 @@ class ObservationView:
     #: indices into Snapshot.shell_names of the shells whose satellites carry an imaging
     #: payload (the panel offers a capture only to those)
     imaging_shells: tuple[int, ...] = ()
+    #: scheduled slots (a payload's `every_min`, sim/capture_schedule.py) since the World
+    #: started: captures taken, and slots skipped because the ground below was dark (the
+    #: payload needs daylight), because it was water, or because a limit was reached (the
+    #: captures per step, the captures waiting for the onboard worker or not yet down, older
+    #: slots of a satellite inside one long step)
+    scheduled_taken: int = 0
+    skipped_dark: int = 0
+    skipped_water: int = 0
+    skipped_limit: int = 0
+    #: satellites with a scheduled payload (0: captures only on demand)
+    scheduled_satellites: int = 0
 
     def can_image(self, shell_index: int) -> bool:
         """True when a satellite of shell `shell_index` carries an imaging payload."""

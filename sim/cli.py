@@ -215,7 +215,7 @@ def cmd_info(args) -> int:
         carriers = ", ".join(s["name"] for s in info["shells"] if s.get("imaging") == name)
         print(f"imaging payload {name} (on {carriers or 'no shell'}): {cam['swath_km']:g} km "
               f"swath, {cam['gsd_m']:g} m, {cam['bands']} bands x {cam['bits_per_sample']} bits"
-              f"{', daylight only' if cam['needs_daylight'] else ''}")
+              f"{', daylight only' if cam['needs_daylight'] else ''}{_schedule(cam)}")
     for role, hw in info["hardware"].items():
         print(f"hardware ({role}, per satellite): {hw['peak_tops']:,.10g} TOPS, "
               f"{hw['memory_bandwidth_gb_s']:,.10g} GB/s, {hw['memory_gb']:,.10g} GB, efficiency "
@@ -238,6 +238,11 @@ def cmd_info(args) -> int:
 
 #: `route --horizon-hours` at most this (a week): the search scans every 20 s of it.
 MAX_HORIZON_HOURS = 168.0
+
+
+def _schedule(cam: dict) -> str:
+    """A payload's schedule as `info` says it ("" when it images only on demand)."""
+    return f", scheduled every {cam['every_min']:g} min over land" if cam["every_min"] else ""
 
 
 def cmd_route(args) -> int:

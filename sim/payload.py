@@ -7,6 +7,8 @@ weighs in bytes.
     bands = 4                     # spectral bands recorded per pixel
     bits_per_sample = 12          # bits per band per pixel, as digitised on board
     needs_daylight = true         # an optical imager: no scene while the ground is dark
+    every_min = 10                # scheduled: each carrier images every 10 min of sim time
+                                  # (0, the default: only on demand)
 
     [[shells]]
     ...
@@ -15,6 +17,13 @@ weighs in bytes.
 A scene is the square swath_km x swath_km centred under the satellite (sim/scene.py), so its
 raw size is (swath / GSD)^2 pixels x bands x bits, uncompressed (what the sensor hands the
 on-board computer; see `raw_scene_bytes`).
+
+Scheduled captures (`every_min` > 0, sim/capture_schedule.py): every satellite carrying the
+payload images the ground below once every `every_min` minutes of sim time, the satellites'
+slots staggered evenly over that period; a slot is taken only when the ground below is land
+(the shipped water mask, sim/scene.py) and, when `needs_daylight`, lit. Slots over water or at
+night are skipped and counted, never queued. `every_min` is 0 (on demand only: the `Capture`
+command, `run.py observe`) or MIN_EVERY_MIN..MAX_EVERY_MIN.
 
 Kept out of sim/scenario.py (which only calls `read_payloads`) so that the schema and its checks
 live in one small place; no torch, no numpy.
@@ -32,6 +41,11 @@ from .tomlcheck import Field, TomlSource, between, read_table
 MAX_SWATH_KM = 5000.0
 MIN_GSD_M = 0.01
 MAX_GSD_M = 100_000.0
+#: Shortest and longest schedule a payload may state, minutes of sim time. A 290 km scene
+#: passes under a LEO satellite in about 40 s, so a schedule faster than a minute would image
+#: overlapping scenes; a week is far beyond any use (0 turns the schedule off).
+MIN_EVERY_MIN = 1.0
+MAX_EVERY_MIN = 7 * 24 * 60.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,6 +58,13 @@ class ImagingPayload:
     bands: int = 3  #: spectral bands per pixel
     bits_per_sample: int = 12  #: bits per band per pixel
     needs_daylight: bool = True  #: optical: refuses a scene whose centre is in darkness
+    #: scheduled captures: each carrier every this many minutes of sim time (0: on demand only)
+    every_min: float = 0.0
+
+    @property
+    def every_s(self) -> float:
+        """The schedule's period in seconds of sim time (0: no schedule)."""
+        return self.every_min * 60.0
 
     @property
     def pixels_across(self) -> float:
@@ -61,6 +82,10 @@ _SCHEMA_IMAGING = {
     "bands": Field(int, 3, check=between(1, 1000)),
     "bits_per_sample": Field(int, 12, check=between(1, 64)),
     "needs_daylight": Field(bool, True),
+    "every_min": Field(float, 0.0, check=lambda v: None if v == 0 or
+                       MIN_EVERY_MIN <= v <= MAX_EVERY_MIN else
+                       f"must be 0 (on demand only) or {MIN_EVERY_MIN:g}..{MAX_EVERY_MIN:g} "
+                       f"minutes of sim time, got {v:g}"),
 }
 
 

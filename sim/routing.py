@@ -167,21 +167,39 @@ class Network:
     def route_best_ground_to_sat(self, grounds: np.ndarray, sat: int) -> Route | None:
         """Shortest route to satellite `sat` from whichever of `grounds` is nearest (in
         light-time), or None. One search from a virtual source joined to every candidate."""
-        if not len(grounds):
-            return None
-        source = self.n_sats + self.n_ground
-        grounds = np.asarray(grounds, np.int64)
-        tiny = np.full(len(grounds), 1e-9)  # sparse graphs drop explicit zeros
-        graph = self._graph([np.full(len(grounds), source)], [self.n_sats + grounds], [tiny],
-                            extra_nodes=1)
-        dist, pred = dijkstra(graph, directed=True, indices=source, return_predecessors=True)
-        if not np.isfinite(dist[sat]):
-            return None
-        nodes = [sat]
-        while pred[nodes[-1]] != source:
-            nodes.append(int(pred[nodes[-1]]))
-        nodes.reverse()
-        return Route(tuple(nodes), tuple(self.edge_km(a, b) for a, b in zip(nodes, nodes[1:])))
+        return self.routes_best_ground_to_sats(grounds, [sat])[0]
+
+    def routes_best_ground_to_sats(self, grounds: np.ndarray, sats) -> list[Route | None]:
+        """`route_best_ground_to_sat` for each of `sats`: a tree grown from the satellite
+        over the laser links (the same both ways), then the shortest of its satellites'
+        ground links to one of `grounds`. (One source a search: scipy's search from many
+        sources at once is several times slower on these graphs.)"""
+        if self._uplink_graph is None:
+            self._uplink_graph = self._uplink()
+        wanted = np.zeros(self.n_ground, bool)
+        wanted[np.asarray(grounds, np.int64)] = True
+        linked = wanted[self._ground_point]
+        point, last, down_km = (self._ground_point[linked], self._ground_sat[linked],
+                                self._ground_km[linked])
+        routes = []
+        for sat in sats:
+            if not len(point):
+                routes.append(None)
+                continue
+            # from a satellite the ground-to-satellite graph has only the laser links
+            dist, pred = dijkstra(self._uplink_graph, directed=True, indices=int(sat),
+                                  return_predecessors=True)
+            total = dist[last] + down_km
+            best = int(np.argmin(total))
+            if not np.isfinite(total[best]):
+                routes.append(None)
+                continue
+            nodes = [self.n_sats + int(point[best]), int(last[best])]  # ground first
+            while nodes[-1] != sat:
+                nodes.append(int(pred[nodes[-1]]))
+            routes.append(Route(tuple(nodes), tuple(self.edge_km(a, b)
+                                                    for a, b in zip(nodes, nodes[1:]))))
+        return routes
 
     def route_ground_to_ground(self, source: int, target: int) -> Route | None:
         if source == target:

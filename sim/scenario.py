@@ -13,7 +13,8 @@ A scenario file has these tables (every key is checked; see assets/scenarios/*.t
     [ground]    min_elevation_deg, sets[], only[], and [[ground.stations]] name, lat_deg, lon_deg
     [compute]   inference_pflops, training_pflops, other_pflops (per satellite)
     [imaging.<name>] imaging payloads a shell may carry (`imaging = "<name>"` in [[shells]]):
-                swath_km, gsd_m, bands, bits_per_sample, needs_daylight (see sim/payload.py)
+                swath_km, gsd_m, bands, bits_per_sample, needs_daylight, every_min (see
+                sim/payload.py)
     [hardware.<role>] the role's accelerator (one satellite): peak_tops, memory_bandwidth_gb_s,
                 memory_gb, efficiency, weight_dtype, kv_dtype (see HardwareProfile); a role
                 without one has no on-board time estimate

@@ -113,7 +113,9 @@ class Scene:
     heading_deg: float  #: ground track direction, deg clockwise from north
     swath_km: float
     sun_elevation_deg: float  #: the Sun's elevation seen from the centre, deg
-    tile: np.ndarray  #: (TILE_PX, TILE_PX, 3) uint8 RGB: day imagery if lit, else night lights
+    #: (TILE_PX, TILE_PX, 3) uint8 RGB: day imagery if lit, else night lights (None while a
+    #: scheduled capture waits for the onboard worker to cut it)
+    tile: np.ndarray | None
 
     @property
     def daylight(self) -> bool:
@@ -139,17 +141,53 @@ def sun_elevation_deg(lat_deg: float, lon_deg: float, sun_dir_itrs: np.ndarray) 
     return float(np.degrees(np.arcsin(np.clip(up @ sun_dir_itrs, -1.0, 1.0))))
 
 
+def nadir_geometry(positions_itrs_km: np.ndarray, velocities_itrs_km_s: np.ndarray,
+                   sun_dir_itrs: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Where scenes under K satellites (ITRS positions km, Earth-fixed velocities km/s, each
+    (K, 3)) would lie: geodetic latitude and longitude of nadir (deg), the ground track's
+    heading (deg clockwise from north: the velocity's horizontal part) and the Sun's
+    elevation there (deg); four (K,) arrays. No pixels: cheap enough for every step."""
+    lat, lon, _ = geodetic_from_itrs(np.asarray(positions_itrs_km, float).reshape(-1, 3))
+    # the local east, north and up axes of `local_axes`, dotted out by hand (fewer small
+    # numpy calls: this runs for the satellites due in every step)
+    phi, lam = np.radians(lat), np.radians(lon)
+    sin_phi, cos_phi, sin_lam, cos_lam = np.sin(phi), np.cos(phi), np.sin(lam), np.cos(lam)
+    vx, vy, vz = np.asarray(velocities_itrs_km_s, float).reshape(-1, 3).T
+    v_east = -sin_lam * vx + cos_lam * vy
+    v_north = -sin_phi * (cos_lam * vx + sin_lam * vy) + cos_phi * vz
+    sx, sy, sz = np.asarray(sun_dir_itrs, float)
+    sun_up = cos_phi * (cos_lam * sx + sin_lam * sy) + sin_phi * sz
+    heading = np.degrees(np.arctan2(v_east, v_north))
+    elevation = np.degrees(np.arcsin(np.clip(sun_up, -1.0, 1.0)))
+    return lat, lon, heading, elevation
+
+
+def over_water(lat_deg, lon_deg) -> np.ndarray:
+    """True where the shipped water mask (WATER_MASK, ~19.6 km a pixel) says water, at geodetic
+    points (the nearest pixel; oceans, seas and large lakes; sea ice counts as water)."""
+    mask = imagery(WATER_MASK)
+    height, width = mask.shape[:2]
+    col = np.floor((np.asarray(lon_deg) + 180.0) / 360.0 * width).astype(np.int64) % width
+    row = np.clip(np.floor((90.0 - np.asarray(lat_deg)) / 180.0 * height).astype(np.int64),
+                  0, height - 1)
+    return mask[row, col, 0] > 127
+
+
+def cut_scene(lat_deg: float, lon_deg: float, heading_deg: float, swath_km: float,
+              sun_elevation_deg_: float, size: int = TILE_PX) -> Scene:
+    """The scene centred at a nadir point (see `nadir_geometry`): its pixels cut from the day
+    imagery when the Sun is up there, else from the night lights."""
+    plat, plon = swath_points(lat_deg, lon_deg, heading_deg, swath_km, size)
+    tile = render_tile(plat, plon, lit=sun_elevation_deg_ > 0.0)
+    tile.setflags(write=False)
+    return Scene(float(lat_deg), float(lon_deg), float(heading_deg), float(swath_km),
+                 float(sun_elevation_deg_), tile)
+
+
 def capture_scene(position_itrs_km: np.ndarray, velocity_itrs_km_s: np.ndarray,
                   sun_dir_itrs: np.ndarray, swath_km: float, size: int = TILE_PX) -> Scene:
     """The scene under a satellite (ITRS position km, Earth-fixed velocity km/s): centred at
     nadir, rows along the ground track (the velocity's horizontal part)."""
-    lat, lon, _ = geodetic_from_itrs(np.asarray(position_itrs_km, float).reshape(1, 3))
-    lat, lon = float(lat[0]), float(lon[0])
-    east, north, _ = local_axes(np.float64(lat), np.float64(lon))
-    heading = float(np.degrees(np.arctan2(velocity_itrs_km_s @ east,
-                                          velocity_itrs_km_s @ north)))
-    elevation = sun_elevation_deg(lat, lon, sun_dir_itrs)
-    plat, plon = swath_points(lat, lon, heading, swath_km, size)
-    tile = render_tile(plat, plon, lit=elevation > 0.0)
-    tile.setflags(write=False)
-    return Scene(lat, lon, heading, float(swath_km), elevation, tile)
+    lat, lon, heading, elevation = nadir_geometry(position_itrs_km, velocity_itrs_km_s,
+                                                  sun_dir_itrs)
+    return cut_scene(lat[0], lon[0], heading[0], swath_km, elevation[0], size)

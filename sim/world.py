@@ -119,8 +119,11 @@ class World:
 
     def load_model(self) -> None:
         """Load the onboard model now (it is loaded on the first Ask otherwise): a missing or
-        broken model folder raises UserError here, before anything else has started."""
+        broken model folder raises UserError here, before anything else has started. With
+        imaging payloads, the vision model and the imagery too (sim/observation_service.py)."""
         self.round_trips.worker()
+        if self.observations.imaging_shells:
+            self.observations.prepare()
 
     @property
     def model_loaded(self) -> bool:
@@ -204,6 +207,7 @@ class World:
         self.training.step(self.sim_time_s, self._geometry, self.traffic, self.link_gbps)
         trained = time.perf_counter()
         self._snapshot = self._make_snapshot()
+        self.observations.submit_pending()  # the tiles to cut: after the step's own work
         if timings is not None:
             timings["routing_traffic"] = timings.get("routing_traffic", 0.0) + routed - started
             timings["training"] = timings.get("training", 0.0) + trained - routed
@@ -348,6 +352,7 @@ class World:
         when = scenario_mod.parse_utc(command.utc)
         self.sim_time_s = (when - self.scenario.epoch).total_seconds()
         self.training.restart(self.sim_time_s)
+        self.observations.restart(self.sim_time_s)
 
     def _select(self, command: cmd.Select) -> None:
         if not -1 <= command.sat < self.constellation.size:

@@ -113,6 +113,12 @@ def test_bench_json_small(capsys):
     cost = report["training"]  # the same size with and without network-2035's training job
     assert cost["jobs"] == 1 and cost["satellites"] == 300
     assert cost["step_ms_median_with_job"] > 0 and cost["step_ms_median_without_job"] > 0
+    cost = report["captures"]  # and with and without its scheduled captures
+    assert cost["every_min"] == [10.0] and cost["satellites"] == 300
+    assert cost["step_ms_median_with_captures"] > 0 and cost["step_ms_median_without_captures"] > 0
+    slots = (cost["captures_taken"] + cost["skipped_dark"] + cost["skipped_water"]
+             + cost["skipped_limit"])
+    assert slots > 0  # 8 steps of 1.67 s after 24 s of warm-up: some slots came due
 
 
 @pytest.mark.parametrize("argv,expected", [

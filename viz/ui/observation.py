@@ -99,10 +99,16 @@ class ObservationSection:
         obs = snap.observation
         history = self.session.history
         if imgui.begin_table("obs", 2, imgui.TableFlags_.sizing_fixed_fit):
-            for label, value in (("Captures", f"{len(obs.captures)} recent"),
-                                 ("Raw collected", format_bytes(obs.raw_collected_bytes)),
-                                 ("Downlinked", format_bytes(obs.downlinked_bytes)),
-                                 ("Saved", format_bytes(obs.saved_bytes))):
+            rows = [("Captures", f"{len(obs.captures)} recent")]
+            if obs.scheduled_satellites:  # a payload's schedule (every_min)
+                rows += [("Scheduled", f"{obs.scheduled_taken:,} taken by "
+                                       f"{obs.scheduled_satellites:,} satellites"),
+                         ("Skipped", f"{obs.skipped_dark:,} dark, {obs.skipped_water:,} over "
+                                     f"water, {obs.skipped_limit:,} over the limits")]
+            rows += [("Raw collected", format_bytes(obs.raw_collected_bytes)),
+                     ("Downlinked", format_bytes(obs.downlinked_bytes)),
+                     ("Saved", format_bytes(obs.saved_bytes))]
+            for label, value in rows:
                 imgui.table_next_row()
                 imgui.table_next_column()
                 imgui.text_disabled(label)

@@ -156,3 +156,12 @@ def test_a_frame_ahead_of_its_snapshot_turns_the_footprint_with_the_earth(render
                        - np.arctan2(centres[0][1], centres[0][0]))
     assert angle == pytest.approx(np.degrees(600.0 * EARTH_ROTATION_RAD_S), abs=0.05)
     assert centres[1][2] == pytest.approx(centres[0][2], abs=1.0)
+
+
+def test_hop_names_follow_a_new_list_of_names():
+    """The name maps are kept per list object (built once for a constellation's 100,000
+    names): a new list, as after a scenario switch, is read afresh."""
+    first = ("A", "B", "C")
+    assert obs.hop_nodes(("C", "Kashi"), first, ("Kashi",)).tolist() == [2, -1]
+    assert obs.hop_nodes(("C", "Kashi"), ("C", "A"), ("Xi'an", "Kashi")).tolist() == [0, -2]
+    assert obs.hop_nodes(("C", "Kashi"), first, ("Kashi",)).tolist() == [2, -1]

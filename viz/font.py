@@ -43,6 +43,7 @@ class FontAtlas:
         self.image = np.stack([np.asarray(fill), np.asarray(outline)], -1)  # (H,W,2) uint8
         self.cells = cells
         self.tex_size = (width, height)
+        self._shapes: dict = {}  #: (text, size_px) -> _shape(...)
 
     def text_width(self, text: str, size_px: float) -> float:
         scale = size_px / self.size
@@ -50,24 +51,43 @@ class FontAtlas:
 
     def layout(self, text: str, x: float, y: float, size_px: float, colour) -> np.ndarray:
         """Quads (6 vertices per glyph) for `text` with its top-left corner at pixel (x, y)."""
-        scale = size_px / self.size
-        verts = np.zeros((len(text), 6), TEXT_VERTEX)
-        pen = x
-        tw, th = self.tex_size
-        keep = np.zeros(len(text), bool)
-        for i, ch in enumerate(text):
-            cx, cy, w, h, ox, oy, adv = self.cells.get(ch, self.cells["?"])
-            if ch != " ":
-                x0, y0 = pen + ox * scale, y + oy * scale
-                x1, y1 = x0 + w * scale, y0 + h * scale
-                u0, v0, u1, v1 = cx / tw, cy / th, (cx + w) / tw, (cy + h) / th
-                corners = [(x0, y0, u0, v0), (x1, y0, u1, v0), (x1, y1, u1, v1),
-                           (x0, y0, u0, v0), (x1, y1, u1, v1), (x0, y1, u0, v1)]
-                for k, (px, py, u, v) in enumerate(corners):
-                    verts[i, k]["px"] = (px, py)
-                    verts[i, k]["uv"] = (u, v)
-                keep[i] = True
-            pen += adv * scale
-        verts = verts[keep].reshape(-1)
+        px, uv = self._shaped(text, float(size_px))
+        verts = np.empty(len(px), TEXT_VERTEX)
+        verts["px"] = px + np.array([x, y], np.float32)
+        verts["uv"] = uv
         verts["colour"] = colour
         return verts
+
+    #: corner order of a glyph's two triangles: (x0,y0) (x1,y0) (x1,y1) (x0,y0) (x1,y1) (x0,y1)
+    _CORNER_X = np.array([0, 1, 1, 0, 1, 0])
+    _CORNER_Y = np.array([0, 0, 1, 0, 1, 1])
+
+    def _shaped(self, text: str, size_px: float) -> tuple[np.ndarray, np.ndarray]:
+        """(pixel offsets from the text's top-left, uv) of every vertex of `text` at
+        `size_px`, kept for the texts seen lately: labels are laid out again every frame
+        (a per-glyph Python loop cost about 3 ms a frame for the scene's labels)."""
+        key = (text, size_px)
+        shaped = self._shapes.get(key)
+        if shaped is None:
+            if len(self._shapes) >= 2048:
+                self._shapes.clear()
+            shaped = self._shapes[key] = self._shape(text, size_px)
+        return shaped
+
+    def _shape(self, text: str, size_px: float) -> tuple[np.ndarray, np.ndarray]:
+        scale = size_px / self.size
+        cells = np.array([self.cells.get(ch, self.cells["?"]) for ch in text],
+                         np.float64).reshape(-1, 7)
+        cx, cy, w, h, ox, oy, adv = cells.T
+        pen = np.concatenate([[0.0], np.cumsum(adv * scale)[:-1]])
+        keep = np.array([ch != " " for ch in text], bool)
+        x0, y0 = pen + ox * scale, oy * scale
+        xs = np.stack([x0, x0 + w * scale], 1)[keep][:, self._CORNER_X]
+        ys = np.stack([y0, y0 + h * scale], 1)[keep][:, self._CORNER_Y]
+        tw, th = self.tex_size
+        us = np.stack([cx, cx + w], 1)[keep][:, self._CORNER_X] / tw
+        vs = np.stack([cy, cy + h], 1)[keep][:, self._CORNER_Y] / th
+        px = np.stack([xs, ys], -1).reshape(-1, 2).astype(np.float32)
+        uv = np.stack([us, vs], -1).reshape(-1, 2).astype(np.float32)
+        px.flags.writeable = uv.flags.writeable = False
+        return px, uv

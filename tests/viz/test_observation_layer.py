@@ -161,7 +161,12 @@ def test_a_frame_ahead_of_its_snapshot_turns_the_footprint_with_the_earth(render
 def test_hop_names_follow_a_new_list_of_names():
     """The name maps are kept per list object (built once for a constellation's 100,000
     names): a new list, as after a scenario switch, is read afresh."""
-    first = ("A", "B", "C")
-    assert obs.hop_nodes(("C", "Kashi"), first, ("Kashi",)).tolist() == [2, -1]
-    assert obs.hop_nodes(("C", "Kashi"), ("C", "A"), ("Xi'an", "Kashi")).tolist() == [0, -2]
-    assert obs.hop_nodes(("C", "Kashi"), first, ("Kashi",)).tolist() == [2, -1]
+    first = tuple(f"S{i}" for i in range(5000))
+    second = first[::-1]
+    for _ in range(2):
+        assert obs.hop_nodes(("S7", "Kashi"), first, ("Kashi",)).tolist() == [7, -1]
+        assert obs.hop_nodes(("S7", "Kashi"), second, ("Xi'an", "Kashi")).tolist() == [4992, -2]
+    for i in range(3):  # more lists than are kept
+        assert obs.hop_nodes(("S1",), tuple(f"S{j}" for j in range(i, 3000)), ()).tolist() \
+            == ([1 - i] if i <= 1 else [])
+    assert obs.hop_nodes(("S7", "Kashi"), first, ("Kashi",)).tolist() == [7, -1]

@@ -99,6 +99,7 @@ class _Seen:
     decided_s: float | None = None  #: its label was first seen
     down_s: float | None = None  #: its result was first seen on the ground (or it failed)
     nodes: np.ndarray | None = None  #: route nodes: satellite index, or -1 - station index
+    grid_itrs: np.ndarray | None = None  #: the footprint's grid, Earth-fixed (made once)
 
     @property
     def ready_s(self) -> float | None:
@@ -133,10 +134,12 @@ def _index_of(names) -> dict:
     """{name: index} of the sequence `names`, built once per sequence object: a Snapshot's
     sat_names is the same tuple from step to step, and building the map for 100,000 names
     took 9 ms (a million: 100 ms) each time a capture came down."""
+    if len(names) < 1000:  # a few stations: cheaper to build than to keep (new every Snapshot)
+        return {name: i for i, name in enumerate(names)}
     entry = _INDEXES.get(id(names))
     if entry is None or entry[0] is not names:
-        if len(_INDEXES) >= 4:
-            _INDEXES.clear()
+        if len(_INDEXES) >= 2:
+            del _INDEXES[next(iter(_INDEXES))]  # the oldest
         entry = _INDEXES[id(names)] = (names, {name: i for i, name in enumerate(names)})
     return entry[1]
 
@@ -232,7 +235,10 @@ class ObservationLayer(RibbonSpriteLayer):
             if strength <= 0.0:
                 continue
             s = self._seen[self._key(cap)]
-            grid = footprint_itrs(cap.lat_deg, cap.lon_deg, cap.heading_deg, cap.swath_km) @ turn.T
+            if s.grid_itrs is None:  # fixed to the Earth: only its turn changes per frame
+                s.grid_itrs = footprint_itrs(cap.lat_deg, cap.lon_deg, cap.heading_deg,
+                                             cap.swath_km)
+            grid = s.grid_itrs @ turn.T
             rows = np.linspace(0.0, 1.0, grid.shape[0])
             sweep = (time_s - s.first_s) / SCAN_S
             bar = np.exp(-((rows - sweep) / 0.07) ** 2) if sweep <= 1.15 else 0.0 * rows

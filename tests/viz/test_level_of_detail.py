@@ -74,3 +74,51 @@ def test_a_huge_training_ring_draws_a_sample_of_edges_and_smaller_glows():
     assert edge_stride(Job, 2_000) == 5 and len(start) == 2_000 and directed
     assert np.array_equal(start[1], positions[5]) and np.array_equal(end[1], positions[6])
     assert glow_px(400) == 20.0 and glow_px(10_000) == 5.0
+
+
+def _limb_point(eye: np.ndarray, altitude_km: float, miss_km: float) -> np.ndarray:
+    """A point `altitude_km` up whose segment to `eye` passes `miss_km` outside the Earth's
+    surface (negative: inside it, so the Earth hides the point), past the limb."""
+    from sim.constants import EARTH_RADIUS_KM
+
+    u = eye / np.linalg.norm(eye)
+    w = np.cross(u, [0.0, 0.0, 1.0])
+    w /= np.linalg.norm(w)
+    theta = np.linspace(0.0, np.pi, 200_001)
+    pts = (EARTH_RADIUS_KM + altitude_km) * (np.cos(theta)[:, None] * u + np.sin(theta)[:, None] * w)
+    d = pts - eye
+    t = np.clip(-(d @ eye) / np.einsum("ij,ij->i", d, d), 0.0, 1.0)
+    closest = np.linalg.norm(eye + d * t[:, None], axis=1)
+    past_limb = t < 1.0  # the closest approach lies between the eye and the point
+    i = np.argmin(np.where(past_limb, np.abs(closest - (EARTH_RADIUS_KM + miss_km)), np.inf))
+    return pts[i]
+
+
+def test_markers_the_earth_hides_are_not_drawn_at_all(draw):
+    """A satellite just behind the limb draws nothing, not even the halo that would show past
+    the Earth's edge (markers.vert drops it: the same segment test as picking); one just in
+    view of the limb still shines."""
+    from sim.layers import LayerSettings
+    from viz.camera import OrbitCamera
+    from viz.picking import occluded_by_earth
+    from viz.synthetic import single_satellite
+
+    quiet = LayerSettings(borders=False, atmosphere=False, stars=False, orbits=False)
+    cam = OrbitCamera((320, 180))
+    cam.distance_km = 30000.0
+    base = single_satellite((0.0, 0.0, -90000.0))
+    cam.move_with(base)
+    eye = cam.eye()
+    for k, (miss_km, shines) in enumerate(((150.0, True), (-150.0, False))):
+        p = _limb_point(eye, 1500.0, miss_km)
+        assert occluded_by_earth(eye, p[None])[0] != shines
+        images = []
+        for j, online in enumerate((True, False)):
+            versions = {**base.versions, "positions": 100 + 2 * k + j, "satellites": 100 + 2 * k + j}
+            snap = single_satellite(p, online=np.array([online]), versions=versions)
+            images.append(draw(snap, cam, labels=False, layers=quiet).astype(float))
+        on, off = images
+        (x, y), = cam.project(p[None])[0]
+        x, y = int(round(x)), int(round(y))
+        diff = np.abs(on - off)[y - 6:y + 7, x - 6:x + 7].max()
+        assert (diff > 60) if shines else (diff < 3), (miss_km, diff)

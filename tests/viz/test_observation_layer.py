@@ -170,3 +170,20 @@ def test_hop_names_follow_a_new_list_of_names():
         assert obs.hop_nodes(("S1",), tuple(f"S{j}" for j in range(i, 3000)), ()).tolist() \
             == ([1 - i] if i <= 1 else [])
     assert obs.hop_nodes(("S7", "Kashi"), first, ("Kashi",)).tolist() == [7, -1]
+
+
+def test_scheduled_captures_speak_only_for_the_selected_satellite(renderer):
+    """A network images every few seconds on its schedule: those captures draw footprints but
+    no text, unless their satellite is selected; a capture asked for (button, script) always
+    has its line."""
+    from viz.frame import FrameContext
+
+    layer = renderer.observation
+    snap = single_satellite((EARTH_RADIUS_KM + 600.0, 0.0, 0.0), sat_names=("S0",))
+    asked = capture("stored", sat=0)
+    scheduled = dataclasses.replace(asked, scheduled=True)
+    for cap, selected, lines in ((asked, -1, 1), (scheduled, -1, 0), (scheduled, 0, 1)):
+        drawn = dataclasses.replace(snap, observation=ObservationView((cap,)), selected=selected)
+        layer.update(drawn, FrameContext())
+        assert len(layer.build(0.5)[2]) > 0  # the footprint either way
+        assert len(layer.labels(1.0, 0.5)) == lines, (cap.scheduled, selected)

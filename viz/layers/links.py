@@ -25,9 +25,10 @@ from viz.layers.roundtrip import trip_under_way
 
 
 WIDE_MAX_LINKS = 400  #: up to this many links they are drawn as wide glowing ribbons
-LINK_BUDGET = 15_000  #: most links drawn; beyond it links are thinned (module docstring)
-#: Measured at 100,000 satellites in the real window (README, "A million satellites"): 30,000
-#: links and every marker cost llvmpipe about twice the 33 ms frame target.
+LINK_BUDGET = 10_000  #: most links drawn; beyond it links are thinned (module docstring)
+#: Measured in the real window at 100,000 satellites, 1280x720 (README, "A million
+#: satellites"): 30,000 links and every marker cost llvmpipe about twice the 33 ms frame
+#: target; 15,000 links took about 5 ms of it, 10,000 about 2 ms less.
 
 
 def _pair_hash(pairs: np.ndarray) -> np.ndarray:

@@ -312,7 +312,10 @@ class ObservationLayer(RibbonSpriteLayer):
 
     # --- labels --------------------------------------------------------------------------
     def labels(self, scale: float, time_s: float) -> list[Label]:
-        """One line beside each capturing satellite: what it is doing, what it decided."""
+        """One line beside each satellite capturing on demand (a button, a script) or
+        selected: what it is doing, what it decided. Scheduled captures of the others show
+        their footprints only (a network images every few seconds: their lines would pile
+        up over each other)."""
         out = []
         snap = self._snap
         if snap is None:
@@ -320,6 +323,7 @@ class ObservationLayer(RibbonSpriteLayer):
         shown = set()
         for cap in reversed(self.captures):  # the newest of a satellite speaks for it
             if cap.sat in shown or not 0 <= cap.sat < snap.n_sats \
+                    or (cap.scheduled and cap.sat != snap.selected) \
                     or self.strength(cap, time_s) <= 0.0:
                 continue
             shown.add(cap.sat)

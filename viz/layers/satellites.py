@@ -17,9 +17,11 @@ from viz.glutil import set_uniforms
 from viz.layers import Layer, additive, depth_write
 
 REF_DISTANCE_KM = 22000.0  #: camera distance at which markers are base_marker_px wide
-MARKER_BUDGET = 50_000  #: most markers drawn a frame (one in k beyond)
-#: 50,000 points are already a dust over the whole globe at 1280x720; every one of
-#: 100,000 cost llvmpipe about 12 ms a frame (README, "A million satellites").
+MARKER_BUDGET = 25_000  #: most markers drawn a frame (one in k beyond)
+#: llvmpipe turns every point sprite into two triangles on the app's own thread: 50,000 markers
+#: cost 7.6 ms a frame, 25,000 3.8 ms (100,000 satellites, 1280x720, one raster thread), and
+#: 25,000 lights still cover the globe evenly at 1280x720. Markers the Earth hides are dropped
+#: in markers.vert before any of that.
 
 
 def marker_stride(n_sats: int, budget: int | None = None) -> int:

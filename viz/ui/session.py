@@ -38,10 +38,11 @@ MAX_PROMPT_CHARS = 400
 SIM_WORKER_FROM = 20_000
 SIM_WORKERS = ("auto", "process", "thread", "off")
 #: New Snapshots a second a sim on its own worker makes at most. The frame moves the satellites
-#: on between Snapshots (viz/ahead.py), so more refreshes change little on screen, and on two
-#: cores every step the sim process takes is CPU the software renderer lacks (100,000
-#: satellites: median frame 62 ms at 60 Hz against 56 ms at 10 Hz, the sim at 8-10 steps/s).
-SIM_REFRESH_HZ = 10.0
+#: on between Snapshots (viz/ahead.py), so more refreshes change little on screen (links, load
+#: and traffic follow each Snapshot), and on two cores every step the sim process takes is CPU
+#: the software renderer lacks. 100,000 satellites, 1280x720, same hour: median frame 34.4 ms
+#: at 10 a second (the sim made 8.2), 29.8-30.5 ms at 6 (the sim made 6.0).
+SIM_REFRESH_HZ = 6.0
 READY_PROMPTS = (
     "What do you see from orbit?",
     "Tell me of the stars tonight.",

@@ -169,8 +169,13 @@ def run_bench(args: argparse.Namespace) -> int:
         names = [s.strip() for s in args.window_scenarios.split(",") if s.strip()]
         if not names:
             raise UserError("--window-scenarios: give at least one scenario")
+        from sim.clock import WARP_MAX, WARP_MIN
+
+        if args.window_warp is not None and not WARP_MIN <= args.window_warp <= WARP_MAX:
+            raise UserError(f"--window-warp {args.window_warp:g}: expected {WARP_MIN:g} to "
+                            f"{WARP_MAX:g}")
         report["window"] = run_window_bench(names, args.sim_worker, args.window_seconds,
-                                            as_json=args.json)
+                                            as_json=args.json, warp=args.window_warp)
     if args.model or args.model_dir or args.int8:  # the model options imply --model
         from sim.onboard import bench as model_bench
 

@@ -117,6 +117,8 @@ def add_commands(commands) -> None:
                    help="with --window: scenarios (network-2035@N: scaled to N satellites)")
     p.add_argument("--window-seconds", dest="window_seconds", type=float, default=20.0,
                    help="with --window: seconds measured per scenario (after 8 s warm-up)")
+    p.add_argument("--window-warp", dest="window_warp", type=float, default=None,
+                   help="with --window: the app's starting --warp (default: the app's, 60)")
     p.add_argument("--sim-worker", dest="sim_worker",
                      choices=("auto", "process", "thread", "off"),
                    default="auto", help="with --window: the app's --sim-worker")

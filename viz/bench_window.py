@@ -112,15 +112,15 @@ def peak_memory_gb(pid: int) -> dict:
 
 
 def measure(scenario: str, sim_worker: str, seconds: float, folder: pathlib.Path,
-            warmup_s: float = WARMUP_S) -> dict:
-    """Launch the app on `scenario`, let it run `warmup_s`, measure it for `seconds`, close
-    it."""
+            warmup_s: float = WARMUP_S, warp: float | None = None) -> dict:
+    """Launch the app on `scenario` (at `warp`, default the app's), let it run `warmup_s`,
+    measure it for `seconds`, close it."""
     state_path = folder / f"state-{time.monotonic_ns()}.json"
     env = {**os.environ, "ORBITVIZ_TEST_STATE": str(state_path), "ORBITVIZ_QUALITY": "fast",
            "ORBITVIZ_SHOTS_DIR": str(folder)}
     command = [sys.executable, str(ROOT / "run.py"), "--scenario",
                scenario_argument(scenario, folder), "--size", "%dx%d" % WINDOW_SIZE,
-               "--sim-worker", sim_worker]
+               "--sim-worker", sim_worker] + ([] if warp is None else ["--warp", f"{warp:g}"])
     started = time.monotonic()
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
@@ -155,7 +155,8 @@ def measure(scenario: str, sim_worker: str, seconds: float, folder: pathlib.Path
 
 
 def run_window_bench(scenarios, sim_worker: str = "auto", seconds: float = 20.0,
-                     as_json: bool = False, warmup_s: float = WARMUP_S) -> dict:
+                     as_json: bool = False, warmup_s: float = WARMUP_S,
+                     warp: float | None = None) -> dict:
     if not os.environ.get("DISPLAY"):
         raise UserError("bench --window needs an X display: run it on a desktop, or under Xvfb "
                         "(e.g. `xvfb-run -s '-screen 0 1920x1080x24' python run.py bench "
@@ -165,7 +166,7 @@ def run_window_bench(scenarios, sim_worker: str = "auto", seconds: float = 20.0,
     results = []
     with tempfile.TemporaryDirectory(prefix="orbitviz-bench-") as tmp:
         for name in scenarios:
-            row = measure(name, sim_worker, seconds, pathlib.Path(tmp), warmup_s)
+            row = measure(name, sim_worker, seconds, pathlib.Path(tmp), warmup_s, warp)
             results.append(row)
             if not as_json:
                 print_row(row)

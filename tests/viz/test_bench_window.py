@@ -16,9 +16,10 @@ def test_scaled_network_has_about_the_size_asked(tmp_path):
 def test_measures_a_real_window(xvfb, monkeypatch):
     monkeypatch.setenv("DISPLAY", xvfb)
     report = run_window_bench(["cluster-2025"], "off", seconds=2.0, as_json=True,
-                              warmup_s=1.0)
+                              warmup_s=1.0, warp=10.0)
     row, = report["results"]
     assert row["satellites"] == 12 and row["sim_worker"] == "off"
+    assert 5.0 < row["sim_seconds_per_wall_s"] < 15.0  # the warp it was started at
     assert row["frames"] > 5 and 0 < row["frame_ms_median"] < 1000
     assert row["sim_refresh_per_s"] > 1 and row["peak_memory_gb"]["app"] > 0.05
 
@@ -26,6 +27,7 @@ def test_measures_a_real_window(xvfb, monkeypatch):
 @pytest.mark.parametrize("argv, message", [
     (("--window-seconds", "0"), "--window-seconds 0: expected 1 to 3600"),
     (("--window-scenarios", ","), "--window-scenarios: give at least one scenario"),
+    (("--window-warp", "0"), "--window-warp 0: expected 1 to 10000"),
 ])
 def test_bad_window_options_are_one_line(capsys, monkeypatch, argv, message):
     monkeypatch.setenv("DISPLAY", ":0")

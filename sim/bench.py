@@ -26,7 +26,7 @@ BENCH_STEP_S = 100.0 / 60.0
 #: Satellites propagated one by one with skyfield for the baseline.
 BASELINE_SAMPLE = 200
 #: Steps of each World for the cost of scheduled captures, per --repeats: at 100x warp
-#: captures come in about one step in two (network-2035, every 10 min), so the median and
+#: captures come in about one step in seven (network-2035, every 60 min), so the median and
 #: the mean need more steps than the others.
 CAPTURE_REPEATS = 4
 #: Untimed sleep after each step of the capture comparison, s: what a 60 fps frame leaves

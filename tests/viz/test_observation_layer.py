@@ -187,3 +187,23 @@ def test_scheduled_captures_speak_only_for_the_selected_satellite(renderer):
         layer.update(drawn, FrameContext())
         assert len(layer.build(0.5)[2]) > 0  # the footprint either way
         assert len(layer.labels(1.0, 0.5)) == lines, (cap.scheduled, selected)
+
+
+def test_a_footprint_on_the_far_side_is_not_built(renderer):
+    """Seen from an eye 30,000 km over (0, 0), whose horizon lies 77.7 deg away, a footprint
+    at (0, 0) is built and one at (0, 180) is not (the Earth hides it); one straddling the
+    limb, centred at (0, 78.5), still is: a corner faces the eye; one at (0, 81) is not."""
+    from viz.frame import FrameContext
+
+    layer = renderer.observation
+    snap = single_satellite((EARTH_RADIUS_KM + 600.0, 0.0, 0.0), sat_names=("S0",))
+    turn = np.asarray(snap.itrs_to_gcrs, float)
+    eye = turn @ (unit(0.0, 0.0) * 30_000.0)
+    assert np.degrees(np.arccos(EARTH_RADIUS_KM / 30_000.0)) == pytest.approx(77.7, abs=0.05)
+    for lon, built in ((0.0, True), (180.0, False), (78.5, True), (81.0, False)):
+        cap = capture("stored", lat_deg=0.0, lon_deg=lon, swath_km=290.0,
+                      capture_id=int(lon * 10) + 1)
+        layer.update(dataclasses.replace(snap, observation=ObservationView((cap,))),
+                     FrameContext())
+        assert (len(layer.build(0.5, eye_km=eye)[2]) > 0) == built, lon
+        assert len(layer.build(0.5)[2]) > 0  # without an eye, always

@@ -28,6 +28,7 @@ tile was cut from) and turned with `snapshot.itrs_to_gcrs` of the frame's own ti
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 
 import numpy as np
@@ -78,16 +79,36 @@ def outline(grid: np.ndarray) -> np.ndarray:
 
 def patch_triangles(grid: np.ndarray, alpha: np.ndarray, colour=OBSERVE) -> np.ndarray:
     """LINE-typed vertices (three per triangle) filling `grid` with per-row `alpha`."""
-    n_a, n_c = grid.shape[0] - 1, grid.shape[1] - 1
-    i, j = np.meshgrid(np.arange(n_a), np.arange(n_c), indexing="ij")
-    i, j = i.ravel(), j.ravel()
-    corners = [(i, j), (i + 1, j), (i + 1, j + 1), (i, j), (i + 1, j + 1), (i, j + 1)]
-    v = np.zeros((len(i), 6), LINE)
-    for k, (ri, cj) in enumerate(corners):
-        v["pos"][:, k] = grid[ri, cj]
-        v["colour"][:, k, :3] = colour
-        v["colour"][:, k, 3] = alpha[ri]
-    return v.reshape(-1)
+    rows, flat = _patch_corners(grid.shape[0], grid.shape[1])
+    v = np.empty(flat.size, LINE)
+    v["pos"] = grid.reshape(-1, 3)[flat]
+    v["colour"][:, :3] = colour
+    v["colour"][:, 3] = np.asarray(alpha)[rows]
+    v["t"] = 0.0
+    return v
+
+
+@functools.lru_cache(maxsize=4)
+def _patch_corners(n_rows: int, n_cols: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row and flat grid index of each vertex of the two triangles per cell of an
+    (n_rows, n_cols) grid, in cell order: (i,j) (i+1,j) (i+1,j+1) (i,j) (i+1,j+1) (i,j+1)."""
+    i, j = np.meshgrid(np.arange(n_rows - 1), np.arange(n_cols - 1), indexing="ij")
+    di = np.array([0, 1, 1, 0, 1, 0])
+    dj = np.array([0, 0, 1, 0, 1, 1])
+    rows = (i.reshape(-1, 1) + di).ravel()
+    cols = (j.reshape(-1, 1) + dj).ravel()
+    rows.flags.writeable = False
+    flat = rows * n_cols + cols
+    flat.flags.writeable = False
+    return rows, flat
+
+
+def _faces(grid: np.ndarray, eye_km: np.ndarray) -> bool:
+    """True when some corner of the footprint `grid` (GCRS km, on the sphere) is on the side
+    of the Earth that `eye_km` sees: above the corner's horizon plane."""
+    corners = grid[[0, 0, -1, -1], [0, -1, 0, -1]]
+    up = corners / np.linalg.norm(corners, axis=1, keepdims=True)
+    return bool(np.any(np.einsum("ij,ij->i", eye_km - corners, up) > 0.0))
 
 
 @dataclasses.dataclass
@@ -217,8 +238,10 @@ class ObservationLayer(RibbonSpriteLayer):
             out[~on_sat] = lift_to_surface(st[-1 - nodes[~on_sat]])
         return out
 
-    def build(self, time_s: float, px_scale: float = 1.0):
-        """(ribbon vertices, sprites, patch triangles) of every capture at `time_s`."""
+    def build(self, time_s: float, px_scale: float = 1.0, eye_km: np.ndarray | None = None):
+        """(ribbon vertices, sprites, patch triangles) of every capture at `time_s`; seen from
+        `eye_km` (GCRS), footprints on the Earth's far side are left out (the depth test would
+        hide them after all the work)."""
         snap, k = self._snap, px_scale
         ribbons, sprites, patches = [], [], []
 
@@ -239,23 +262,10 @@ class ObservationLayer(RibbonSpriteLayer):
                 s.grid_itrs = footprint_itrs(cap.lat_deg, cap.lon_deg, cap.heading_deg,
                                              cap.swath_km)
             grid = s.grid_itrs @ turn.T
-            rows = np.linspace(0.0, 1.0, grid.shape[0])
-            sweep = (time_s - s.first_s) / SCAN_S
-            bar = np.exp(-((rows - sweep) / 0.07) ** 2) if sweep <= 1.15 else 0.0 * rows
-            patches.append(patch_triangles(grid, strength * (0.16 + 0.55 * bar)))
-            ribbons.append(self._polyline(outline(grid), OBSERVE, strength, 3.5 * k))
             sat_ok = 0 <= cap.sat < snap.n_sats
             sat_km = np.asarray(snap.sat_positions(cap.sat), np.float64) if sat_ok else None
-            if sat_km is not None:
-                # the sensor's view: faint lines to the corners while the satellite is above
-                centre = grid[grid.shape[0] // 2, grid.shape[1] // 2]
-                away = np.linalg.norm(sat_km / np.linalg.norm(sat_km)
-                                      - centre / np.linalg.norm(centre)) * EARTH_RADIUS_KM
-                view = strength * float(np.clip(1.5 - away / cap.swath_km, 0.0, 1.0))
-                if view > 0.02:
-                    for corner in (grid[0, 0], grid[0, -1], grid[-1, 0], grid[-1, -1]):
-                        ribbons.append(self._polyline(np.stack([sat_km, corner]), OBSERVE,
-                                                      0.35 * view, 1.6 * k))
+            if eye_km is None or _faces(grid, eye_km):
+                self._footprint(cap, s, grid, sat_km, time_s, strength, k, ribbons, patches)
             phase = s.phase(time_s, cap.state)
             if sat_km is not None and phase == "deciding" and time_s >= s.first_s + 0.5 * SCAN_S:
                 sprite(sat_km, OBSERVE, 0.6 + 0.3 * pulse, 60 * (1 + 0.1 * pulse), GLOW)
@@ -271,6 +281,27 @@ class ObservationLayer(RibbonSpriteLayer):
         spr = np.concatenate(sprites) if sprites else np.zeros(0, SPRITE)
         pat = np.concatenate(patches) if patches else np.zeros(0, LINE)
         return rib, spr, pat
+
+    def _footprint(self, cap, s: _Seen, grid: np.ndarray, sat_km, time_s: float,
+                   strength: float, k: float, ribbons: list, patches: list) -> None:
+        """The imaged square (GCRS `grid`) with its scan bar and outline, and the sensor's
+        view from `sat_km` (None: not in this Snapshot) while the satellite is above it."""
+        rows = np.linspace(0.0, 1.0, grid.shape[0])
+        sweep = (time_s - s.first_s) / SCAN_S
+        bar = np.exp(-((rows - sweep) / 0.07) ** 2) if sweep <= 1.15 else 0.0 * rows
+        patches.append(patch_triangles(grid, strength * (0.16 + 0.55 * bar)))
+        ribbons.append(self._polyline(outline(grid), OBSERVE, strength, 3.5 * k))
+        if sat_km is None:
+            return
+        # the sensor's view: faint lines to the corners while the satellite is above
+        centre = grid[grid.shape[0] // 2, grid.shape[1] // 2]
+        away = np.linalg.norm(sat_km / np.linalg.norm(sat_km)
+                              - centre / np.linalg.norm(centre)) * EARTH_RADIUS_KM
+        view = strength * float(np.clip(1.5 - away / cap.swath_km, 0.0, 1.0))
+        if view > 0.02:
+            for corner in (grid[0, 0], grid[0, -1], grid[-1, 0], grid[-1, -1]):
+                ribbons.append(self._polyline(np.stack([sat_km, corner]), OBSERVE,
+                                              0.35 * view, 1.6 * k))
 
     def _way_down(self, s: _Seen, time_s: float, k: float, ribbons, sprite) -> None:
         """The result's packet along its route, DOWN_S animation seconds from when it was seen
@@ -335,7 +366,7 @@ class ObservationLayer(RibbonSpriteLayer):
     def draw(self, camera, frame) -> None:
         if not self.captures or self._snap is None:
             return
-        ribbons, sprites, patches = self.build(frame.time_s, frame.px_scale)
+        ribbons, sprites, patches = self.build(frame.time_s, frame.px_scale, camera.eye())
         if len(patches):
             self.patches.write(patches)
             ctx = self.ctx

@@ -55,7 +55,7 @@ def run_render_bench(world_factory_for_n=None, as_json: bool = False, sizes=SIZE
         print(f"GL_RENDERER: {info['GL_RENDERER']}  ({info['GL_VERSION']})")
         print(f"{'satellites':>10} {'links':>8} {'flows':>6} {'size':>10} {'median ms':>10} "
               f"{'p90 ms':>8} {'fps':>6} {'cpu upd ms':>10}")
-    renderer = Renderer(ctx, sizes[0], quality="fast")
+    renderer = Renderer(ctx, sizes[0], quality="fast", live=True)  # the app's level of detail
     layers = layers or LayerSettings()  # a sim.layers.LayerSettings (default: the defaults)
     try:
         for n in counts:

@@ -23,12 +23,12 @@ from viz.frame import FrameContext
 from viz.layers import depth_write
 from viz.layers.earth import EarthLayer
 from viz.layers.labels import Label, LabelLayer
-from viz.layers.links import LinkLayer
+from viz.layers.links import LINK_BUDGET, LINK_BUDGET_OFFLINE, LinkLayer
 from viz.layers.observation import ObservationLayer
 from viz.layers.orbit import OrbitLayer
 from viz.layers.overlay import OverlayLayer
 from viz.layers.roundtrip import RoundTripLayer
-from viz.layers.satellites import SatelliteLayer
+from viz.layers.satellites import MARKER_BUDGET, MARKER_BUDGET_OFFLINE, SatelliteLayer
 from viz.layers.sky import SkyLayer
 from viz.layers.traffic import TrafficLayer
 from viz.layers.training import TrainingLayer
@@ -42,9 +42,12 @@ MAX_STATION_NAMES = 16  #: more stations than this: their names would cover the 
 
 
 class Renderer:
-    """Draws Snapshots. `quality` "high" loads the 4096-px Earth texture, "fast" the 2048 one."""
+    """Draws Snapshots. `quality` "high" loads the 4096-px Earth texture, "fast" the 2048 one.
+    `live`: the level of detail of an interactive window, which must keep its frame rate (at
+    most MARKER_BUDGET markers and LINK_BUDGET links); else that of shots and recordings,
+    which may take their time (the _OFFLINE budgets)."""
 
-    def __init__(self, ctx, size: tuple[int, int], quality: str = "high"):
+    def __init__(self, ctx, size: tuple[int, int], quality: str = "high", live: bool = False):
         self.ctx = ctx
         self.size = (int(size[0]), int(size[1]))
         self.shaders = ShaderLibrary(ctx)
@@ -52,13 +55,16 @@ class Renderer:
         self.sky = SkyLayer(ctx, self.shaders)
         self.earth = EarthLayer(ctx, self.shaders, texture_width=4096 if quality == "high" else 2048)
         self.orbit = OrbitLayer(ctx, self.shaders)
-        self.links = LinkLayer(ctx, self.shaders, self.satdata)
+        self.links = LinkLayer(ctx, self.shaders, self.satdata,
+                               budget=LINK_BUDGET if live else LINK_BUDGET_OFFLINE)
         self.overlay = OverlayLayer(ctx, self.shaders)
         self.traffic = TrafficLayer(ctx, self.shaders)
         self.trips = RoundTripLayer(ctx, self.shaders)
         self.training = TrainingLayer(ctx, self.shaders)
         self.observation = ObservationLayer(ctx, self.shaders)
-        self.satellites = SatelliteLayer(ctx, self.shaders, self.satdata)
+        self.satellites = SatelliteLayer(
+            ctx, self.shaders, self.satdata,
+            budget=MARKER_BUDGET if live else MARKER_BUDGET_OFFLINE)
         self.labels = LabelLayer(ctx, self.shaders)
         self._all = [self.sky, self.earth, self.overlay, self.orbit, self.links, self.traffic,
                      self.training, self.observation, self.trips, self.satellites, self.labels]

@@ -122,3 +122,36 @@ def test_markers_the_earth_hides_are_not_drawn_at_all(draw):
         x, y = int(round(x)), int(round(y))
         diff = np.abs(on - off)[y - 6:y + 7, x - 6:x + 7].max()
         assert (diff > 60) if shines else (diff < 3), (miss_km, diff)
+
+
+def test_the_live_window_thins_what_shots_and_recordings_draw_whole(ctx):
+    """30,000 satellites: the live window's renderer draws one marker in two and at most
+    LINK_BUDGET links, and says so; a shot's or a recording's draws every marker."""
+    from viz.camera import OrbitCamera
+    from viz.frame import FrameContext
+    from viz.layers.links import LINK_BUDGET, LINK_BUDGET_OFFLINE
+    from viz.offscreen import OffscreenTarget
+    from viz.renderer import Renderer
+    from viz.synthetic import make_snapshot
+
+    snap = make_snapshot(planes=120, per_plane=250, n_flows=0)
+    assert snap.n_sats == 30_000 and snap.n_links > LINK_BUDGET_OFFLINE
+    cam = OrbitCamera((160, 90))
+    cam.move_with(snap)
+    strides, notes = {}, {}
+    for live in (True, False):
+        renderer = Renderer(ctx, cam.size, quality="fast", live=live)
+        target = OffscreenTarget(ctx, cam.size)
+        try:
+            renderer.draw(snap, cam, target.fbo, FrameContext())
+            strides[live] = renderer.satellites.stride
+            notes[live] = renderer.detail_notes()
+            shown = renderer.links.shown
+        finally:
+            target.release()
+            renderer.release()
+        budget = LINK_BUDGET if live else LINK_BUDGET_OFFLINE
+        assert 0.8 * budget < shown <= 1.1 * budget, (live, shown)
+    assert strides == {True: 2, False: 1}
+    assert any("Satellites: 1 in 2 drawn (15,000 of 30,000)" in n for n in notes[True])
+    assert not any(n.startswith("Satellites") for n in notes[False])

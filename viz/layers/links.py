@@ -7,7 +7,8 @@ get wide glowing ribbons through a geometry shader; large ones one-pixel GL line
 colours by load and moves comet pulses along loaded links in the direction of flow from
 `u_time`: no per-frame CPU work.
 
-Level of detail: more than LINK_BUDGET links (a 100,000-satellite network has 200,000, the
+Level of detail: more than `budget` links (LINK_BUDGET in the live window, LINK_BUDGET_OFFLINE
+in shots and recordings; a 100,000-satellite network has 200,000, the
 million-satellite filing 2,000,000) would cost software GL 100+ ms a frame and fill the sky
 with a white web. Every link that carries traffic is drawn; of the idle ones, a stable one in
 k (by a hash of the pair, so the same links stay drawn as the topology changes) fills the
@@ -25,10 +26,11 @@ from viz.layers.roundtrip import trip_under_way
 
 
 WIDE_MAX_LINKS = 400  #: up to this many links they are drawn as wide glowing ribbons
-LINK_BUDGET = 10_000  #: most links drawn; beyond it links are thinned (module docstring)
+LINK_BUDGET = 10_000  #: most links the live window draws; beyond, thinned (module docstring)
 #: Measured in the real window at 100,000 satellites, 1280x720 (README, "A million
 #: satellites"): 30,000 links and every marker cost llvmpipe about twice the 33 ms frame
 #: target; 15,000 links took about 5 ms of it, 10,000 about 2 ms less.
+LINK_BUDGET_OFFLINE = 30_000  #: the same for shots and recordings (more is a white web)
 
 
 def _pair_hash(pairs: np.ndarray) -> np.ndarray:
@@ -78,13 +80,14 @@ def small_frame_gain(height_px: int) -> float:
 
 
 class LinkLayer(Layer):
-    def __init__(self, ctx, shaders, satdata):
+    def __init__(self, ctx, shaders, satdata, budget: int = LINK_BUDGET_OFFLINE):
         super().__init__(ctx, shaders)
         self.satdata = satdata
+        self.budget = budget  #: most links drawn (LINK_BUDGET in the live window)
         self.prog = shaders.program("links")
         self.wide_prog = shaders.program("links_wide")
         self.n_links = 0  #: links in the Snapshot
-        self.shown = 0  #: links drawn (fewer than n_links beyond LINK_BUDGET)
+        self.shown = 0  #: links drawn (fewer than n_links beyond the budget)
         self.loaded_thinned = False  #: the loaded links alone exceed the budget: some not drawn
         self._drawn = np.zeros(0, np.int64)  #: their indices into the Snapshot's links
         self._cap = 0
@@ -117,8 +120,8 @@ class LinkLayer(Layer):
             return
         self.n_links = m
         loaded = np.asarray(snapshot.isl_load_gbps) > 0.0
-        drawn = links_to_draw(np.asarray(snapshot.isl_pairs).reshape(-1, 2), loaded)
-        self.loaded_thinned = len(drawn) < m and int(loaded.sum()) >= LINK_BUDGET
+        drawn = links_to_draw(np.asarray(snapshot.isl_pairs).reshape(-1, 2), loaded, self.budget)
+        self.loaded_thinned = len(drawn) < m and int(loaded.sum()) >= self.budget
         if topo or len(drawn) != len(self._drawn) or not np.array_equal(drawn, self._drawn):
             self._write_pairs(snapshot, drawn)
         if len(drawn):

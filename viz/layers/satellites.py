@@ -5,7 +5,8 @@ Marker size: `base_marker_px(n)` shrinks with the constellation size (a 12-satel
 gets big bright markers, 100,000 get fine dust) and the shader grows it as the camera comes
 closer. Colour: role; eclipse dimmer; utilisation brighter.
 
-Level of detail: beyond MARKER_BUDGET satellites (the million of the 2026 filing) one in k is
+Level of detail: beyond `budget` satellites (MARKER_BUDGET in the live window, more in shots
+and recordings, which need not keep a frame rate) one in k is
 drawn, every k-th by index, so the same ones stay drawn (planes stay planes); `stride` says k
 and the panel says so. The selected and hovered satellites always get their rings.
 """
@@ -17,11 +18,12 @@ from viz.glutil import set_uniforms
 from viz.layers import Layer, additive, depth_write
 
 REF_DISTANCE_KM = 22000.0  #: camera distance at which markers are base_marker_px wide
-MARKER_BUDGET = 25_000  #: most markers drawn a frame (one in k beyond)
+MARKER_BUDGET = 25_000  #: most markers the live window draws a frame (one in k beyond)
 #: llvmpipe turns every point sprite into two triangles on the app's own thread: 50,000 markers
 #: cost 7.6 ms a frame, 25,000 3.8 ms (100,000 satellites, 1280x720, one raster thread), and
 #: 25,000 lights still cover the globe evenly at 1280x720. Markers the Earth hides are dropped
 #: in markers.vert before any of that.
+MARKER_BUDGET_OFFLINE = 250_000  #: the same for shots and recordings, where a frame may take time
 
 
 def marker_stride(n_sats: int, budget: int | None = None) -> int:
@@ -44,9 +46,10 @@ def halo_gain(n_sats: int) -> float:
 
 
 class SatelliteLayer(Layer):
-    def __init__(self, ctx, shaders, satdata):
+    def __init__(self, ctx, shaders, satdata, budget: int = MARKER_BUDGET_OFFLINE):
         super().__init__(ctx, shaders)
         self.satdata = satdata
+        self.budget = budget  #: most markers drawn a frame (MARKER_BUDGET in the live window)
         self.prog = shaders.program("markers")
         self.ring_prog = shaders.program("rings")
         self.vao = self.own(ctx.vertex_array(self.prog, []))
@@ -67,7 +70,7 @@ class SatelliteLayer(Layer):
         ctx.enable(ctx.BLEND | ctx.DEPTH_TEST | ctx.PROGRAM_POINT_SIZE)
         depth_write(ctx, False)
         additive(ctx)
-        self.stride = marker_stride(n)
+        self.stride = marker_stride(n, self.budget)
         # sized for the markers drawn, so that a thinned million reads as the 250,000 would
         shown = -(-n // self.stride)
         set_uniforms(self.prog, **frame.uniforms, **self.satdata.uniforms(),

@@ -44,7 +44,7 @@ class AppWindow:
             fullscreen=fullscreen, vsync=vsync, config=config)
         self.vsync = vsync
         self.ctx = moderngl.create_context(require=330)
-        self.renderer = Renderer(self.ctx, self.fb_size(), quality=quality)
+        self.renderer = Renderer(self.ctx, self.fb_size(), quality=quality, live=True)
         layers = LayerSettings()  # what the scene shows: the panel's Layers section owns it
         # The first frame's uploads (coastlines ~0.2 s, the constellation) happen now, before
         # the loop, instead of as a stall in the first frames.

@@ -14,6 +14,7 @@ from sim import commands as cmd
 from sim.commands import COLLECTIVES
 from sim.snapshot import TrainingView
 from viz.layers.deploy import DEPLOY
+from viz.training_card import number_words
 
 #: colours of the stacked bar's parts (RGBA 0..1): compute, communication, waiting
 PART_COLOURS = (("compute", (0.55, 0.9, 1.0, 1.0)), ("communication", (1.0, 0.78, 0.45, 1.0)),
@@ -173,10 +174,7 @@ def deploy_line(deploy) -> str:
 
 def count_words(n: float) -> str:
     """'8 billion parameters', '350 million parameters', '1.2 trillion parameters'."""
-    for scale, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
-        if n >= scale:
-            return f"{n / scale:.3g} {word} parameters"
-    return f"{n:,.0f} parameters"
+    return f"{number_words(n)} parameters"
 
 
 def stacked_bar(figures, height: float = 14.0) -> None:

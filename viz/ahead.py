@@ -100,5 +100,16 @@ class SnapshotAhead:
 
 
 def snapshot_at_frame(snapshot, ahead_s: float):
-    """`snapshot` itself when the frame is at its instant, else a SnapshotAhead."""
+    """`snapshot` itself when the frame is at its instant, else a SnapshotAhead. Given one
+    already (the window makes it for picking and the camera), the same object when it is at
+    `ahead_s`: its cached positions serve the whole frame."""
+    if isinstance(snapshot, SnapshotAhead):
+        if snapshot.ahead_s == float(ahead_s):
+            return snapshot
+        snapshot = snapshot.stepped
     return snapshot if ahead_s == 0.0 else SnapshotAhead(snapshot, ahead_s)
+
+
+def as_stepped(snapshot):
+    """The Snapshot as the sim made it, whether `snapshot` is one or a SnapshotAhead."""
+    return snapshot.stepped if isinstance(snapshot, SnapshotAhead) else snapshot

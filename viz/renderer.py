@@ -18,7 +18,7 @@ with each frame in a `viz.frame.FrameContext`, and it never moves the camera.
 """
 from __future__ import annotations
 
-from viz.ahead import snapshot_at_frame
+from viz.ahead import as_stepped, snapshot_at_frame
 from viz.frame import FrameContext
 from viz.layers import depth_write
 from viz.layers.earth import EarthLayer
@@ -66,6 +66,7 @@ class Renderer:
             ctx, self.shaders, self.satdata,
             budget=MARKER_BUDGET if live else MARKER_BUDGET_OFFLINE)
         self.labels = LabelLayer(ctx, self.shaders)
+        self._at_frame = None  #: the Snapshot as the last update drew it (viz.ahead)
         self._all = [self.sky, self.earth, self.overlay, self.orbit, self.links, self.traffic,
                      self.training, self.observation, self.trips, self.satellites, self.labels]
 
@@ -77,16 +78,18 @@ class Renderer:
         `frame` (default: default layers at this renderer's size)."""
         if frame is None:
             frame = FrameContext(size_px=self.size)
-        self.satdata.update(snapshot)  # as stepped: the shaders move it on by frame.ahead_s
-        at_frame = snapshot_at_frame(snapshot, frame.ahead_s)
+        # as stepped: the shaders move it on by frame.ahead_s
+        self.satdata.update(as_stepped(snapshot))
+        self._at_frame = at_frame = snapshot_at_frame(snapshot, frame.ahead_s)
         for layer in self._all:
             layer.update(at_frame, frame)
 
     def draw(self, snapshot, camera, target, frame: FrameContext | None = None) -> None:
-        """Draw one frame of `snapshot` seen by `camera` into framebuffer `target`, as
-        `frame` says (animation time, layers, hover, caption, `ahead_s`; default:
-        FrameContext()). The camera is only read: callers move it first
-        (`camera.move_with(snapshot_at_frame(snapshot, frame.ahead_s))`)."""
+        """Draw one frame of `snapshot` (a Snapshot, or the SnapshotAhead the caller made for
+        this frame) seen by `camera` into framebuffer `target`, as `frame` says (animation
+        time, layers, hover, caption, `ahead_s`; default: FrameContext()). The camera is only
+        read: callers move it first (`camera.move_with(snapshot_at_frame(snapshot,
+        frame.ahead_s))`)."""
         frame = (frame or FrameContext()).for_camera(camera)
         on = frame.layers
         self.update(snapshot, frame)
@@ -111,8 +114,7 @@ class Renderer:
         self.trips.draw(camera, frame)
         self.satellites.draw(camera, frame)
         self.satellites.draw_rings(camera, frame)
-        at_frame = snapshot_at_frame(snapshot, frame.ahead_s)
-        self.labels.draw(camera, frame, self._labels(at_frame, frame))
+        self.labels.draw(camera, frame, self._labels(self._at_frame, frame))
         depth_write(ctx, True)
 
     def _labels(self, snap, frame: FrameContext) -> list[Label]:

@@ -67,3 +67,16 @@ def test_the_clock_and_the_selection_read_the_instant_drawn():
     fixed = drawn.itrs_to_gcrs.T @ drawn.positions_km[3]
     lat, lon, alt = (float(v[0]) for v in geodetic_from_itrs(fixed[None]))
     assert np.allclose(drawn.selected_geodetic, (lat, lon, alt))
+
+
+def test_a_frame_reuses_the_snapshot_ahead_it_was_given(snapshot):
+    """The window makes the frame's SnapshotAhead; the renderer, given it, draws the same
+    object (its positions computed once a frame) and the stepped Snapshot under it."""
+    from viz.ahead import as_stepped
+
+    drawn = snapshot_at_frame(snapshot, 4.0)
+    assert snapshot_at_frame(drawn, 4.0) is drawn
+    again = snapshot_at_frame(drawn, 9.0)  # another instant: moved on from the stepped one
+    assert again.stepped is snapshot and again.ahead_s == 9.0
+    assert snapshot_at_frame(drawn, 0.0) is snapshot
+    assert as_stepped(drawn) is snapshot and as_stepped(snapshot) is snapshot

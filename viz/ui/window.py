@@ -227,7 +227,7 @@ class AppWindow:
 
         from viz.offscreen import render_image, save_png
 
-        snap = self.session.snapshot
+        snap = self.drawn  # at the frame's instant, as the window shows it
         # The scene as the window shows it, without the panels (nothing hides labels).
         image = render_image(snap, copy.deepcopy(self.camera), self.fb_size(), samples=4,
                              frame=self.frame_context(snap, self.hovered, occluders=()),
@@ -324,7 +324,7 @@ class AppWindow:
         self.camera.move_with(self.drawn)
         # The panels drawn over this frame hide the scene's labels (last frame's rectangles).
         frame = self.frame_context(self.drawn, self.hovered, tuple(self.panel.rects.values()))
-        self.renderer.draw(snap, self.camera, target, frame)
+        self.renderer.draw(self.drawn, self.camera, target, frame)
         io = imgui.get_io()
         io.delta_time = max(dt, 1e-4)
         imgui.new_frame()

@@ -45,16 +45,18 @@ def _pair_hash(pairs: np.ndarray) -> np.ndarray:
     return x ^ (x >> np.uint64(31))
 
 
-def links_to_draw(pairs: np.ndarray, loaded: np.ndarray, budget: int = LINK_BUDGET) -> np.ndarray:
+def links_to_draw(pairs: np.ndarray, loaded: np.ndarray, budget: int = LINK_BUDGET,
+                  hashed: np.ndarray | None = None) -> np.ndarray:
     """Indices of the links to draw, in link order: all of them up to `budget`; else every
     loaded one and a stable one-in-k sample of the idle ones (k from the budget left); else,
-    when the loaded ones alone exceed the budget, a stable one-in-k sample of them."""
+    when the loaded ones alone exceed the budget, a stable one-in-k sample of them.
+    `hashed`: `_pair_hash(pairs)` when the caller keeps it (it changes with the topology only)."""
     m = len(pairs)
     if m <= budget:
         return np.arange(m)
     loaded = np.asarray(loaded, bool)
     n_loaded = int(loaded.sum())
-    hashed = _pair_hash(pairs)
+    hashed = _pair_hash(pairs) if hashed is None else hashed
     if n_loaded >= budget:
         k = -(-n_loaded // budget)
         return np.nonzero(loaded & (hashed % np.uint64(k) == 0))[0]
@@ -90,6 +92,7 @@ class LinkLayer(Layer):
         self.shown = 0  #: links drawn (fewer than n_links beyond the budget)
         self.loaded_thinned = False  #: the loaded links alone exceed the budget: some not drawn
         self._drawn = np.zeros(0, np.int64)  #: their indices into the Snapshot's links
+        self._hash = None  #: _pair_hash of the Snapshot's links while they exceed the budget
         self._cap = 0
         self._pair_buf = self._load_buf = self.vao = self.wide_vao = None
         self._versions = Versions()
@@ -119,8 +122,11 @@ class LinkLayer(Layer):
         if not (topo or load):
             return
         self.n_links = m
+        pairs = np.asarray(snapshot.isl_pairs).reshape(-1, 2)
+        if topo:  # the sample's hash follows the links, not their load (every Snapshot)
+            self._hash = _pair_hash(pairs) if m > self.budget else None
         loaded = np.asarray(snapshot.isl_load_gbps) > 0.0
-        drawn = links_to_draw(np.asarray(snapshot.isl_pairs).reshape(-1, 2), loaded, self.budget)
+        drawn = links_to_draw(pairs, loaded, self.budget, self._hash)
         self.loaded_thinned = len(drawn) < m and int(loaded.sum()) >= self.budget
         if topo or len(drawn) != len(self._drawn) or not np.array_equal(drawn, self._drawn):
             self._write_pairs(snapshot, drawn)

@@ -190,8 +190,8 @@ class ObservationLayer(RibbonSpriteLayer):
         self._seen: dict[tuple, _Seen] = {}
 
     def update(self, snapshot, frame) -> None:
-        obs = getattr(snapshot, "observation", None)
-        on = frame.layers.observation and obs is not None
+        obs = snapshot.observation
+        on = frame.layers.observation
         self.captures = tuple(obs.captures[-MAX_SHOWN:]) if on else ()
         self._snap = snapshot
         keys = {self._key(c) for c in self.captures}

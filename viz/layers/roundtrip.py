@@ -141,7 +141,7 @@ class RoundTripLayer(RibbonSpriteLayer):
 
     def _target_pos(self, trip) -> np.ndarray | None:
         n = self._snap.n_sats
-        return np.asarray(self._snap.positions_km[trip.sat], float) if 0 <= trip.sat < n else None
+        return np.asarray(self._snap.sat_positions(trip.sat), float) if 0 <= trip.sat < n else None
 
     def build(self, time_s: float, px_scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
         """Ribbon vertices (pairs of segment ends) and sprites of every trip at `time_s`

@@ -149,7 +149,7 @@ class TrafficLayer(Layer):
         # A frame past its Snapshot (sim on its own thread) moves routes and beams with the
         # satellites; rebuilt per frame only while that stays cheap (not at a million).
         ahead = frame.ahead_s != self._ahead_s and \
-            len(snapshot.ground_pairs) + snapshot.flow_paths_km.size // 3 <= PER_FRAME_MAX
+            len(snapshot.ground_pairs) + np.size(snapshot.flow_sat_index) <= PER_FRAME_MAX
         self._ahead_s = frame.ahead_s
         flows = flows or ahead
         moved = moved or ahead

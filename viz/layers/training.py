@@ -83,22 +83,34 @@ class TrainingLayer(RibbonSpriteLayer):
         self.jobs: tuple = ()
         self._positions_of = None  #: the Snapshot's sat_positions (at the frame's time)
         self.thinned: dict[str, int] = {}  #: job name -> k where one edge in k is drawn
+        self._strides: tuple[int, ...] = ()  #: edge_stride of each of `jobs`
         self.deploy = None  #: the snapshot's DeployView (None: none, or the layer is off)
-        self._nodes = np.zeros((0, 3))  #: satellites then stations, for the deploy's routes
+        self._snap = None
+        self._nodes = None  #: satellites then stations, for the deploy's routes (made on use)
         self._glow = HolderGlow()
 
     def update(self, snapshot, frame) -> None:
         self.jobs = tuple(snapshot.training) if frame.layers.training else ()
         self._positions_of = snapshot.sat_positions
-        self.thinned = {job.name: edge_stride(job) for job in self.jobs if edge_stride(job) > 1}
+        self._strides = tuple(edge_stride(job) for job in self.jobs)
+        self.thinned = {job.name: k for job, k in zip(self.jobs, self._strides) if k > 1}
         self.deploy = snapshot.deploy if frame.layers.training else None
-        if self.deploy is not None:  # (every satellite: only while a deploy shows)
-            self._nodes = node_positions(snapshot)
+        self._snap, self._nodes = snapshot, None
+
+    def _deploy_vertices(self, time_s: float, px_scale: float):
+        """The deploy's transfers and holders, or None when nothing of it shows: the last
+        deploy stays in every Snapshot, and its nodes are every satellite's position."""
+        glow = self._glow.on(self.deploy, time_s)
+        if not (self.deploy.in_flight or glow):
+            return None
+        if self._nodes is None:
+            self._nodes = node_positions(self._snap)
+        return deploy_vertices(self.deploy, self._nodes, glow, px_scale)
 
     def build(self, time_s: float, px_scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
         """Ribbon vertices (pairs of edge ends) and member sprites of every job at `time_s`."""
         ribbons, sprites = [], []
-        for job in self.jobs:
+        for job, stride in zip(self.jobs, self._strides):
             colour = phase_colour(job.phase)
             communicating = colour in (SCATTER, GATHER)
             start, end, directed = ring_edges(job, self._positions_of)
@@ -107,16 +119,15 @@ class TrainingLayer(RibbonSpriteLayer):
                                            pulses=communicating and directed,
                                            strength=0.8 if communicating else 0.25))
             # the same one-in-k of the members glow as of the edges are drawn
-            members = self._positions_of(np.asarray(job.members, np.int64)[::edge_stride(job)])
+            members = self._positions_of(np.asarray(job.members, np.int64)[::stride])
             sp = np.zeros(len(members), SPRITE)
             sp["pos"], sp["colour"] = members, (*colour, 0.9 if communicating else 0.6)
             sp["size"], sp["shape"] = glow_px(len(job.members)) * px_scale, GLOW
             sprites.append(sp)
-        if self.deploy is not None:
-            rib, spr = deploy_vertices(self.deploy, self._nodes,
-                                       self._glow.on(self.deploy, time_s), px_scale)
-            ribbons.append(rib)
-            sprites.append(spr)
+        shown = self._deploy_vertices(time_s, px_scale) if self.deploy is not None else None
+        if shown is not None:
+            ribbons.append(shown[0])
+            sprites.append(shown[1])
         rib = np.concatenate(ribbons) if ribbons else np.zeros(0, RIBBON)
         spr = np.concatenate(sprites) if sprites else np.zeros(0, SPRITE)
         return rib, spr

@@ -30,7 +30,7 @@ def draw_inspector(snap, follow_index: int, toggle_follow) -> None:
         imgui.text_wrapped("Click a satellite in the scene to inspect it and send it a prompt.")
         return
     lat, lon, alt = (float(v) for v in snap.selected_geodetic)
-    speed = float(np.linalg.norm(snap.velocities_km_s[i]))
+    speed = float(np.linalg.norm(snap.sat_velocities(i)))  # one row, not all N moved on
     role = ROLE_NAMES[int(snap.roles[i])] if int(snap.roles[i]) < len(ROLE_NAMES) else "?"
     shell = snap.shell_names[int(snap.shell_index[i])] if len(snap.shell_names) else "-"
     imgui.text_colored((0.55, 0.9, 1.0, 1.0), snap.sat_names[i])

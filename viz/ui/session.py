@@ -413,8 +413,7 @@ class Session:
             if self.paused:
                 break  # nothing moves; skip the geometry work
         if n:
-            self.history.sample(self.snapshot.totals, self.snapshot.training,
-                                getattr(self.snapshot, "observation", None))
+            self._sample_history()
         self._take_published()  # held (recording, script): rate 0, the frame is not ahead
         return n
 
@@ -436,9 +435,13 @@ class Session:
         self._take_published()
         if self.snapshot is old:
             return 0
-        self.history.sample(self.snapshot.totals, self.snapshot.training,
-                            getattr(self.snapshot, "observation", None))
+        self._sample_history()
         return 1
+
+    def _sample_history(self) -> None:
+        """The panel's live plots take the new Snapshot's figures."""
+        snap = self.snapshot
+        self.history.sample(snap.totals, snap.training, snap.observation)
 
     def _take_published(self) -> None:
         """Hold one published Snapshot for a whole frame (the runner may publish meanwhile)."""

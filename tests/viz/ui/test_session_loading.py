@@ -33,6 +33,7 @@ class FakeSnapshot:
         self.station_names = ()
         self.sat_names = ()
         self.training = ()
+        self.observation = None
         self.clock = world.clock.view()
         self.model_busy = False
 

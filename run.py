@@ -21,6 +21,7 @@ import threading
 
 from sim import cli as sim_cli
 from sim.errors import UserError
+from sim.runner import SIM_WORKERS
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,7 +57,7 @@ def add_app_options(parser: argparse.ArgumentParser) -> None:
     app.add_argument("--no-vsync", action="store_true", help="draw as fast as possible")
     app.add_argument("--quality", choices=("high", "fast"), help="rendering quality (default high)")
     app.add_argument("--sim-worker", dest="sim_worker",
-                     choices=("auto", "process", "thread", "off"),
+                     choices=SIM_WORKERS,
                      help="run the sim in its own process (or thread), the frame drawing the "
                           "latest state moved on to its own time (default auto: a process "
                           "from 20,000 satellites)")

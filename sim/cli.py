@@ -29,6 +29,7 @@ from .output import check_output_path
 from .pathfinder import RouteResult, ground_to_ground, ground_to_sat, next_route
 from .routing import Route
 from .snapshot import ROLE_NAMES
+from .runner import SIM_WORKERS
 from .stations import cities, parse_ground_point
 from .timespan import EPHEMERIS_END
 from .world import World
@@ -120,7 +121,7 @@ def add_commands(commands) -> None:
     p.add_argument("--window-warp", dest="window_warp", type=float, default=None,
                    help="with --window: the app's starting --warp (default: the app's, 60)")
     p.add_argument("--sim-worker", dest="sim_worker",
-                     choices=("auto", "process", "thread", "off"),
+                     choices=SIM_WORKERS,
                    default="auto", help="with --window: the app's --sim-worker")
     p.add_argument("--model-dir", dest="model_dir", metavar="PATH",
                    help="with --model: a Qwen3 checkpoint folder, measured beside transformers")

@@ -12,7 +12,7 @@ import numpy as np
 
 from .errors import UserError
 from .output import atomic_output, check_output_path
-from .roundtrip import short_duration
+from .trip_text import format_bytes, short_duration
 
 
 def add_observe_command(commands, add_scenario_args) -> None:
@@ -95,20 +95,13 @@ def _wait(seconds: float) -> str:
     return short_duration(seconds)
 
 
-def _bytes(n: float) -> str:
-    for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
-        if n >= scale:
-            return f"{n / scale:,.3g} {unit}"
-    return f"{n:,.0f} B"
-
-
 def print_observation(r: dict) -> None:
     scene, payload, down = r["scene"], r["payload"], r["downlink"]
     print(f"{r['satellite']} images ({scene['lat_deg']:.2f}, {scene['lon_deg']:.2f}) at "
           f"{r['utc']}: {payload['swath_km']:g} km swath, heading {scene['heading_deg']:.0f} "
           f"deg, Sun {scene['sun_elevation_deg']:.1f} deg up")
     print(f"on board: {r['label']} (confidence {r['confidence']:.2f})")
-    print(f"raw scene {_bytes(r['raw_bytes'])} ({payload['bands']} bands x "
+    print(f"raw scene {format_bytes(r['raw_bytes'])} ({payload['bands']} bands x "
           f"{payload['bits_per_sample']} bits at {payload['gsd_m']:g} m); result "
           f"{r['result_bytes']} B: {r['raw_bytes'] / r['result_bytes']:,.0f}x less to downlink")
     if r["onboard_s"] is None:

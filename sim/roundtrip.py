@@ -46,7 +46,7 @@ from .stations import ASSETS
 # importable from here.
 from .trip import Leg, Phase, RoundTrip, generating, inference_duration_s  # noqa: F401
 from .trip_schedule import trip_schedule
-from .trip_text import inference_detail, short_duration  # noqa: F401
+from .trip_text import inference_detail
 
 #: The onboard model shipped with the app (sim/onboard/loading.py loads it by default).
 SHIPPED_MODEL_DIR = ASSETS.resolve() / "model"

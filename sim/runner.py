@@ -39,6 +39,9 @@ from .errors import UserError
 #: a step covers at most this much wall time: behind a slower step the sim runs slow (as the
 #: window's fixed stepper drops time) instead of leaping ahead
 MAX_STEP_WALL_S = 2.0
+#: Where the app may run the World: "auto" (a process for big scenarios), its own "process"
+#: (sim/worker_process.py), a "thread" here, or "off" (the frame steps it)
+SIM_WORKERS = ("auto", "process", "thread", "off")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,6 +93,8 @@ class Hosted:
 
 class SimRunner(Hosted):
     """A World stepped on a worker thread (see the module docstring)."""
+
+    where = "thread"  #: where the World steps (the panel and the test probe say it)
 
     def __init__(self, world, max_rate_hz: float = 60.0, apply_wait_s: float = 0.1):
         super().__init__()
@@ -160,10 +165,6 @@ class SimRunner(Hosted):
         """Let the worker step on its own (the first step covers the wall time from now)."""
         if not self._free.is_set():
             self._call(self._start_free)
-
-    def hold(self) -> None:
-        """Stop stepping on its own (after the step under way)."""
-        self._free.clear()
 
     def close(self) -> None:
         self._stop.set()

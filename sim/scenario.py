@@ -37,7 +37,7 @@ from .payload import ImagingPayload, check_reference, read_payloads
 from .snapshot import ROLE_NAMES
 from .commands import (COLLECTIVES, MAX_PARAMETERS, MAX_QUANTITY, MAX_SYNC_EVERY,  # noqa: F401
                        MAX_TOKENS_PER_STEP)  # (MAX_QUANTITY: scenario_mod.MAX_QUANTITY)
-from .timespan import EPHEMERIS_YEARS, check_in_ephemeris  # noqa: F401 (EPHEMERIS_YEARS: kept importable here)
+from .timespan import check_in_ephemeris
 from .training import TrainingJob
 from .tomlcheck import (Field, TomlSource, at_least, between, list_of_strings, one_of,
                         read_table)
@@ -436,7 +436,7 @@ def parse_utc(text: str) -> dt.datetime:
     except ValueError:
         raise UserError(f"time '{text}': expected ISO 8601 UTC such as 2026-01-15T12:00:00Z") \
             from None
-    return check_time_range(as_utc(value), f"time '{text}'")
+    return check_in_ephemeris(as_utc(value), f"time '{text}'")
 
 
 def as_utc(value: dt.datetime) -> dt.datetime:
@@ -445,15 +445,10 @@ def as_utc(value: dt.datetime) -> dt.datetime:
     return value.astimezone(dt.timezone.utc)
 
 
-def check_time_range(value: dt.datetime, what: str) -> dt.datetime:
-    """`value` if the ephemeris covers it (sim/timespan.py); UserError naming `what`."""
-    return check_in_ephemeris(value, what)
-
-
 def _parse_epoch(src: TomlSource, value, key: str) -> dt.datetime:
     try:
         if isinstance(value, dt.datetime):
-            return check_time_range(as_utc(value), key)
+            return check_in_ephemeris(as_utc(value), key)
         return parse_utc(value)
     except UserError as error:
         raise src.error(("scenario",), key, str(error)) from None

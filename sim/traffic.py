@@ -74,6 +74,9 @@ class TrafficModel:
         self.hosted = np.full(len(roles), -1)
         self.hosted[self.is_inference] = np.arange(self.is_inference.sum()) % spec.models
         self.capacity = capacity_pflops
+        #: the largest inference satellite's PFLOPS (fixed: the constellation's)
+        self._largest_inference = float(capacity_pflops[self.is_inference].max()) \
+            if self.is_inference.any() else 0.0
         self.used = np.zeros(len(roles))
         total = origin_weights.sum()
         self.origin_p = origin_weights / total if total > 0 else None
@@ -123,7 +126,7 @@ class TrafficModel:
     def _jobs_to_fit(self, alive: int) -> int:
         """Simulated jobs needed so that none takes over MAX_JOB_SHARE of the largest
         inference satellite's compute."""
-        largest = float(self.capacity[self.is_inference].max()) if self.is_inference.any() else 0.0
+        largest = self._largest_inference
         if largest <= 0:
             return 0
         return math.ceil(alive * self.spec.job_pflops / (MAX_JOB_SHARE * largest))

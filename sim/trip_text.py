@@ -1,5 +1,6 @@
-"""The words and numbers of a round trip's inference: one formatter for the inference phase's
-line (the Snapshot, the app's log) and `run.py ask`'s summary, so both say the same thing.
+"""The words and numbers the sim's results are said in (durations, bytes), and one formatter
+for a round trip's inference line (the Snapshot, the app's log) and `run.py ask`'s summary, so
+both say the same thing.
 """
 from __future__ import annotations
 
@@ -39,3 +40,11 @@ def inference_detail(timing: str, figures, tokens_per_s_fixed: float, full: bool
         text += (f"; the satellite's stated {figures.hardware_tops:,.0f} TOPS would need "
                  f"{short_duration(figures.hardware_s)} for these {figures.flops:.3g} FLOPs")
     return text
+
+
+def format_bytes(n: float) -> str:
+    """'160 B', '12.4 kB', '5.05 GB' (decimal units, as the sim's figures)."""
+    for unit, size in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= size:
+            return f"{n / size:.3g} {unit}"
+    return f"{n:.0f} B"

@@ -16,7 +16,7 @@ and runs it there with a SimRunner; each new Snapshot crosses over in shared mem
 
 Satellite names (a million strings) go once, not with every Snapshot.
 
-It has the SimRunner's surface (sim.interface.SimWorld plus published, run_free, hold,
+It has the SimRunner's surface (sim.interface.SimWorld plus published, run_free,
 take_errors, steps, refresh_hz, free_running), so the app's Session holds either. Wall
 instants (`Published.wall_s`) are the child's time.perf_counter: CLOCK_MONOTONIC on Linux,
 the same clock in both processes.
@@ -115,8 +115,6 @@ class _Child:
             runner.advance(payload[0])
         elif kind == "run_free":
             runner.run_free()
-        elif kind == "hold":
-            runner.hold()
         elif kind == "finish_round_trips":
             runner.finish_round_trips()
         elif kind == "finish_real_training":
@@ -222,6 +220,8 @@ def _from_shared(meta: bytes, name: str, spans: list, names):
 class SimProcess(Hosted):
     """A World built and stepped in a child process (module docstring). `factory(args,
     **options)` builds it there (it must be importable by name: run.py's world_from_args)."""
+
+    where = "process"  #: where the World steps (as SimRunner.where)
 
     def __init__(self, factory, args, options: dict | None = None, max_rate_hz: float = 60.0,
                  apply_wait_s: float = 0.1, start_timeout_s: float = 600.0):
@@ -330,9 +330,6 @@ class SimProcess(Hosted):
     def run_free(self) -> None:
         if not self.free_running:
             self._call("run_free")
-
-    def hold(self) -> None:
-        self._call("hold")
 
     def finish_round_trips(self):
         self._call("finish_round_trips")

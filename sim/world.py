@@ -77,8 +77,6 @@ class World:
         #: real data-parallel training on a thread (TrainForReal), None until started
         self.real_training = None
         self._real_loss: tuple[float, ...] = ()  #: its loss curve as last copied
-        #: commands wait for slow work at once (recording, command line) or not (the app)
-        self.blocking = blocking_inference
         #: a DeployCheckpoint(after_training=True) waiting for the real run to end (live)
         self._deploy_after: cmd.DeployCheckpoint | None = None
         #: the one clock: warp, pause, slow motion and fast-forward (sim/clock.py)
@@ -296,7 +294,7 @@ class World:
         elif command.job:
             raise UserError(f"no training job '{command.job}': this scenario has none")
         if command.after_training and self.real_training is not None:
-            if not self.blocking and self.real_training.running:
+            if not self.round_trips.blocking and self.real_training.running:
                 self._deploy_after = command
                 return
             self.finish_real_training()

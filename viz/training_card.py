@@ -127,19 +127,19 @@ def training_card(snapshot, name: str = "") -> TrainingCard | None:
         compute_s=steps * f["compute_s"],
         scatter_s=f["communication_s"] - f.get("gather_s", 0.0),
         gather_s=f.get("gather_s", 0.0), waiting_s=f["waiting_s"],
-        busiest=_link_words((f.get("busiest_a", -1), f.get("busiest_b", -1)), snapshot),
+        busiest=link_words((f.get("busiest_a", -1), f.get("busiest_b", -1)), snapshot),
         busiest_utilisation=float(f["busiest_utilisation"]))
     total = max(card.total_s, 1e-30)
     return dataclasses.replace(card, tokens_per_s=steps * tokens_per_step / total,
                                pflops_fraction=steps * flops_per_step / total)
 
 
-def _link_words(pair, snapshot) -> str:
-    """'A - B' names of a laser link ('' when none), as the panel says them."""
+def link_words(pair, snapshot, dash: str = "\u2013") -> str:
+    """'A – B' names of a laser link ('' when none); the panel says them with `dash` "-"."""
     a, b = (int(v) for v in pair)
     if not (0 <= a < snapshot.n_sats and 0 <= b < snapshot.n_sats):
         return ""
-    return f"{snapshot.sat_names[a]} \u2013 {snapshot.sat_names[b]}"
+    return f"{snapshot.sat_names[a]} {dash} {snapshot.sat_names[b]}"
 
 
 # --- words ---------------------------------------------------------------------------------------

@@ -225,9 +225,6 @@ def _print_comparison(r: dict) -> None:
               f"same greedy tokens: {'yes' if r['same_tokens'] else 'no'}")
 
 
-if __name__ == "__main__":
-    run_model_bench()
-
 
 def run_vision_bench(as_json: bool = False, threads: int = 1, runs: int = 3,
                      batch: int = 64) -> dict:
@@ -245,9 +242,7 @@ def run_vision_bench(as_json: bool = False, threads: int = 1, runs: int = 3,
     k = np.arange(batch)
     sample = scene.render_tile(*scene.swath_points(np.degrees(np.arcsin(2 * (k + 0.5) / batch - 1)),
                                                    (k * 137.508) % 360 - 180, 0.0, 290.0), lit=True)
-    old_threads = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
+    with _torch_threads(threads):
         vision.predict(model, sample[:8])  # warm-up: first-call allocations
 
         def rate(size: int) -> float:
@@ -260,8 +255,6 @@ def run_vision_bench(as_json: bool = False, threads: int = 1, runs: int = 3,
             return batch / statistics.median(times)
 
         one, batched = rate(1), rate(batch)
-    finally:
-        torch.set_num_threads(old_threads)
     flops = vision.forward_flops(model)
     out = {"model": str(vision.VISION_DIR / vision.WEIGHTS_FILE),
            "parameters": vision.parameter_count(model), "flops_per_tile": flops,
@@ -274,3 +267,7 @@ def run_vision_bench(as_json: bool = False, threads: int = 1, runs: int = 3,
               f"a time, {batched:,.0f} tiles/s in batches of {batch} "
               f"({out['gflops_per_s_batched']} GFLOP/s)")
     return out
+
+
+if __name__ == "__main__":
+    run_model_bench()

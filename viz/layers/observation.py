@@ -34,6 +34,7 @@ import math
 import numpy as np
 
 from sim.constants import EARTH_RADIUS_KM
+from sim.trip_text import format_bytes
 from viz.glutil import DynamicMesh, set_uniforms
 from viz.layers import additive, depth_write
 from viz.layers.labels import Label
@@ -382,14 +383,6 @@ class ObservationLayer(RibbonSpriteLayer):
     def release(self) -> None:
         self.patches.release()
         super().release()
-
-
-def format_bytes(n: float) -> str:
-    """'160 B', '12.4 kB', '5.05 GB' (decimal units, as the sim's figures)."""
-    for unit, size in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
-        if n >= size:
-            return f"{n / size:.3g} {unit}"
-    return f"{n:.0f} B"
 
 
 def capture_text(cap, phase: str) -> str:

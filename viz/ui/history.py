@@ -13,8 +13,7 @@ SERIES = {"rate": "requests_per_s", "pflops": "pflops_in_use", "mean": "latency_
 #: series name -> the figure of the first training job's last step it samples (s)
 TRAINING_SERIES = {"train_step": "step_s", "train_comm": "communication_s"}
 #: series name -> the Earth-observation total it samples (sim.capture_view.ObservationView, B)
-OBSERVATION_SERIES = {"obs_raw": "raw_collected_bytes", "obs_down": "downlinked_bytes",
-                      "obs_saved": "saved_bytes"}
+OBSERVATION_SERIES = {"obs_raw": "raw_collected_bytes", "obs_down": "downlinked_bytes"}
 
 
 class PlotHistory:

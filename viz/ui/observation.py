@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from imgui_bundle import imgui
 
-from viz.layers.observation import OBSERVE, format_bytes
+from sim.trip_text import format_bytes
+from viz.layers.observation import OBSERVE
 
 THUMB_PX = 128  #: the thumbnail's side in window points (the tile is 64 px: shown at 2x)
 STATE_TEXT = {"captured": "deciding on board", "stored": "stored on board",

@@ -79,13 +79,11 @@ def text_input_active() -> bool:
 def sim_json(session, ahead_s: float) -> dict:
     """Where the sim steps (off: with the frame; a thread; a process), its steps and the
     last one's wall time, and how far this frame drew past its Snapshot (sim seconds)."""
-    from sim.worker_process import SimProcess
-
     runner, published, snap = session.runner, session.published, session.snapshot
     out = {"worker": "off", "ahead_s": ahead_s, "n_sats": snap.n_sats,
            "step_index": snap.step_index}
     if runner is not None and published is not None:
-        out.update(worker="process" if isinstance(runner, SimProcess) else "thread",
+        out.update(worker=runner.where,
                    steps=runner.steps, step_ms=published.step_s * 1e3)
     return out
 

@@ -24,7 +24,7 @@ from sim.clock import WARP_MAX, WARP_MIN, FixedStepper
 from sim.errors import UserError
 from sim.ahead import clamp_ahead
 from sim.interface import SimWorld, WorldFactory
-from sim.runner import Hosted, Published, SimRunner, sim_seconds_ahead
+from sim.runner import SIM_WORKERS, Hosted, Published, SimRunner, sim_seconds_ahead
 from sim.worker_process import SimProcess, available
 from sim.script import ScriptRun
 from viz.ui.history import PlotHistory
@@ -36,7 +36,6 @@ MAX_PROMPT_CHARS = 400
 #: `sim_worker="auto"` runs the sim in its own process from this many satellites (below, a
 #: step takes a few milliseconds and the frame may as well run it)
 SIM_WORKER_FROM = 20_000
-SIM_WORKERS = ("auto", "process", "thread", "off")
 #: New Snapshots a second a sim on its own worker makes at most. The frame moves the satellites
 #: on between Snapshots (viz/ahead.py), so more refreshes change little on screen (links, load
 #: and traffic follow each Snapshot), and on two cores every step the sim process takes is CPU
@@ -466,8 +465,7 @@ class Session:
             return notes
         if not runner.free_running:
             return notes + ["Sim: stepped with each frame (recording or a script holds it)"]
-        where = "process" if isinstance(runner, SimProcess) else "thread"
-        return notes + [f"Sim in its own {where}: {runner.refresh_hz:.1f} steps/s, the last "
+        return notes + [f"Sim in its own {runner.where}: {runner.refresh_hz:.1f} steps/s, the last "
                         f"{self.published.step_s * 1e3:,.0f} ms; satellites drawn "
                         f"{ahead_s:.1f} s past it (two-body)"]
 

@@ -14,7 +14,7 @@ from sim import commands as cmd
 from sim.commands import COLLECTIVES
 from sim.snapshot import TrainingView
 from viz.layers.deploy import DEPLOY
-from viz.training_card import number_words
+from viz.training_card import link_words, number_words
 
 #: colours of the stacked bar's parts (RGBA 0..1): compute, communication, waiting
 PART_COLOURS = (("compute", (0.55, 0.9, 1.0, 1.0)), ("communication", (1.0, 0.78, 0.45, 1.0)),
@@ -196,7 +196,4 @@ def stacked_bar(figures, height: float = 14.0) -> None:
 
 def busiest_link(job: TrainingView, snap) -> str:
     """'A - B' names of the last step's busiest laser link ('' when none)."""
-    a, b = (int(v) for v in job.busiest_pair)
-    if not (0 <= a < snap.n_sats and 0 <= b < snap.n_sats):
-        return ""
-    return f"{snap.sat_names[a]} - {snap.sat_names[b]}"
+    return link_words(job.busiest_pair, snap, dash="-")

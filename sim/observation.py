@@ -25,6 +25,7 @@ import json
 import numpy as np
 
 from . import constellation as constellation_mod
+from . import ephemeris
 from .errors import UserError
 from .pathfinder import RouteResult, ground_to_sat_best, next_route
 from .payload import ImagingPayload
@@ -118,16 +119,22 @@ def capture(world, sat: int, payload: ImagingPayload) -> Scene:
 
 def next_daylight(world, sat: int, start: dt.datetime) -> dt.datetime | None:
     """The first instant (to DAYLIGHT_STEP_S) within DAYLIGHT_HORIZON_S after `start` when the
-    Sun is up at `sat`'s nadir; None if none (a satellite that stays over the night side)."""
+    Sun is up at `sat`'s nadir; None if none (a satellite that stays over the night side).
+    SGP4 for this one satellite at every instant in one call, with frames of its own (the
+    World's stay at the World's instant): the whole constellation is not propagated."""
     from .stations import geodetic_from_itrs
 
-    for k in range(1, int(DAYLIGHT_HORIZON_S / DAYLIGHT_STEP_S) + 1):
-        when = start + dt.timedelta(seconds=k * DAYLIGHT_STEP_S)
-        state = constellation_mod.propagate(world.constellation, when, world.model.frames)
-        if not state.online[sat]:
+    whens = [start + dt.timedelta(seconds=k * DAYLIGHT_STEP_S)
+             for k in range(1, int(DAYLIGHT_HORIZON_S / DAYLIGHT_STEP_S) + 1)]
+    jd, fr = np.ascontiguousarray(np.array([constellation_mod.utc_julian_date(w) for w in whens]).T)
+    errors, r_teme, _ = world.constellation.satrecs[sat].sgp4_array(jd, fr)
+    frames = ephemeris.EarthFrames()
+    for when, error, r in zip(whens, errors, r_teme):
+        if error != 0 or not np.isfinite(r).all():
             continue
-        lat, lon, _ = geodetic_from_itrs(state.positions_itrs_km[sat:sat + 1])
-        if sun_elevation_deg(float(lat[0]), float(lon[0]), sun_itrs(state)) > 0.0:
+        teme_to_gcrs, gcrs_to_itrs, sun_gcrs = frames.at(when)
+        lat, lon, _ = geodetic_from_itrs((gcrs_to_itrs @ (teme_to_gcrs @ r))[None])
+        if sun_elevation_deg(float(lat[0]), float(lon[0]), gcrs_to_itrs @ sun_gcrs) > 0.0:
             return when
     return None
 

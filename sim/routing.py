@@ -212,7 +212,7 @@ class Network:
                                   return_predecessors=True, limit=limit_km)
             total = dist[last] + down_km
             best = int(np.argmin(total))
-            if total[best] <= limit_km:
+            if np.isfinite(total[best]) and total[best] <= limit_km:
                 return pred, best
         return None, None
 

@@ -129,6 +129,13 @@ class Network:
         dist = np.atleast_2d(dist)[:, : self.n_sats] / SPEED_OF_LIGHT_KM_S
         return dist, np.atleast_2d(pred)[:, : self.n_sats]
 
+    @property
+    def bounded_search(self) -> bool:
+        """True when `bounded_trees` searches only near its sources (positions known and at
+        least BALL_MIN_SATS satellites); else every search costs the whole graph."""
+        return self._sat_km is not None and self._site_km is not None \
+            and self.n_sats >= BALL_MIN_SATS
+
     def bounded_trees(self, grounds: np.ndarray, limit_s: float) -> "Trees":
         """Shortest-path trees from each ground point in `grounds` to the satellites within
         `limit_s` of one-way light-time: the same distances and paths as `trees_from_ground`
@@ -136,8 +143,7 @@ class Network:
         balls of radius c * limit_s around the sources (see the module docstring)."""
         grounds = np.asarray(grounds, np.int64).reshape(-1)
         reach_km = float(limit_s) * SPEED_OF_LIGHT_KM_S
-        if (self._sat_km is None or self._site_km is None or not np.isfinite(reach_km)
-                or self.n_sats < BALL_MIN_SATS):  # the whole graph, its layout reused
+        if not (self.bounded_search and np.isfinite(reach_km)):  # the whole graph, reused
             dist, pred = self.trees_from_ground(grounds, limit_s)
             return Trees(self.n_sats, grounds, np.arange(self.n_sats), dist, pred)
         sats = np.flatnonzero(_within(self._sat_km, self._site_km[grounds], reach_km))

@@ -44,6 +44,11 @@ MAX_STEP_WALL_S = 2.0
 SIM_WORKERS = ("auto", "process", "thread", "off")
 
 
+def describe_error(error: BaseException) -> str:
+    """One line for the app: a UserError's own words, else the exception's type and text."""
+    return str(error) if isinstance(error, UserError) else f"{type(error).__name__}: {error}"
+
+
 @dataclasses.dataclass(frozen=True)
 class Published:
     """A Snapshot and the wall clock (time.perf_counter seconds) its sim time belongs to: the
@@ -87,8 +92,7 @@ class Hosted:
         """A done-callback for an `apply` that returned before the command ran."""
         error = future.exception()
         if error is not None:
-            self.post_error(str(error) if isinstance(error, UserError)
-                            else f"{type(error).__name__}: {error}")
+            self.post_error(describe_error(error))
 
 
 class SimRunner(Hosted):

@@ -26,12 +26,12 @@ import math
 
 import numpy as np
 
-from .routing import BALL_MIN_SATS, Network
+from .routing import Network
 from .scenario import Traffic
 from .snapshot import ROLE_INFERENCE
 
 #: Nearest-satellite searches look this far (one-way light-time, s): first ~1,200 km of path
-#: (with BALL_MIN_SATS satellites or more: at 100,000 nearly every request finds its model
+#: (when the Network searches bounded, from 20,000 satellites: at 100,000 nearly every request finds its model
 #: there, and a search covers what lies within its limit: sim/routing.py), then ~2,400 km,
 #: where nearly every request finds it at 2,800, then ~9,000 km for the few that did not. The
 #: nearest satellite found within a limit is the nearest overall, so the passes change the
@@ -115,8 +115,8 @@ class TrafficModel:
         eligible = {int(m): (self.hosted == m) & spare for m in np.unique(models)}
         pending = list(zip(origins.tolist(), models.tolist(), starts.tolist()))
         # Search near first (cheap: few nodes lie within a few ms), then farther for the rest.
-        # Below BALL_MIN_SATS a search costs the whole graph whatever its limit: no near pass.
-        limits = SEARCH_LIMITS_S if network.n_sats >= BALL_MIN_SATS else SEARCH_LIMITS_S[1:]
+        # An unbounded search costs the whole graph whatever its limit: no near pass then.
+        limits = SEARCH_LIMITS_S if network.bounded_search else SEARCH_LIMITS_S[1:]
         for limit_s in limits:
             pending = self._assign(pending, limit_s, weight, eligible, network)
             if not pending:

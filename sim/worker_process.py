@@ -34,7 +34,7 @@ import pickle
 import threading
 
 from .errors import UserError
-from .runner import Hosted, Published
+from .runner import Hosted, Published, describe_error
 
 #: Where the blocks live: Linux's shared-memory file system (RAM). Each block is a file
 #: written by the child, mapped and at once removed by the parent; its memory goes when the
@@ -57,11 +57,8 @@ def _child_main(conn, factory, args, options: dict, max_rate_hz: float) -> None:
 
     try:
         world = factory(args, **options)
-    except UserError as error:
-        conn.send(("failed", str(error)))
-        return
     except Exception as error:  # noqa: BLE001 (the parent says it in one line)
-        conn.send(("failed", f"{type(error).__name__}: {error}"))
+        conn.send(("failed", describe_error(error)))
         return
     runner = SimRunner(world, max_rate_hz=max_rate_hz)
     conn.send(("ready", world.title))
@@ -102,7 +99,7 @@ class _Child:
             answer = ("result", request_id, True, self._handle(kind, *payload))
         except Exception as error:  # noqa: BLE001 (handed to the parent)
             answer = ("result", request_id, False, (isinstance(error, UserError),
-                                                    _describe(error)))
+                                                    describe_error(error)))
         with self.send_lock:
             self._send_new()  # the Snapshot a command made goes before its answer
             self.conn.send(answer)
@@ -149,10 +146,6 @@ class _Child:
         self.conn.send(("snapshot", meta, name, spans, published.wall_s, published.rate,
                         published.step_s, runner.steps, runner.refresh_hz,
                         runner.free_running, runner.model_loaded))
-
-
-def _describe(error: BaseException) -> str:
-    return str(error) if isinstance(error, UserError) else f"{type(error).__name__}: {error}"
 
 
 class _NamesPickler(pickle.Pickler):

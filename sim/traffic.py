@@ -31,8 +31,9 @@ from .scenario import Traffic
 from .snapshot import ROLE_INFERENCE
 
 #: Nearest-satellite searches look this far (one-way light-time, s): first ~1,200 km of path
-#: (when the Network searches bounded, from 20,000 satellites: at 100,000 nearly every request finds its model
-#: there, and a search covers what lies within its limit: sim/routing.py), then ~2,400 km,
+#: (when the Network's searches are bounded, from 20,000 satellites: at 100,000 nearly every
+#: request finds its model there, and a search covers what lies within its limit:
+#: sim/routing.py), then ~2,400 km,
 #: where nearly every request finds it at 2,800, then ~9,000 km for the few that did not. The
 #: nearest satellite found within a limit is the nearest overall, so the passes change the
 #: cost, not the answer.

@@ -141,9 +141,13 @@ class DeployService:
 
     def __init__(self, roles: np.ndarray, names: tuple[str, ...]):
         self.roles, self.names = roles, names
+        self._inference = roles == ROLE_INFERENCE  #: fixed: the constellation's roles
         self.deploys: list[Deploy] = []
         self.log: list[str] = []
         self.versions = 0  #: checkpoints deployed so far (the next is number versions + 1)
+        #: (from sim time, view): once every kept deploy has ended the view no longer
+        #: changes, and the last deploy stays in every Snapshot (O(N) to make each step)
+        self._settled: tuple[float, DeployView] | None = None
 
     def start(self, checkpoint, now_s: float, geometry, n_stations: int, capacity_gbps: float,
               load_gbps: np.ndarray, sources: np.ndarray, shared_pairs: np.ndarray) -> Deploy:
@@ -165,6 +169,7 @@ class DeployService:
         deploy = Deploy(checkpoint, now_s, plan, arrival)
         self.versions = max(self.versions, checkpoint.version)
         self.deploys = (self.deploys + [deploy])[-KEEP_DEPLOYS:]
+        self._settled = None
         self._say(f"{checkpoint.label} ({checkpoint.byte_size / 1e6:.2f} MB) to "
                   f"{len(plan.targets):,} inference satellites: the last holds it after "
                   f"{plan.arrival_s.max() * 1e3:.2f} ms (slowest route "
@@ -210,13 +215,21 @@ class DeployService:
     def view(self, now_s: float) -> DeployView | None:
         if not self.deploys:
             return None
+        if self._settled is not None and now_s >= self._settled[0]:
+            return self._settled[1]
+        view = self._view(now_s)
+        done_s = max(d.end_s for d in self.deploys)
+        self._settled = (done_s, view) if now_s >= done_s else None
+        return view
+
+    def _view(self, now_s: float) -> DeployView:
         d = self.deploys[-1]
         plan = d.plan
         progress = np.clip((now_s - d.start_s) / np.maximum(plan.arrival_s, 1e-12), 0.0, 1.0)
         span = np.maximum(plan.edge_end_s - plan.edge_start_s, 1e-12)
         edge_progress = np.clip((now_s - d.start_s - plan.edge_start_s) / span, 0.0, 1.0)
         held = self.held_versions(now_s)
-        inference = self.roles == ROLE_INFERENCE
+        inference = self._inference
         return DeployView(
             version=d.checkpoint.version, label=d.checkpoint.label,
             byte_size=float(d.checkpoint.byte_size), start_s=d.start_s, end_s=d.end_s,

@@ -185,6 +185,29 @@ def test_each_satellite_answers_with_the_newest_checkpoint_it_holds():
     assert "1 have no path now" in service.log[-1]
 
 
+def test_the_view_of_finished_deploys_is_made_once_and_again_when_the_clock_goes_back():
+    """The last deploy stays in every Snapshot: once every transfer is done its view is kept
+    (not rebuilt over every satellite each step); before that, or back before the end, it
+    follows the clock; a new deploy starts over."""
+    from sim.deploy import DeployService
+
+    roles = np.array([ROLE_TRAINING, ROLE_INFERENCE, ROLE_INFERENCE, ROLE_INFERENCE])
+    service = DeployService(roles, ("T", "A", "B", "C"))
+    checkpoint = types.SimpleNamespace(version=1, label="trained step 1", byte_size=1.25e9)
+    deploy = service.start(checkpoint, 0.0, _line_geometry(), 0, 100.0, np.zeros(2),
+                           np.array([0]), np.zeros((0, 2)))
+    during = service.view(0.5 * deploy.end_s)
+    assert during.holders < 2 and service.view(0.5 * deploy.end_s) is not during
+    done = service.view(deploy.end_s + 1.0)
+    assert done.holders == 2 and service.view(deploy.end_s + 50.0) is done
+    assert service.view(0.5 * deploy.end_s).holders == during.holders  # the clock went back
+    again = service.start(types.SimpleNamespace(version=2, label="trained step 2",
+                                                byte_size=1.25e9),
+                          100.0, _line_geometry(), 0, 100.0, np.zeros(2), np.array([0]),
+                          np.zeros((0, 2)))
+    assert service.view(again.end_s + 1.0).version == 2
+
+
 def test_a_deploy_that_reaches_no_one_is_refused():
     from sim.deploy import DeployService
 

@@ -94,6 +94,15 @@ def build(scenario: Scenario) -> Constellation:
 SGP4_GROUPS = 64
 
 
+def group_slices(n: int, groups: int) -> list[slice]:
+    """`groups` (at most n, at least 1) consecutive slices of n satellites, as even as can be:
+    the SGP4 record groups and the propagator's staggered groups are the same slices, so the
+    propagator can use the constellation's records without a second copy."""
+    k = max(1, min(groups, n))
+    bounds = np.linspace(0, n, k + 1).round().astype(int)
+    return [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
+
+
 class SatrecGroups:
     """The satellites' SGP4 records as `groups` contiguous SatrecArrays, used as one: `sgp4`
     answers as `SatrecArray.sgp4` does for every satellite. A SatrecArray copies each record
@@ -102,10 +111,8 @@ class SatrecGroups:
 
     def __init__(self, satrecs: list, groups: int = SGP4_GROUPS):
         n = len(satrecs)
-        k = max(1, min(groups, n))
-        bounds = np.linspace(0, n, k + 1).round().astype(int)
         self.size = n
-        self.slices = [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
+        self.slices = group_slices(n, groups)
         self.arrays = [SatrecArray(satrecs[s]) for s in self.slices] if n else []
 
     def sgp4(self, jd: np.ndarray, fr: np.ndarray):

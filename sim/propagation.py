@@ -28,7 +28,8 @@ import datetime as dt
 import numpy as np
 from sgp4.api import SatrecArray
 
-from .constellation import SGP4_GROUPS, Constellation, SatrecGroups, utc_julian_date
+from .constellation import (SGP4_GROUPS, Constellation, SatrecGroups, group_slices,
+                            utc_julian_date)
 
 #: Sim seconds between a satellite's SGP4 samples. Interpolating in the middle interval of
 #: four equally spaced samples errs by at most 9/16 * H^4/24 * max|x''''| ~ 0.023 H^4 |x''''|;
@@ -61,12 +62,10 @@ class StaggeredPropagator:
         self.reference = reference
         self.spacing_s = float(spacing_s)
         n = constellation.size
-        k = max(1, min(groups, n))
-        self.groups = k
+        self._slices = group_slices(n, groups)
+        k = self.groups = len(self._slices)
         self.rebuild_per_step = max(1, rebuild_per_step)
-        bounds = np.linspace(0, n, k + 1).round().astype(int)
-        self._slices = [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
-        self._sizes = np.diff(bounds)
+        self._sizes = np.array([s.stop - s.start for s in self._slices], int)
         shared = constellation.sat_array
         if isinstance(shared, SatrecGroups) and shared.slices == self._slices:
             self._arrays = shared.arrays  # the constellation's own records: no second copy

@@ -86,8 +86,8 @@ class SnapshotAhead:
     def sat_positions(self, indices) -> np.ndarray:
         """GCRS km of the satellites `indices` (an index, array or slice) at the frame's time."""
         snap = self.stepped
-        return positions_ahead(snap.positions_km[indices], snap.velocities_km_s[indices],
-                               self.ahead_s).reshape(np.shape(snap.positions_km[indices]))
+        pos = snap.positions_km[indices]
+        return positions_ahead(pos, snap.velocities_km_s[indices], self.ahead_s).reshape(pos.shape)
 
     def sat_velocities(self, indices) -> np.ndarray:
         """GCRS km/s of the satellites `indices` at the frame's time: the velocity's change

@@ -59,11 +59,11 @@ def cache_entry(repo_id: str, repo) -> ModelEntry | None:
     architecture, or no config.json to tell: a shared cache holds other tools' repos)."""
     revision = _current_revision(repo)
     folder = revision.snapshot_path if revision is not None else Path(repo.repo_path)
-    size = repo.size_on_disk + sum(p.stat().st_size for p in partial_blobs(Path(repo.repo_path)))
+    partial = partial_blobs(Path(repo.repo_path))
+    size = repo.size_on_disk + sum(p.stat().st_size for p in partial)
     problem, parameters, dtype = folder_problem(folder)
     if "not a Qwen3 checkpoint" in problem or problem == "no config.json":
         return None  # someone else's model in the shared cache: not ours to list
-    partial = partial_blobs(Path(repo.repo_path))
     if partial and not problem:
         problem = f"{len(partial)} partial download(s)"
     if problem:

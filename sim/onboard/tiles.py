@@ -101,8 +101,14 @@ def _corners_fit(lat, lon, heading, swath, size: int, heldout: bool) -> np.ndarr
     """False for tiles whose corner pixels already break the held-out rule (a cheap first
     cut: the corner pixel centres lie (size - 1) / (2 size) of the swath from the centre, as
     a 2 x 2 grid over a swath of 2 (size - 1) / size of it)."""
-    clat, clon = scene.swath_points(lat, lon, heading, swath * (2 * (size - 1) / size), 2)
-    inside = in_bands(clon)
+    _, clon = scene.swath_points(lat, lon, heading, swath * (2 * (size - 1) / size), 2)
+    return _fits(clon, heldout)
+
+
+def _fits(lon_grid: np.ndarray, heldout: bool) -> np.ndarray:
+    """(K,) tiles whose (K, n, n) pixel longitudes lie wholly inside HELDOUT_BANDS when
+    `heldout`, else wholly outside them."""
+    inside = in_bands(lon_grid)
     return inside.all(axis=(1, 2)) if heldout else ~inside.any(axis=(1, 2))
 
 
@@ -126,8 +132,7 @@ def make_tiles(seed: int, count: int, heldout: bool, size: int = scene.TILE_PX
         keep = _corners_fit(lat, lon, heading, swath, size, heldout) & (~centre_water
                                                                          | keep_water)
         plat, plon = scene.swath_points(lat[keep], lon[keep], heading[keep], swath[keep], size)
-        inside = in_bands(plon)
-        fits = inside.all(axis=(1, 2)) if heldout else ~inside.any(axis=(1, 2))
+        fits = _fits(plon, heldout)
         plat, plon, night = plat[fits], plon[fits], night[keep][fits]
         day = scene.sample(scene.imagery(scene.DAY_IMAGE), plat, plon)
         batch_tiles = scene.as_pixels(day)

@@ -181,21 +181,28 @@ class ObservationService:
     def capture(self, sat: int, now_s: float) -> CaptureJob:
         """Image the ground below `sat` now and hand the tile to the onboard worker. UserError
         for a satellite without a payload, or a dark scene when the payload needs daylight."""
-        from .onboard.vision import classify
-
         payload = payload_of(self.world, sat)
         scene = capture(self.world, sat, payload)
         job = CaptureJob(next(self._ids), sat, now_s, scene, payload)
-        world, tile = self.world, scene.tile
+        self._submit(job, self._on_board(sat, now_s, payload, lambda: scene))
+        return job
+
+    def _on_board(self, sat: int, now_s: float, payload, scene_of):
+        """The work a capture does on the worker thread, not the frame's: `scene_of()` (the
+        scene with its tile: at once for a command, cut there for a scheduled capture), the
+        model's decision and its FLOP count, the result message."""
+        from .onboard.vision import classify
+
+        world = self.world
         name, taken = world.constellation.names[sat], self._utc(now_s)
 
-        def on_board():  # on the worker thread: the model and its FLOP count, not the frame's
-            decided = classify(tile)
-            return (tile, decided, vision_figures(world, sat, payload),
+        def on_board():
+            scene = scene_of()
+            decided = classify(scene.tile)
+            return (scene.tile, decided, vision_figures(world, sat, payload),
                     result_message(name, taken, scene, *decided))
 
-        self._submit(job, on_board)
-        return job
+        return on_board
 
     def _submit(self, job: CaptureJob, on_board, now: bool = True) -> None:
         """Hand a capture's on-board work to the worker: at once, or (`now` False, a live
@@ -250,22 +257,13 @@ class ObservationService:
 
     def _take_scheduled(self, sat: int, now_s: float, lat: float, lon: float, heading: float,
                         sun_deg: float, route_up: Route | None) -> None:
-        from .onboard.vision import classify
-
         payload = payload_of(self.world, sat)
         scene = Scene(lat, lon, heading, payload.swath_km, sun_deg, None)  # tile: on board
         job = CaptureJob(next(self._ids), sat, now_s, scene, payload, scheduled=True,
                          route_up=route_up)
-        world = self.world
-        name, taken = world.constellation.names[sat], self._utc(now_s)
-
-        def on_board():  # on the worker thread: the tile, the model and its FLOP count
-            cut = cut_scene(lat, lon, heading, payload.swath_km, sun_deg)
-            decided = classify(cut.tile)
-            return (cut.tile, decided, vision_figures(world, sat, payload),
-                    result_message(name, taken, cut, *decided))
-
-        self._submit(job, on_board, now=False)
+        self._submit(job, self._on_board(
+            sat, now_s, payload, lambda: cut_scene(lat, lon, heading, payload.swath_km, sun_deg)),
+            now=False)
         self._counts["taken"] += 1
         self._last_taken_s[sat] = now_s
 

@@ -14,6 +14,7 @@ import numpy as np
 from . import constellation as constellation_mod
 from . import ground, links
 from .constellation import Constellation, State
+from .direction_grid import DirectionGrid
 from .ephemeris import EarthFrames
 from .routing import LaserLayouts, Network
 from .scenario import LinkPolicy
@@ -32,12 +33,16 @@ class Geometry:
     #: (n_sites,3) ITRS km of the sites, so that bounded route searches stay near their
     #: sources (None: they search the whole graph)
     site_itrs_km: np.ndarray | None = dataclasses.field(default=None, compare=False, repr=False)
+    #: the online satellites' ITRS positions by direction, shared by the ground links and the
+    #: route searches (built on first use; None: the network makes its own)
+    directions: DirectionGrid | None = dataclasses.field(default=None, compare=False,
+                                                         repr=False)
 
     @functools.cached_property
     def network(self) -> Network:
         return Network(len(self.sunlit), self.isl.pairs, self.isl.length_km, self.ground.pairs,
                        self.ground.slant_km, self.n_sites, self.layouts,
-                       self.state.positions_itrs_km, self.site_itrs_km)
+                       self.state.positions_itrs_km, self.site_itrs_km, self.directions)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,15 +88,16 @@ class GeometryModel:
                                  self.free_mask)
         clock.lap("laser_links")
         candidates = None
+        directions = DirectionGrid(state.positions_itrs_km, state.online)  # built if used
         if len(sites) and self.constellation.size:
             candidates = self.ground_candidates.get(
                 sites, when.timestamp(), state.positions_itrs_km, state.velocities_itrs_km_s,
-                state.online, self.min_elevation_deg, self.ground_link_cap)
+                state.online, self.min_elevation_deg, self.ground_link_cap, directions)
         seen = ground.visible(sites, state.positions_itrs_km, state.online,
                               self.min_elevation_deg, candidates, self.ground_link_cap)
         clock.lap("ground_links")
         return Geometry(when, state, lit, isl, seen, len(sites), self.laser_layouts,
-                        sites.itrs_km)
+                        sites.itrs_km, directions)
 
 
 class _StageClock:

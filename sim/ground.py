@@ -21,6 +21,7 @@ import dataclasses
 import numpy as np
 from scipy.spatial import cKDTree
 
+from .direction_grid import DirectionGrid
 from .constants import (EARTH_MU_KM3_S2, EARTH_RADIUS_KM, EARTH_ROTATION_RAD_S,
                         WGS84_FLATTENING, WGS84_POLAR_RADIUS_KM)
 from .stations import GroundPoint, itrs_from_geodetic
@@ -200,9 +201,11 @@ class CandidateCache:
 
     def get(self, sites: GroundSites, time_s: float, sat_itrs_km: np.ndarray,
             sat_velocity_itrs_km_s: np.ndarray, online: np.ndarray,
-            min_elevation_deg: float, cap: int | None = None) -> Candidates:
+            min_elevation_deg: float, cap: int | None = None,
+            grid: DirectionGrid | None = None) -> Candidates:
         """Candidates for `sites` at sim time `time_s` (s, any fixed origin); with `cap`,
-        enough of them for `visible(..., cap=cap)` (see `_capped_candidates`)."""
+        enough of them for `visible(..., cap=cap)` (see `_capped_candidates`). `grid`: the
+        online satellites of `sat_itrs_km` by direction, if the caller has one to share."""
         entry = self._entries.get(id(sites))
         if entry is not None:
             owner, elevation, ref_s, horizon_s, ref_online, candidates, last_s = entry
@@ -214,13 +217,14 @@ class CandidateCache:
                     and (candidates.pruned is None or not candidates.pruned.any()
                          or np.array_equal(online, ref_online))):
                 return candidates
+        grid = grid or DirectionGrid(sat_itrs_km, online)  # built only if asked
         if entry is None or abs(time_s - last_s) <= self.horizon_s:
             horizon_s = self.horizon_s
             candidates = self._find(sites, sat_itrs_km, sat_velocity_itrs_km_s, online,
-                                    min_elevation_deg, cap)
+                                    min_elevation_deg, cap, grid)
         else:  # steps longer than the horizon (high warp): a margin would not pay off
             horizon_s = 0.0
-            candidates = _at_instant(sites, sat_itrs_km, online, min_elevation_deg, cap)
+            candidates = _at_instant(sites, sat_itrs_km, online, min_elevation_deg, cap, grid)
         if len(self._entries) >= self.max_entries and id(sites) not in self._entries:
             self._entries.pop(next(iter(self._entries)))
         self._entries[id(sites)] = [sites, (min_elevation_deg, cap), time_s, horizon_s,
@@ -228,7 +232,7 @@ class CandidateCache:
         return candidates
 
     def _find(self, sites, sat_itrs_km, velocity, online, min_elevation_deg,
-              cap: int | None = None) -> Candidates:
+              cap: int | None, grid: DirectionGrid) -> Candidates:
         h, omega = self.horizon_s, EARTH_ROTATION_RAD_S
         radius = np.sqrt(np.einsum("ij,ij->i", sat_itrs_km, sat_itrs_km))
         speed = np.sqrt(np.einsum("ij,ij->i", velocity, velocity))
@@ -246,23 +250,23 @@ class CandidateCache:
         lowest_km = max(float(radius[live].min()) - climb_km, 1.0)
         turn_rad = (fastest + accel * h) / lowest_km * h
         if cap is not None:
-            return _capped_candidates(sites, sat_itrs_km, radius, online, min_elevation_deg,
-                                      cap, turn_rad, climb_km, lowest_km)
+            return _capped_candidates(sites, grid, radius, online, min_elevation_deg, cap,
+                                      turn_rad, climb_km, lowest_km)
         # Sorted: the links come out sorted, and routing builds its graph fastest from those.
         return candidate_pairs(sites, sat_itrs_km, online, min_elevation_deg, turn_rad, climb_km,
                                sort=True)
 
 
 def _at_instant(sites: GroundSites, sat_itrs_km: np.ndarray, online: np.ndarray,
-                min_elevation_deg: float, cap: int | None) -> Candidates:
+                min_elevation_deg: float, cap: int | None, grid: DirectionGrid) -> Candidates:
     """Candidates for this instant only (no margin); with a cap, only those that can be among
     each ground point's best now (at a million satellites the whole cones hold 7 M pairs)."""
     radius = np.sqrt(np.einsum("ij,ij->i", sat_itrs_km, sat_itrs_km))
     live = online & (radius > 0)
     if cap is None or not live.any():
         return candidate_pairs(sites, sat_itrs_km, online, min_elevation_deg)
-    return _capped_candidates(sites, sat_itrs_km, radius, online, min_elevation_deg, cap, 0.0,
-                              0.0, float(radius[live].min()))
+    return _capped_candidates(sites, grid, radius, online, min_elevation_deg, cap, 0.0, 0.0,
+                              float(radius[live].min()))
 
 
 #: Largest angle between a ground point's geodetic vertical and its geocentric direction,
@@ -271,23 +275,21 @@ def _at_instant(sites: GroundSites, sat_itrs_km: np.ndarray, online: np.ndarray,
 VERTICAL_DEFLECTION_RAD = 1.02 * WGS84_FLATTENING
 
 
-def _capped_candidates(sites: GroundSites, sat_itrs_km: np.ndarray, radius: np.ndarray,
+def _capped_candidates(sites: GroundSites, grid: DirectionGrid, radius: np.ndarray,
                        online: np.ndarray, min_elevation_deg: float, cap: int, turn_rad: float,
                        climb_km: float, lowest_km: float) -> Candidates:
     """Candidates (sorted by ground point, then satellite) enough for each ground point's
     `cap` best links anywhere within the horizon that `turn_rad` (largest angle a satellite
-    turns about Earth's centre), `climb_km` and `lowest_km` (lowest radius) describe."""
-    unit = sat_itrs_km / np.maximum(radius, 1e-9)[:, None]
-    tree = cKDTree(unit, balanced_tree=False, compact_nodes=False)
+    turns about Earth's centre), `climb_km` and `lowest_km` (lowest radius) describe. `grid`:
+    the online satellites' positions by direction."""
     highest_km = float(radius[online].max()) + climb_km
     full = min(coverage_half_angle_rad(highest_km, min_elevation_deg) + turn_rad, np.pi)
     site_radii = np.sqrt((sites.itrs_km ** 2).sum(axis=1))
     site_low = float(site_radii.min())
     floor, pruned = np.zeros(len(sites)), np.zeros(len(sites), bool)
     angles = np.full(len(sites), full)
-    if 1 <= cap <= int(online.sum()):
-        chord, _ = tree.query(sites.up, k=[cap])  # the cap-th nearest to each vertical
-        nearest = 2 * np.arcsin(np.minimum(chord[:, 0], 2.0) / 2)
+    if 1 <= cap <= grid.size:
+        nearest = np.array([grid.nearest_angle(up, cap) for up in sites.up])
         floor, ok = _elevation_floor(nearest, turn_rad, lowest_km, float(site_radii.max()),
                                      min_elevation_deg)
         keep = _cone(floor, highest_km, site_low, turn_rad)
@@ -295,16 +297,16 @@ def _capped_candidates(sites: GroundSites, sat_itrs_km: np.ndarray, radius: np.n
         angles = np.where(pruned, keep, full)
     # Each ground point's satellites in ascending order: with the points in order, the
     # candidates come out sorted as routing wants them, with no sort of them all.
-    found = tree.query_ball_point(sites.up, 2 * np.sin(angles / 2), return_sorted=True)
+    found = [grid.within(up, angle) for up, angle in zip(sites.up, angles)]
     counts = np.array([len(f) for f in found], np.int64)
-    s = np.concatenate([np.array(f, np.int64) for f in found]) if counts.sum() else \
-        np.zeros(0, np.int64)
+    s = np.concatenate(found) if counts.sum() else np.zeros(0, np.int64)
     g = np.repeat(np.arange(len(sites)), counts)
-    keep_rows = online[s]
     if pruned.any():  # each satellite against the cone of its own orbit (lower: narrower)
         cone = _cone(floor[g], radius[s] + climb_km, site_low, turn_rad)
-        keep_rows &= ~pruned[g] | (np.einsum("ij,ij->i", unit[s], sites.up[g]) >= np.cos(cone))
-    g, s = g[keep_rows].astype(np.int32), s[keep_rows].astype(np.int32)
+        cos = np.einsum("ij,ij->i", grid.points_km.take(s, axis=0), sites.up[g])
+        keep_rows = ~pruned[g] | (cos >= np.cos(cone) * radius[s])
+        g, s = g[keep_rows], s[keep_rows]
+    g, s = g.astype(np.int32), s.astype(np.int32)
     return Candidates(g, s, sites.itrs_km[g], sites.up[g], pruned)
 
 

@@ -20,6 +20,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from .constants import SPEED_OF_LIGHT_KM_S
+from .direction_grid import DirectionGrid
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,15 +58,17 @@ class Network:
     def __init__(self, n_sats: int, isl_pairs: np.ndarray, isl_km: np.ndarray,
                  ground_pairs: np.ndarray, ground_km: np.ndarray, n_ground: int,
                  layouts: LaserLayouts | None = None, sat_km: np.ndarray | None = None,
-                 site_km: np.ndarray | None = None):
+                 site_km: np.ndarray | None = None, directions: DirectionGrid | None = None):
         """`layouts`: the owner's cache of laser-graph layouts (one per World, through its
         GeometryModel), reused while the links stay the same; None builds the layout anew.
         `sat_km` (N,3) and `site_km` (n_ground,3): positions in one frame (km), which let
-        `bounded_trees` search only near its sources (without them it searches everything)."""
+        `bounded_trees` search only near its sources (without them it searches everything);
+        `directions`: a DirectionGrid of `sat_km` to share (else one is made if needed)."""
         self.n_sats = n_sats
         self._sat_km = sat_km
         self._site_km = site_km
-        self._ball = None  #: _ball_terms(sat_km), made by the first bounded search
+        self._directions = directions if directions is not None or sat_km is None \
+            else DirectionGrid(sat_km)
         self.n_ground = n_ground
         self._isl_pairs = np.asarray(isl_pairs, np.int64).reshape(-1, 2)
         self._isl_km = np.asarray(isl_km, float)
@@ -147,9 +150,10 @@ class Network:
         if not (self.bounded_search and np.isfinite(reach_km)):  # the whole graph, reused
             dist, pred = self.trees_from_ground(grounds, limit_s)
             return Trees(self.n_sats, grounds, np.arange(self.n_sats), dist, pred)
-        if self._ball is None:
-            self._ball = _ball_terms(self._sat_km)
-        sats = np.flatnonzero(_within(self._ball, self._site_km[grounds], reach_km))
+        near = np.zeros(self.n_sats, bool)
+        for centre in self._site_km[grounds]:
+            near[self._directions.near_point(centre, reach_km)] = True
+        sats = np.flatnonzero(near)
         m, k = len(sats), len(grounds)
         local = np.full(self.n_sats, -1, np.int64)
         local[sats] = np.arange(m)
@@ -266,38 +270,6 @@ class Network:
             if at < len(self._isl_keys) and self._isl_keys[at] == key:
                 return float(self._isl_km[at])
         raise KeyError(f"no link between route nodes {a} and {b}")
-
-
-def _ball_terms(sat_km: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The satellites' side of `_within`, made once per Network (its searches share it):
-    (4,N) float32 rows x, y, z, 1 and (N,) |p|^2."""
-    rhs = np.empty((4, len(sat_km)), np.float32)
-    rhs[:3] = sat_km.T
-    rhs[3] = 1.0
-    return rhs, np.einsum("ij,ij->i", sat_km, sat_km)
-
-
-def _within(terms: tuple[np.ndarray, np.ndarray], centres_km: np.ndarray, radius_km: float,
-            chunk: int = 1 << 18) -> np.ndarray:
-    """(N,) bool: satellites (`_ball_terms` of their positions) within `radius_km` of any of
-    `centres_km` (K,3), and a few that lie up to 1 km farther. Tested as max_k (2 p.c_k -
-    |c_k|^2) >= |p|^2 - r^2, the left side from one (K,4) x (4,n) float32 product per chunk (a
-    (K,n) result: (n,3) x (3,K) runs ten times slower; einsum, not the threaded BLAS, which
-    stalls on a busy 2-core machine); float32 rounds it by ~10 km^2 at 8,000 km, far inside
-    the 1 km spare."""
-    rhs, sat_sq = terms
-    centres = np.asarray(centres_km, float).reshape(-1, 3)
-    lhs = np.empty((len(centres), 4), np.float32)
-    lhs[:, :3] = 2.0 * centres
-    lhs[:, 3] = -(centres * centres).sum(axis=1)
-    bound = sat_sq - (radius_km + 1.0) ** 2
-    n = len(sat_sq)
-    out = np.empty(n, bool)
-    for lo in range(0, n, chunk):
-        products = np.einsum("kj,jn->kn", lhs, rhs[:, lo: lo + chunk])
-        nearest = products.max(axis=0, initial=-np.inf)
-        np.greater_equal(nearest, bound[lo: lo + chunk], out=out[lo: lo + chunk])
-    return out
 
 
 @dataclasses.dataclass(frozen=True)

@@ -120,7 +120,7 @@ def test_capped_candidates_come_sorted(network_world):
     from sim.ground import CandidateCache
 
     state, sites = network_world.geometry.state, network_world.sites
-    found = CandidateCache()._find(sites, state.positions_itrs_km, state.velocities_itrs_km_s,
-                                   state.online, 25.0, 20)
+    found = CandidateCache().get(sites, 0.0, state.positions_itrs_km,
+                                 state.velocities_itrs_km_s, state.online, 25.0, 20)
     keys = found.ground.astype(np.int64) * len(state.online) + found.sat
     assert len(keys) > 1000 and np.all(np.diff(keys) > 0)

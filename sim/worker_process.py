@@ -41,6 +41,8 @@ from .runner import Hosted, Published, describe_error
 #: last array viewing it does.
 SHM_DIR = pathlib.Path("/dev/shm")
 BLOCK_PREFIX = "orbitviz-"
+#: Seconds between the receiver's looks for blocks that no Snapshot views any more.
+RELEASE_EVERY_S = 0.25
 
 
 def available() -> bool:
@@ -208,8 +210,9 @@ class _NamesUnpickler(pickle.Unpickler):
 
 
 def _from_shared(meta: bytes, name: str, spans: list, names):
-    """The Snapshot rebuilt on the mapped block `name`, whose file is removed at once: the
-    mapping lives as long as an array of the Snapshot does (read-only arrays viewing it)."""
+    """(the Snapshot rebuilt on the mapped block `name`, the block): the file is removed at
+    once; the mapping lives as long as the block object or an array of the Snapshot does
+    (read-only arrays viewing it)."""
     path = SHM_DIR / name
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -220,7 +223,30 @@ def _from_shared(meta: bytes, name: str, spans: list, names):
         path.unlink()
     view = memoryview(block)
     buffers = [view[start:start + length] for start, length in spans]
-    return _NamesUnpickler(io.BytesIO(meta), names, buffers).load()
+    return _NamesUnpickler(io.BytesIO(meta), names, buffers).load(), block
+
+
+class _Unmapper:
+    """Holds the parent's blocks and unmaps each on the receiver's thread once no array
+    views it any more. Unmapping a block frees its pages, 35 ms for a million satellites'
+    171 MB; left to the last array's owner, that was the frame's thread, a hitch per Snapshot.
+    (Python lets go of its lock meanwhile, so the frame's thread goes on.)"""
+
+    def __init__(self):
+        self.blocks: list[mmap.mmap] = []
+
+    def hold(self, block: mmap.mmap) -> None:
+        self.blocks.append(block)
+
+    def release(self) -> None:
+        """Unmap every held block that no array views any more."""
+        kept = []
+        for block in self.blocks:
+            try:
+                block.close()
+            except BufferError:  # still viewed: a Snapshot holds it
+                kept.append(block)
+        self.blocks = kept
 
 
 class SimProcess(Hosted):
@@ -245,6 +271,7 @@ class SimProcess(Hosted):
         self._futures: dict[int, concurrent.futures.Future] = {}
         self._names: tuple = ()
         self._published: Published | None = None
+        self._unmapper = _Unmapper()
         self._first = threading.Event()
         self._timeline = None
         self.steps = 0
@@ -276,8 +303,10 @@ class SimProcess(Hosted):
     def _receive(self) -> None:
         try:
             while True:
-                message = self._conn.recv()
-                getattr(self, f"_on_{message[0]}")(*message[1:])
+                if self._conn.poll(RELEASE_EVERY_S):
+                    message = self._conn.recv()
+                    getattr(self, f"_on_{message[0]}")(*message[1:])
+                self._unmapper.release()
         except (EOFError, OSError):
             self.post_error("the simulation process stopped")
             for future in list(self._futures.values()):
@@ -303,7 +332,8 @@ class SimProcess(Hosted):
 
     def _on_snapshot(self, meta, name, spans, wall_s, rate, step_s, steps, refresh_hz,
                      free_running, model_loaded) -> None:
-        snapshot = _from_shared(meta, name, spans, self._names)
+        snapshot, block = _from_shared(meta, name, spans, self._names)
+        self._unmapper.hold(block)
         self._published = Published(snapshot, wall_s, rate, step_s)  # one store
         self.steps, self.refresh_hz = steps, refresh_hz
         self.free_running, self.model_loaded = free_running, model_loaded

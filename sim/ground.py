@@ -2,8 +2,9 @@
 
 Works in the Earth-fixed frame (ITRS), where ground points do not move. The test is
 `(r_sat - r_ground) . up >= |r_sat - r_ground| * sin(min_elevation)`, with `up` the geodetic
-vertical. A cheap first pass (k-d trees of unit vectors) keeps only satellites inside each
-site's coverage cone; the exact test runs on those few. `CandidateCache` reuses one first pass
+vertical. A cheap first pass keeps only satellites inside each site's coverage cone (a
+direction grid, sim/direction_grid.py, with the ground-link cap; k-d trees of unit vectors
+without it); the exact test runs on those few. `CandidateCache` reuses one first pass
 for the steps of the next few sim seconds (with the cone widened by how far satellites can
 move meanwhile), so most steps only run the exact test.
 

@@ -27,6 +27,7 @@ from sim import timeline as tl
 from sim.layers import LayerSettings
 from viz.director_camera import (  # noqa: F401 (DirectedCamera: the recorder's camera)
     CameraPath, DirectedCamera, smootherstep)
+from viz.words import duration_words
 
 # --- overlays -----------------------------------------------------------------------------------
 
@@ -142,17 +143,6 @@ PHASE_WORDS = {
     "hops_down": "laser hops back", "downlink": "downlink, at light speed",
     "done": "answer delivered",
 }
-
-
-def duration_words(seconds: float) -> str:
-    if seconds < 1.0:
-        return f"{seconds * 1000:.1f} ms"
-    if seconds < 120:
-        return f"{seconds:.1f} s"
-    minutes = int(seconds // 60)
-    if minutes < 120:
-        return f"{minutes} min {int(seconds - 60 * minutes):02d} s"
-    return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
 def trip_card(trip, snapshot) -> Overlay:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 
 from viz.layers.training import COMPUTE, GATHER, IDLE, SCATTER, phase_colour
+from viz.words import duration_words
 
 #: The card's colours (RGBA 0..255), as the round-trip card's.
 HEAD = (150, 215, 255, 255)
@@ -144,19 +145,6 @@ def link_words(pair, snapshot, dash: str = "\u2013") -> str:
 
 # --- words ---------------------------------------------------------------------------------------
 
-def seconds_words(seconds: float) -> str:
-    """'1.6 ms', '42 ms', '0.52 s', '8.18 s', '12.3 s', '2 min 05 s'."""
-    if seconds < 0.01:
-        return f"{seconds * 1000:.2g} ms"
-    if seconds < 0.1:
-        return f"{seconds * 1000:.0f} ms"
-    if seconds < 10:
-        return f"{seconds:.2f} s"
-    if seconds < 120:
-        return f"{seconds:.1f} s"
-    return f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
-
-
 def number_words(n: float) -> str:
     """'1.51 million', '830,000', '2.4 billion'."""
     for scale, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
@@ -184,9 +172,9 @@ def lines_of(card: TrainingCard) -> dict[str, str]:
             f"the first cycle of {card.sync_every} steps is under way"
     elif card.steps > 1:
         out["label"] = (f"A cycle of {card.steps} steps ({card.steps - 1} local + 1 sync): "
-                        f"{seconds_words(card.total_s)}")
+                        f"{duration_words(card.total_s)}")
     else:
-        out["label"] = f"Step {card.last_step} took {seconds_words(card.total_s)}"
+        out["label"] = f"Step {card.last_step} took {duration_words(card.total_s)}"
     if card.steps:
         out["rate"] = (f"{number_words(card.tokens_per_s)} tokens/s \u00b7 "
                        f"{percent_words(card.pflops_fraction)} of the stated PFLOPS")
@@ -202,11 +190,11 @@ def legend_of(card: TrainingCard) -> list[tuple[str, tuple]]:
     """(text, swatch colours) of the legend: compute, lasers (two colours), waiting."""
     if not card.steps:
         return []
-    items = [(f"compute {seconds_words(card.compute_s)}", (PARTS[0][2],))]
+    items = [(f"compute {duration_words(card.compute_s)}", (PARTS[0][2],))]
     if card.lasers_s > 0:
-        items.append((f"lasers {seconds_words(card.lasers_s)}", (PARTS[1][2], PARTS[2][2])))
+        items.append((f"lasers {duration_words(card.lasers_s)}", (PARTS[1][2], PARTS[2][2])))
     if card.waiting_s > 0:
-        items.append((f"waiting {seconds_words(card.waiting_s)}", (PARTS[3][2],)))
+        items.append((f"waiting {duration_words(card.waiting_s)}", (PARTS[3][2],)))
     return items
 
 

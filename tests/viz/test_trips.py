@@ -196,15 +196,6 @@ def test_way_up_drawn_beside_the_way_down(draw, world):
     assert max(side) > 3 * max(min(side), 1.0), side
 
 
-def test_durations_read_at_human_scale():
-    from viz.ui.trips import format_duration
-
-    assert format_duration(0.0031) == "3.10 ms" and format_duration(12.4) == "12.4 s"
-    assert format_duration(400) == "6 min 40 s" and format_duration(7500) == "2 h 05 min"
-    assert format_duration(955e-9) == "955 ns" and format_duration(12.3e-6) == "12.3 us"
-    assert format_duration(0.0) == "0.00 ms"
-
-
 def training_snapshot(phase: str, collective: str = "ring"):
     """The synthetic shell with one training job on its first plane's ten satellites."""
     from sim.snapshot import TrainingView

@@ -14,7 +14,8 @@ from imgui_bundle import imgui
 from sim.commands import MAX_TOKENS, TIMINGS as ASK_TIMINGS
 from viz.ui.model_list import ModelList
 from viz.ui.session import MAX_PROMPT_CHARS, READY_PROMPTS, Session
-from viz.ui.trips import format_duration, phase_lines, status_line
+from viz.ui.trips import phase_lines, status_line
+from viz.words import duration_words
 
 PROMPT_COLOUR = (1.0, 0.84, 0.42, 1.0)  #: the prompt's colour in the scene (white-gold)
 ANSWER_COLOUR = (0.40, 0.95, 1.0, 1.0)  #: the answer's colour in the scene (cyan-white)
@@ -228,11 +229,11 @@ class AskPanel:
 def time_lines(figures) -> list[str]:
     """The two inference times of an answered trip: measured here, and on board (with its
     prefill/decode split) or why there is none."""
-    lines = [f"measured here: {format_duration(figures.get('measured_s', 0.0))}"]
+    lines = [f"measured here: {duration_words(figures.get('measured_s', 0.0))}"]
     if "onboard_s" in figures:
-        lines.append(f"on board: {format_duration(figures['onboard_s'])} (prefill "
-                     f"{format_duration(figures['onboard_prefill_s'])}, decode "
-                     f"{format_duration(figures['onboard_decode_s'])})")
+        lines.append(f"on board: {duration_words(figures['onboard_s'])} (prefill "
+                     f"{duration_words(figures['onboard_prefill_s'])}, decode "
+                     f"{duration_words(figures['onboard_decode_s'])})")
     else:
         lines.append("on board: no hardware profile")
     return lines

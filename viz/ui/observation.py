@@ -12,6 +12,7 @@ from imgui_bundle import imgui
 
 from sim.trip_text import format_bytes
 from viz.layers.observation import OBSERVE
+from viz.words import duration_words
 
 THUMB_PX = 128  #: the thumbnail's side in window points (the tile is 64 px: shown at 2x)
 STATE_TEXT = {"captured": "deciding on board", "stored": "stored on board",
@@ -43,8 +44,8 @@ def where_text(cap) -> str:
                 f"{route}" if route else f"stored on board until {cap.on_ground_utc:%H:%M:%S}")
     station = cap.hops[-1].split("(")[0].strip() if cap.hops else "a station"
     after = (cap.on_ground_utc - cap.taken_utc).total_seconds() if cap.on_ground_utc else 0.0
-    delay = f"{after * 1e3:,.1f} ms" if after < 1 else f"{after:,.0f} s"
-    return (f"on the ground at {station} {cap.on_ground_utc:%H:%M:%S} UTC, {delay} after "
+    return (f"on the ground at {station} {cap.on_ground_utc:%H:%M:%S} UTC, "
+            f"{duration_words(after)} after "
             f"capture ({how}: {route})")
 
 

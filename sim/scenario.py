@@ -35,10 +35,9 @@ from .elements import ELEMENT_SUFFIXES
 from .errors import UserError
 from .payload import ImagingPayload, check_reference, read_payloads
 from .snapshot import ROLE_NAMES
-from .commands import (COLLECTIVES, MAX_PARAMETERS, MAX_QUANTITY, MAX_SYNC_EVERY,  # noqa: F401
-                       MAX_TOKENS_PER_STEP)  # (MAX_QUANTITY: scenario_mod.MAX_QUANTITY)
+from .commands import COLLECTIVES, MAX_QUANTITY, MAX_TOKENS_PER_STEP
 from .timespan import check_in_ephemeris
-from .training import TrainingJob
+from .training import TrainingJob, setting_check
 from .tomlcheck import (Field, TomlSource, at_least, between, list_of_strings, one_of,
                         read_table)
 
@@ -260,7 +259,7 @@ _SCHEMA_TRAINING = {
     "role": _defaults_field(TrainingJob, "role", str, check=one_of(*ROLE_NAMES)),
     "count": _defaults_field(TrainingJob, "count", int, check=between(0, MAX_SATELLITES)),
     "parameters": _defaults_field(TrainingJob, "parameters", float,
-                                  check=between(1.0, MAX_PARAMETERS)),
+                                  check=setting_check("parameters")),
     "bytes_per_value": _defaults_field(TrainingJob, "bytes_per_value", float,
                                        check=between(0.01, 64, " bytes")),
     "tokens_per_step": _defaults_field(TrainingJob, "tokens_per_step", int,
@@ -268,7 +267,7 @@ _SCHEMA_TRAINING = {
     "mfu": _defaults_field(TrainingJob, "mfu", float, check=between(0.001, 1.0)),
     "collective": _defaults_field(TrainingJob, "collective", str, check=one_of(*COLLECTIVES)),
     "sync_every": _defaults_field(TrainingJob, "sync_every", int,
-                                  check=between(1, MAX_SYNC_EVERY)),
+                                  check=setting_check("sync_every")),
     "paused": _defaults_field(TrainingJob, "paused", bool),
 }
 _TOP = {"scenario": _SCHEMA_SCENARIO, "shells": None, "elements": None, "links": _SCHEMA_LINKS,

@@ -60,11 +60,11 @@ import dataclasses
 import pathlib
 from typing import Any
 
-from .commands import (COLLECTIVES, FIXED_TOKENS_PER_S, MAX_PARAMETERS, MAX_QUANTITY,
-                       MAX_SYNC_EVERY, MAX_TOKENS, MIN_LINK_GBPS, TIMINGS)
+from .commands import COLLECTIVES, FIXED_TOKENS_PER_S, MAX_TOKENS, TIMINGS
 from .errors import UserError
 from .layers import check_name as check_layer_name
 from .tomlcheck import Field, TomlSource, between, one_of, read_table
+from .training import setting_check
 
 KINDS = ("camera", "warp", "layers", "caption", "title", "select", "prompt", "training",
          "capture", "deploy", "end")
@@ -130,10 +130,9 @@ _SCHEMAS: dict[str, dict[str, Field]] = {
                "tokens_per_s": Field(float, 40.0, check=between(*FIXED_TOKENS_PER_S, " tokens/s"))},
     "training": {"job": Field(str, ""),
                  "collective": Field(str, None, check=one_of(*COLLECTIVES)),
-                 "sync_every": Field(int, None, check=between(1, MAX_SYNC_EVERY)),
-                 "link_gbps": Field(float, None, check=between(MIN_LINK_GBPS, MAX_QUANTITY,
-                                                               " Gbps")),
-                 "parameters": Field(float, None, check=between(1.0, MAX_PARAMETERS)),
+                 "sync_every": Field(int, None, check=setting_check("sync_every")),
+                 "link_gbps": Field(float, None, check=setting_check("link_gbps")),
+                 "parameters": Field(float, None, check=setting_check("parameters")),
                  "paused": Field(bool, None)},
     "capture": {"sat": _SAT},
     "deploy": {"job": Field(str, ""),

@@ -14,7 +14,7 @@ from ..commands import COLLECTIVES
 from .collective import CollectivePlan, PhaseCost, closed_form_s, phases_for, plan_collective
 from .graph import MIN_SHARE, LaserGraph, NoLaserPath, residual_gbps
 from .job import (SETTING_LIMITS, TrainingJob, checked_setting, job_index, plane_groups,
-                  ring_order, select_members)
+                  ring_order, select_members, setting_check)
 from .service import Instant, TrainingService
 from .steps import LOG_LINES, MAX_STEPS_PER_TICK, JobRun, StepFigures
 
@@ -23,5 +23,5 @@ __all__ = [
     "MAX_STEPS_PER_TICK", "MIN_SHARE", "NoLaserPath", "PhaseCost", "StepFigures",
     "SETTING_LIMITS", "TrainingJob", "TrainingService", "checked_setting", "closed_form_s",
     "job_index", "phases_for", "plan_collective",
-    "plane_groups", "residual_gbps", "ring_order", "select_members",
+    "plane_groups", "residual_gbps", "ring_order", "select_members", "setting_check",
 ]

@@ -9,6 +9,7 @@ import numpy as np
 from .. import commands as cmd
 from ..errors import UserError, number_in
 from ..snapshot import ROLE_NAMES
+from ..tomlcheck import between
 
 if TYPE_CHECKING:
     from ..constellation import Constellation
@@ -98,6 +99,13 @@ SETTING_LIMITS = {
     "parameters": (1.0, cmd.MAX_PARAMETERS, "parameters", ""),
     "link_gbps": (cmd.MIN_LINK_GBPS, cmd.MAX_QUANTITY, "link capacity", " Gbps"),
 }
+
+
+def setting_check(field: str):
+    """The `tomlcheck` check of a SETTING_LIMITS field, for the files that set it (a
+    scenario's [[training]] jobs, a timeline's training entries)."""
+    low, high, _, unit = SETTING_LIMITS[field]
+    return between(low, high, unit)
 
 
 def checked_setting(field: str, value, what: str = ""):

@@ -10,16 +10,24 @@ where it wraps at 180 degrees longitude). The runs are a superset of the cone; t
 test what they hold exactly.
 
 Measured on this 2-core machine, 165 ground points, a k-nearest and a cone query each: at a
-million points the grid builds in 30 ms where scipy's cKDTree of the unit vectors took
-105-140 ms, its queries cost about the same; at 2,800 points the tree is a few ms faster.
-The grid is built on first use: a step whose ground links come from the cache never pays.
+million points the cells build in 30 ms where scipy's cKDTree of the unit vectors took
+105-140 ms, and their queries cost about the same. With few points the tree wins (its
+queries go in one batched call; the cells cost a few Python calls per centre), so below
+TREE_BELOW points the cone and nearest-point queries go to a tree. Either is built on first
+use: a step whose ground links come from the cache never pays.
 """
 from __future__ import annotations
 
 import functools
 
 import numpy as np
+from scipy.spatial import cKDTree
 
+#: Below this many points a k-d tree of the unit vectors answers the cone and nearest-point
+#: queries: one batched call for all centres, where the cells cost a few Python calls per
+#: centre (2,800 satellites, 183 ground points: a ground-candidate refresh of 3 ms with the
+#: tree, 12 ms with the cells); the tree's build grows as N log N (105-140 ms at a million).
+TREE_BELOW = 50_000
 #: Points per cell on average that sizes the cells (between MIN_CELL_DEG and MAX_CELL_DEG):
 #: a million satellites get 1-degree cells, 100,000 about 2.6, a few thousand 6.
 POINTS_PER_CELL = 16
@@ -40,43 +48,43 @@ def cell_size_deg(n_points: int) -> float:
 class DirectionGrid:
     """Points (N,3) km in an Earth-centred frame, bucketed by direction. Only points where
     `live` (N,) is True (default: all) and not at the origin are ever answered. The arrays are
-    kept by reference: do not change them while the grid is in use."""
+    kept by reference: do not change them while the grid is in use. `tree_below`: below this
+    many points, cone and nearest-point queries go to a k-d tree instead (TREE_BELOW)."""
 
-    def __init__(self, points_km: np.ndarray, live: np.ndarray | None = None):
+    def __init__(self, points_km: np.ndarray, live: np.ndarray | None = None,
+                 tree_below: int | None = None):
         self.points_km = np.asarray(points_km, float).reshape(-1, 3)
         self.live = live
+        self.tree_below = TREE_BELOW if tree_below is None else tree_below
 
     # --- queries --------------------------------------------------------------------------
 
     @property
     def size(self) -> int:
         """How many points the queries can answer."""
-        return len(self._cells.order)
+        return len(self._answerable)
 
-    def within(self, centre: np.ndarray, angle_rad: float) -> np.ndarray:
-        """Point indices (ascending) within `angle_rad` of unit vector `centre`: a chord to it
-        of at most 2 sin(angle/2), as a k-d tree of the unit vectors answers."""
-        at = self._runs(centre, angle_rad)
-        chord_sq = self._chord_sq(at, centre)
-        limit = (2 * np.sin(min(angle_rad, np.pi) / 2)) ** 2
-        return np.sort(self._cells.order[at[chord_sq <= limit]])
-
-    def nearest_angle(self, centre: np.ndarray, k: int) -> float:
-        """Angle (rad) from unit vector `centre` to its k-th nearest point (k >= 1); pi
-        when there are fewer than k points."""
+    def nearest_angles(self, centres: np.ndarray, k: int) -> np.ndarray:
+        """(K,) angle (rad) from each unit vector of `centres` (K,3) to its k-th nearest
+        point (k >= 1); pi where there are fewer than k points."""
+        centres = np.asarray(centres, float).reshape(-1, 3)
         if k > self.size:
-            return np.pi
-        # Start where k points would lie on average (uniform on the sphere) times four, and
-        # widen until k points are inside: the k-th nearest is then among them.
-        angle = float(np.arccos(max(-1.0, 1.0 - 8.0 * k / self.size)))
-        while True:
-            at = self._runs(centre, angle)
-            chord_sq = self._chord_sq(at, centre)
-            inside = chord_sq[chord_sq <= (2 * np.sin(min(angle, np.pi) / 2)) ** 2]
-            if len(inside) >= k:
-                kth = np.partition(inside, k - 1)[k - 1]
-                return float(2 * np.arcsin(min(np.sqrt(kth), 2.0) / 2))
-            angle = min(2 * angle, np.pi)
+            return np.full(len(centres), np.pi)
+        if self._use_tree:
+            chord, _ = self._tree.query(centres, k=[k])
+            return 2 * np.arcsin(np.minimum(chord[:, 0], 2.0) / 2)
+        return np.array([self._nearest_angle(centre, k) for centre in centres])
+
+    def within_each(self, centres: np.ndarray, angles_rad) -> list[np.ndarray]:
+        """For each unit vector of `centres` (K,3) and angle of `angles_rad` (K,), the point
+        indices (ascending) within that angle of it: a chord of at most 2 sin(angle/2)."""
+        centres = np.asarray(centres, float).reshape(-1, 3)
+        angles = np.broadcast_to(np.asarray(angles_rad, float), (len(centres),))
+        if self._use_tree:
+            chords = 2 * np.sin(np.minimum(angles, np.pi) / 2)
+            found = self._tree.query_ball_point(centres, chords, return_sorted=True)
+            return [self._answerable[np.asarray(f, np.int64)] for f in found]
+        return [self._within(centre, float(angle)) for centre, angle in zip(centres, angles)]
 
     def near_point(self, centre_km: np.ndarray, radius_km: float) -> np.ndarray:
         """Point indices (any order) within `radius_km` (straight line) of `centre_km`."""
@@ -99,8 +107,57 @@ class DirectionGrid:
     # --- internals --------------------------------------------------------------------------
 
     @functools.cached_property
+    def _radius(self) -> np.ndarray:
+        return np.sqrt(np.einsum("ij,ij->i", self.points_km, self.points_km))
+
+    @functools.cached_property
+    def _keep(self) -> np.ndarray:
+        """(N,) bool: the points the queries answer (live and not at the origin)."""
+        keep = self._radius > 0
+        if self.live is not None:
+            keep &= np.asarray(self.live, bool)
+        return keep
+
+    @functools.cached_property
+    def _answerable(self) -> np.ndarray:
+        return np.flatnonzero(self._keep)
+
+    @property
+    def _use_tree(self) -> bool:
+        return self.size < self.tree_below
+
+    @functools.cached_property
+    def _tree(self) -> cKDTree:
+        """A k-d tree of the answerable points' unit vectors (an unbalanced one builds twice
+        as fast and answers as fast for points on a sphere)."""
+        rows = self._answerable
+        unit = self.points_km[rows] / self._radius[rows, None]
+        return cKDTree(unit, balanced_tree=False, compact_nodes=False)
+
+    @functools.cached_property
     def _cells(self) -> "_Cells":
-        return _Cells(self.points_km, self.live)
+        return _Cells(self.points_km, self._radius, self._keep)
+
+    def _within(self, centre: np.ndarray, angle_rad: float) -> np.ndarray:
+        """`within_each` for one centre, from the cells."""
+        at = self._runs(centre, angle_rad)
+        chord_sq = self._chord_sq(at, centre)
+        limit = (2 * np.sin(min(angle_rad, np.pi) / 2)) ** 2
+        return np.sort(self._cells.order[at[chord_sq <= limit]])
+
+    def _nearest_angle(self, centre: np.ndarray, k: int) -> float:
+        """`nearest_angles` for one centre (k <= size), from the cells: start where k points
+        would lie on average (uniform on the sphere) times four, and widen until k points are
+        inside: the k-th nearest is then among them."""
+        angle = float(np.arccos(max(-1.0, 1.0 - 8.0 * k / self.size)))
+        while True:
+            at = self._runs(centre, angle)
+            chord_sq = self._chord_sq(at, centre)
+            inside = chord_sq[chord_sq <= (2 * np.sin(min(angle, np.pi) / 2)) ** 2]
+            if len(inside) >= k:
+                kth = np.partition(inside, k - 1)[k - 1]
+                return float(2 * np.arcsin(min(np.sqrt(kth), 2.0) / 2))
+            angle = min(2 * angle, np.pi)
 
     def _runs(self, centre: np.ndarray, angle_rad: float) -> np.ndarray:
         """Positions in the sorted order of every point in the cells that the cone of
@@ -134,9 +191,7 @@ class DirectionGrid:
 class _Cells:
     """The sorted points of a DirectionGrid."""
 
-    def __init__(self, points_km: np.ndarray, live: np.ndarray | None):
-        radius = np.sqrt(np.einsum("ij,ij->i", points_km, points_km))
-        keep = radius > 0 if live is None else np.asarray(live, bool) & (radius > 0)
+    def __init__(self, points_km: np.ndarray, radius: np.ndarray, keep: np.ndarray):
         # Whole numbers of rows and columns, so that a column index wraps around at 180
         # degrees as the longitude does.
         self.rows = int(round(180.0 / cell_size_deg(int(keep.sum()))))

@@ -290,7 +290,7 @@ def _capped_candidates(sites: GroundSites, grid: DirectionGrid, radius: np.ndarr
     floor, pruned = np.zeros(len(sites)), np.zeros(len(sites), bool)
     angles = np.full(len(sites), full)
     if 1 <= cap <= grid.size:
-        nearest = np.array([grid.nearest_angle(up, cap) for up in sites.up])
+        nearest = grid.nearest_angles(sites.up, cap)
         floor, ok = _elevation_floor(nearest, turn_rad, lowest_km, float(site_radii.max()),
                                      min_elevation_deg)
         keep = _cone(floor, highest_km, site_low, turn_rad)
@@ -298,7 +298,7 @@ def _capped_candidates(sites: GroundSites, grid: DirectionGrid, radius: np.ndarr
         angles = np.where(pruned, keep, full)
     # Each ground point's satellites in ascending order: with the points in order, the
     # candidates come out sorted as routing wants them, with no sort of them all.
-    found = [grid.within(up, angle) for up, angle in zip(sites.up, angles)]
+    found = grid.within_each(sites.up, angles)
     counts = np.array([len(f) for f in found], np.int64)
     s = np.concatenate(found) if counts.sum() else np.zeros(0, np.int64)
     g = np.repeat(np.arange(len(sites)), counts)

@@ -28,23 +28,27 @@ CENTRES = [_unit(c) for c in ([0, 0, 1], [0, 0, -1], [-1, 1e-12, 0], [-1, -1e-12
 
 
 @pytest.mark.parametrize("n", [500, 40_000])
-def test_cones_and_nearest_match_brute_force(n):
+@pytest.mark.parametrize("tree_below", [0, 10**9], ids=["cells", "tree"])
+def test_cones_and_nearest_match_brute_force(n, tree_below):
     points = _shells(n)
     live = np.random.default_rng(1).random(n) > 0.1
-    grid = DirectionGrid(points, live)
+    grid = DirectionGrid(points, live, tree_below=tree_below)
     unit = points / np.linalg.norm(points, axis=1)[:, None]
     assert grid.size == live.sum()
-    for centre in CENTRES:
-        chord = np.linalg.norm(unit - centre, axis=1)
-        chord[~live] = np.inf
-        for angle in (0.01, 0.07, 0.4, 1.6, 3.0, np.pi):
-            want = np.flatnonzero(chord <= 2 * np.sin(angle / 2))
-            assert np.array_equal(grid.within(centre, angle), want), (centre, angle)
-        for k in (1, 7, 128):
+    centres = np.array(CENTRES)
+    for angle in (0.01, 0.07, 0.4, 1.6, 3.0, np.pi):
+        found = grid.within_each(centres, np.full(len(centres), angle))
+        for centre, got in zip(centres, found):
+            chord = np.linalg.norm(unit - centre, axis=1)
+            want = np.flatnonzero((chord <= 2 * np.sin(angle / 2)) & live)
+            assert np.array_equal(got, want), (centre, angle)
+    for k in (1, 7, 128):
+        got = grid.nearest_angles(centres, k)
+        for centre, angle in zip(centres, got):
+            chord = np.linalg.norm(unit[live] - centre, axis=1)
             kth = np.sort(chord)[k - 1]
-            assert grid.nearest_angle(centre, k) == pytest.approx(2 * np.arcsin(kth / 2),
-                                                                  abs=1e-12)
-    assert grid.nearest_angle(CENTRES[0], int(live.sum()) + 1) == np.pi
+            assert angle == pytest.approx(2 * np.arcsin(kth / 2), abs=1e-12)
+    assert np.all(grid.nearest_angles(centres, int(live.sum()) + 1) == np.pi)
 
 
 @pytest.mark.parametrize("radius_km", [300.0, 1_500.0, 6_000.0, 20_000.0])
@@ -84,9 +88,10 @@ def test_cells_follow_the_number_of_points():
     assert cell_size_deg(12) == 6.0
 
 
-def test_no_points():
-    grid = DirectionGrid(np.zeros((3, 3)))  # all at the origin: none is answered
+@pytest.mark.parametrize("tree_below", [0, 10**9], ids=["cells", "tree"])
+def test_no_points(tree_below):
+    grid = DirectionGrid(np.zeros((3, 3)), tree_below=tree_below)  # all at the origin
     assert grid.size == 0
-    assert len(grid.within(CENTRES[0], 1.0)) == 0
-    assert grid.nearest_angle(CENTRES[0], 1) == np.pi
+    assert grid.nearest_angles(np.array(CENTRES[:1]), 1)[0] == np.pi
+    assert len(grid.within_each(np.array(CENTRES[:1]), [1.0])[0]) == 0
     assert len(grid.near_point(np.array([7000.0, 0, 0]), 500.0)) == 0

@@ -5,7 +5,8 @@ a real World.
 Each job has its own small class: `ScenarioLoader` builds a new World on a thread
 (viz/ui/loader.py), `ModelPreloader` loads the onboard model ahead of the first prompt
 (viz/ui/model_loader.py), `MessageLog` keeps the message line (viz/ui/messages.py) and
-`PlotHistory` the live plots (viz/ui/history.py). The clock is the World's own
+`PlotHistory` the live plots (viz/ui/history.py); where the World steps (in the frame, on a
+thread, in a child process) is decided in viz/ui/hosting.py. The clock is the World's own
 (sim/clock.py): the Session keeps no copy of warp or pause, it reads them from the Snapshot.
 
 The World comes only from `world_factory(args)` (run.py's), so viz never imports the sim's
@@ -24,24 +25,15 @@ from sim.clock import WARP_MAX, WARP_MIN, FixedStepper
 from sim.errors import UserError
 from sim.ahead import clamp_ahead
 from sim.interface import SimWorld, WorldFactory
-from sim.runner import SIM_WORKERS, Hosted, Published, SimRunner, sim_seconds_ahead
-from sim.worker_process import SimProcess, available
+from sim.runner import SIM_WORKERS, Hosted, Published, sim_seconds_ahead
 from sim.script import ScriptRun
 from viz.ui.history import PlotHistory
+from viz.ui.hosting import choose_worker, host_world, hosting_notes
 from viz.ui.loader import ScenarioLoader, deadline_left
 from viz.ui.messages import MessageLog
 from viz.ui.model_loader import ModelPreloader
 
 MAX_PROMPT_CHARS = 400
-#: `sim_worker="auto"` runs the sim in its own process from this many satellites (below, a
-#: step takes a few milliseconds and the frame may as well run it)
-SIM_WORKER_FROM = 20_000
-#: New Snapshots a second a sim on its own worker makes at most. The frame moves the satellites
-#: on between Snapshots (viz/ahead.py), so more refreshes change little on screen (links, load
-#: and traffic follow each Snapshot), and on two cores every step the sim process takes is CPU
-#: the software renderer lacks. 100,000 satellites, 1280x720, same hour: median frame 34.4 ms
-#: at 10 a second (the sim made 8.2), 29.8-30.5 ms at 6 (the sim made 6.0).
-SIM_REFRESH_HZ = 6.0
 READY_PROMPTS = (
     "What do you see from orbit?",
     "Tell me of the stars tonight.",
@@ -117,23 +109,11 @@ class Session:
         """The World for `args` (its model_dir too), in the process or on the thread
         `sim_worker` says. Runs on the loader thread: it must not read Session state that the
         main thread changes, nor touch GL or imgui."""
-        worker = self._worker_for(args)
-        if worker == "process":
-            return SimProcess(self.world_factory, args, {"model_dir": args.model_dir},
-                              max_rate_hz=SIM_REFRESH_HZ)
-        world = self.world_factory(args, model_dir=args.model_dir)
-        return SimRunner(world, max_rate_hz=SIM_REFRESH_HZ) if worker == "thread" else world
+        return host_world(self._worker_for(args), self.world_factory, args)
 
     def _worker_for(self, args: argparse.Namespace) -> str:
-        """"process", "thread" or "off" for the scenario of `args`."""
-        worker = self.sim_worker
-        if worker == "auto":
-            big = self.scenario_size is not None and \
-                self.scenario_size(args) >= SIM_WORKER_FROM
-            worker = "process" if big else "off"
-        if worker == "process" and not available():
-            worker = "thread"  # no /dev/shm (not Linux): the next best
-        return worker
+        """"process", "thread" or "off" for the scenario of `args` (viz/ui/hosting.py)."""
+        return choose_worker(self.sim_worker, args, self.scenario_size)
 
     @property
     def loading(self) -> bool:
@@ -453,21 +433,7 @@ class Session:
     def sim_notes(self, ahead_s: float) -> list[str]:
         """For the panel: what the sim bounds (ground links per ground point) and how it
         keeps up when it steps on its own."""
-        notes = []
-        totals = self.snapshot.totals
-        capped = int(totals.get("ground_sites_capped", 0))
-        if capped:
-            cap = int(totals.get("ground_link_cap", 0))
-            notes.append(f"Ground links: {capped:,} ground points see more than {cap} "
-                         f"satellites and keep their {cap} highest")
-        runner = self.runner
-        if runner is None or self.published is None:
-            return notes
-        if not runner.free_running:
-            return notes + ["Sim: stepped with each frame (recording or a script holds it)"]
-        return notes + [f"Sim in its own {runner.where}: {runner.refresh_hz:.1f} steps/s, the last "
-                        f"{self.published.step_s * 1e3:,.0f} ms; satellites drawn "
-                        f"{ahead_s:.1f} s past it (two-body)"]
+        return hosting_notes(self.snapshot.totals, self.runner, self.published, ahead_s)
 
     def ahead_s(self, wall_now_s: float) -> float:
         """Sim seconds from the held Snapshot to wall time `wall_now_s` (time.perf_counter):

@@ -64,6 +64,11 @@ class DirectionGrid:
         """How many points the queries can answer."""
         return len(self._answerable)
 
+    @functools.cached_property
+    def radius_km(self) -> np.ndarray:
+        """(N,) every point's distance from the centre, km (computed once, for callers too)."""
+        return np.sqrt(np.einsum("ij,ij->i", self.points_km, self.points_km))
+
     def nearest_angles(self, centres: np.ndarray, k: int) -> np.ndarray:
         """(K,) angle (rad) from each unit vector of `centres` (K,3) to its k-th nearest
         point (k >= 1); pi where there are fewer than k points."""
@@ -91,8 +96,7 @@ class DirectionGrid:
         cells = self._cells
         rc = float(np.sqrt(np.dot(centre_km, centre_km)))
         if rc == 0.0:
-            at = np.arange(self.size)
-            return cells.order[cells.radius[at] <= radius_km]
+            return cells.order[cells.radius <= radius_km]
         angle = _ball_angle(rc, float(radius_km), cells.lowest_km, cells.highest_km)
         if angle is None:
             return np.zeros(0, np.int64)
@@ -107,13 +111,9 @@ class DirectionGrid:
     # --- internals --------------------------------------------------------------------------
 
     @functools.cached_property
-    def _radius(self) -> np.ndarray:
-        return np.sqrt(np.einsum("ij,ij->i", self.points_km, self.points_km))
-
-    @functools.cached_property
     def _keep(self) -> np.ndarray:
         """(N,) bool: the points the queries answer (live and not at the origin)."""
-        keep = self._radius > 0
+        keep = self.radius_km > 0
         if self.live is not None:
             keep &= np.asarray(self.live, bool)
         return keep
@@ -131,19 +131,17 @@ class DirectionGrid:
         """A k-d tree of the answerable points' unit vectors (an unbalanced one builds twice
         as fast and answers as fast for points on a sphere)."""
         rows = self._answerable
-        unit = self.points_km[rows] / self._radius[rows, None]
+        unit = self.points_km[rows] / self.radius_km[rows, None]
         return cKDTree(unit, balanced_tree=False, compact_nodes=False)
 
     @functools.cached_property
     def _cells(self) -> "_Cells":
-        return _Cells(self.points_km, self._radius, self._keep)
+        return _Cells(self.points_km, self.radius_km, self._keep)
 
     def _within(self, centre: np.ndarray, angle_rad: float) -> np.ndarray:
         """`within_each` for one centre, from the cells."""
-        at = self._runs(centre, angle_rad)
-        chord_sq = self._chord_sq(at, centre)
-        limit = (2 * np.sin(min(angle_rad, np.pi) / 2)) ** 2
-        return np.sort(self._cells.order[at[chord_sq <= limit]])
+        at, _ = self._in_cone(centre, angle_rad)
+        return np.sort(self._cells.order[at])
 
     def _nearest_angle(self, centre: np.ndarray, k: int) -> float:
         """`nearest_angles` for one centre (k <= size), from the cells: start where k points
@@ -151,13 +149,19 @@ class DirectionGrid:
         inside: the k-th nearest is then among them."""
         angle = float(np.arccos(max(-1.0, 1.0 - 8.0 * k / self.size)))
         while True:
-            at = self._runs(centre, angle)
-            chord_sq = self._chord_sq(at, centre)
-            inside = chord_sq[chord_sq <= (2 * np.sin(min(angle, np.pi) / 2)) ** 2]
-            if len(inside) >= k:
-                kth = np.partition(inside, k - 1)[k - 1]
+            _, chord_sq = self._in_cone(centre, angle)
+            if len(chord_sq) >= k:
+                kth = np.partition(chord_sq, k - 1)[k - 1]
                 return float(2 * np.arcsin(min(np.sqrt(kth), 2.0) / 2))
             angle = min(2 * angle, np.pi)
+
+    def _in_cone(self, centre: np.ndarray, angle_rad: float):
+        """(positions in the sorted order, squared chords) of the points within `angle_rad`
+        of unit vector `centre`: a chord of at most 2 sin(angle/2)."""
+        at = self._runs(centre, angle_rad)
+        chord_sq = self._chord_sq(at, centre)
+        inside = chord_sq <= (2 * np.sin(min(angle_rad, np.pi) / 2)) ** 2
+        return at[inside], chord_sq[inside]
 
     def _runs(self, centre: np.ndarray, angle_rad: float) -> np.ndarray:
         """Positions in the sorted order of every point in the cells that the cone of

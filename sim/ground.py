@@ -218,7 +218,8 @@ class CandidateCache:
                     and (candidates.pruned is None or not candidates.pruned.any()
                          or np.array_equal(online, ref_online))):
                 return candidates
-        grid = grid or DirectionGrid(sat_itrs_km, online)  # built only if asked
+        if grid is None:
+            grid = DirectionGrid(sat_itrs_km, online)  # its cells or tree built only if asked
         if entry is None or abs(time_s - last_s) <= self.horizon_s:
             horizon_s = self.horizon_s
             candidates = self._find(sites, sat_itrs_km, sat_velocity_itrs_km_s, online,
@@ -235,7 +236,7 @@ class CandidateCache:
     def _find(self, sites, sat_itrs_km, velocity, online, min_elevation_deg,
               cap: int | None, grid: DirectionGrid) -> Candidates:
         h, omega = self.horizon_s, EARTH_ROTATION_RAD_S
-        radius = np.sqrt(np.einsum("ij,ij->i", sat_itrs_km, sat_itrs_km))
+        radius = grid.radius_km
         speed = np.sqrt(np.einsum("ij,ij->i", velocity, velocity))
         radial = np.abs(np.einsum("ij,ij->i", sat_itrs_km, velocity)) / np.maximum(radius, 1e-9)
         live = online & (radius > 0)
@@ -262,7 +263,7 @@ def _at_instant(sites: GroundSites, sat_itrs_km: np.ndarray, online: np.ndarray,
                 min_elevation_deg: float, cap: int | None, grid: DirectionGrid) -> Candidates:
     """Candidates for this instant only (no margin); with a cap, only those that can be among
     each ground point's best now (at a million satellites the whole cones hold 7 M pairs)."""
-    radius = np.sqrt(np.einsum("ij,ij->i", sat_itrs_km, sat_itrs_km))
+    radius = grid.radius_km
     live = online & (radius > 0)
     if cap is None or not live.any():
         return candidate_pairs(sites, sat_itrs_km, online, min_elevation_deg)

@@ -67,8 +67,9 @@ class Network:
         self.n_sats = n_sats
         self._sat_km = sat_km
         self._site_km = site_km
-        self._directions = directions if directions is not None or sat_km is None \
-            else DirectionGrid(sat_km)
+        if directions is None and sat_km is not None:
+            directions = DirectionGrid(sat_km)  # cheap until a bounded search asks it
+        self._directions = directions
         self.n_ground = n_ground
         self._isl_pairs = np.asarray(isl_pairs, np.int64).reshape(-1, 2)
         self._isl_km = np.asarray(isl_km, float)

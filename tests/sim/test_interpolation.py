@@ -205,18 +205,3 @@ def test_world_steps_interpolate_and_agree_with_exact_propagation():
     world.step(3 * H)  # high warp: exact
     assert propagator.exact_steps == exact_before + 1
 
-
-def test_both_ways_of_combining_samples_agree(monkeypatch):
-    """Large groups are summed with einsum, small ones with BLAS: the same sums."""
-    from sim import propagation
-
-    rng = np.random.default_rng(3)
-    weights, samples = rng.normal(size=4), rng.normal(size=(4, 50, 3)) * 7000
-    results = []
-    for threshold in (0, 10**9):
-        monkeypatch.setattr(propagation, "EINSUM_FROM", threshold)
-        out = np.empty((50, 3))
-        propagation._combine(weights, samples, out)
-        results.append(out)
-    assert np.allclose(results[0], results[1], rtol=1e-14, atol=1e-9)
-    assert np.allclose(results[0], np.tensordot(weights, samples, axes=1), rtol=1e-14, atol=1e-9)

@@ -26,6 +26,25 @@ def smootherstep(u: float) -> float:
     return u * u * u * (u * (u * 6 - 15) + 10)
 
 
+def training_command(entry: tl.Entry) -> cmd.SetTraining:
+    """The SetTraining command a `training` entry sends (only the keys written)."""
+    return cmd.SetTraining(**{k: v for k, v in entry.values.items() if v is not None})
+
+
+def deploy_commands(entry: tl.Entry) -> list[cmd.Command]:
+    """The commands a `deploy` entry sends: train for real, then deploy once trained."""
+    return [cmd.TrainForReal(steps=entry.values["real_steps"], replicas=2),
+            cmd.DeployCheckpoint(job=entry.values["job"], after_training=True)]
+
+
+def prompt_command(entry: tl.Entry) -> cmd.Ask:
+    """The Ask command a `prompt` entry sends: the one place prompts become commands."""
+    v = entry.values
+    return cmd.Ask(sat=str(v["sat"]), prompt=v["prompt"], station=v["station"],
+                   max_tokens=v["max_tokens"], seed=v["seed"], timing=v["timing"],
+                   tokens_per_s=v["tokens_per_s"])
+
+
 class WarpSchedule:
     """Sim seconds per video second at video time t: steps, or geometric ramps of ramp_s."""
 
@@ -91,12 +110,12 @@ class ScriptPlayer:
         if e.kind == "select":
             return [cmd.Select(self._sat_index(e))]
         if e.kind == "training":
-            return [tl.training_command(e)]
+            return [training_command(e)]
         if e.kind == "capture":
             return [cmd.Capture(str(e.values["sat"]))]
         if e.kind == "deploy":
-            return tl.deploy_commands(e)
-        return [tl.prompt_command(e)]
+            return deploy_commands(e)
+        return [prompt_command(e)]
 
     def _sat_index(self, e: tl.Entry) -> int:
         ref = str(e.values["sat"]).strip()

@@ -424,29 +424,3 @@ def _check_job(e: Entry, job_names: tuple[str, ...]) -> None:
     except UserError as error:
         raise e.error("job" if job_names or e.values["job"] else None, str(error)) from None
 
-
-# --- applying ----------------------------------------------------------------------------------
-
-def training_command(entry: Entry):
-    """The SetTraining command a `training` entry sends (only the keys written)."""
-    from .commands import SetTraining
-
-    return SetTraining(**{k: v for k, v in entry.values.items() if v is not None})
-
-
-def deploy_commands(entry: Entry) -> list:
-    """The commands a `deploy` entry sends: train for real, then deploy once trained."""
-    from .commands import DeployCheckpoint, TrainForReal
-
-    return [TrainForReal(steps=entry.values["real_steps"], replicas=2),
-            DeployCheckpoint(job=entry.values["job"], after_training=True)]
-
-
-def prompt_command(entry: Entry):
-    """The Ask command a `prompt` entry sends: the one place prompts become commands."""
-    from .commands import Ask
-
-    v = entry.values
-    return Ask(sat=str(v["sat"]), prompt=v["prompt"], station=v["station"],
-               max_tokens=v["max_tokens"], seed=v["seed"], timing=v["timing"],
-               tokens_per_s=v["tokens_per_s"])

@@ -166,7 +166,8 @@ def test_info_refuses_a_timeline_prompt_longer_than_ask_allows(tmp_path, capsys)
     """The timeline's limit is Ask's (sim.commands.MAX_TOKENS): one past it is refused by
     `info` in one line naming the file, line and field; the limit itself is accepted."""
     from sim.commands import MAX_TOKENS, Ask, check_max_tokens
-    from sim.timeline import of_scenario, prompt_command
+    from sim.script import prompt_command
+    from sim.timeline import of_scenario
     from sim.scenario import resolve
 
     path = _prompt_scenario(tmp_path, MAX_TOKENS + 1)

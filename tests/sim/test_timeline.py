@@ -5,6 +5,7 @@ import pytest
 from sim import scenario as scenario_mod
 from sim import timeline as tl
 from sim.errors import UserError
+from sim.script import prompt_command
 
 HEAD = """
 [scenario]
@@ -182,7 +183,7 @@ def test_prompt_command_is_ask():
     from sim import commands
 
     (prompt,) = tl.loads(HEAD + GOOD).of_kind("prompt")
-    assert tl.prompt_command(prompt) == commands.Ask(
+    assert prompt_command(prompt) == commands.Ask(
         sat="XS-03", prompt="What is the capital of France?", station="Kashi", max_tokens=48,
         seed=0, timing="fixed", tokens_per_s=40.0)
 
@@ -226,7 +227,7 @@ def test_check_names_resolves_satellites_and_stations():
 def test_a_prompt_may_take_the_onboard_timing_and_nothing_else():
     entry = '[[timeline]]\nat = 1\nkind = "prompt"\nsat = "XS-03"\nprompt = "hi"\ntiming = "{}"\n'
     (prompt,) = tl.loads(HEAD + entry.format("onboard")).of_kind("prompt")
-    assert tl.prompt_command(prompt).timing == "onboard"
+    assert prompt_command(prompt).timing == "onboard"
     with pytest.raises(UserError, match=r"timing: must be one of measured, onboard, fixed"):
         tl.loads(HEAD + entry.format("roofline"))
 
